@@ -1,0 +1,360 @@
+// N-API glue only: argument checks, typed-array views, async workers, error translation.
+// TypeScript validates options first; this file still re-checks every size and index it is
+// given, because JavaScript is never trusted. No algorithmic code lives here.
+#include <napi.h>
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "forest.h"
+#include "parallel.h"
+#include "predictor.h"
+
+namespace {
+
+using grove::Dataset;
+using grove::FitResult;
+using grove::FlatForest;
+using grove::ForestParams;
+
+[[noreturn]] void throw_type(Napi::Env env, const std::string& message) {
+  throw Napi::TypeError::New(env, message);
+}
+
+int64_t get_int(Napi::Env env, const Napi::Object& o, const char* key, int64_t lo, int64_t hi) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw_type(env, std::string(key) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != static_cast<double>(static_cast<int64_t>(d))) {
+    throw Napi::RangeError::New(env, std::string(key) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return static_cast<int64_t>(d);
+}
+
+double get_double(Napi::Env env, const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw_type(env, std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+bool get_bool(Napi::Env env, const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsBoolean()) throw_type(env, std::string(key) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+template <typename T, napi_typedarray_type Kind>
+std::pair<const T*, size_t> typed(Napi::Env env, Napi::Value v, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) {
+    throw_type(env, std::string(name) + " has the wrong typed-array type");
+  }
+  Napi::TypedArray a = v.As<Napi::TypedArray>();
+  const uint8_t* base = static_cast<const uint8_t*>(a.ArrayBuffer().Data());
+  return {reinterpret_cast<const T*>(base + a.ByteOffset()), a.ElementLength()};
+}
+
+// A feature matrix from JavaScript: Float64Array viewed in place, Float32Array widened in C++.
+struct Matrix {
+  const double* data = nullptr;
+  std::vector<double> widened;
+  const float* narrow = nullptr;
+  int64_t rows = 0;
+  int32_t cols = 0;
+  bool col_major = false;
+  Napi::ObjectReference keep;
+
+  void widen() {  // off the JS thread for async work
+    if (!narrow) return;
+    const size_t n = static_cast<size_t>(rows) * cols;
+    widened.assign(narrow, narrow + n);
+    data = widened.data();
+    narrow = nullptr;
+  }
+  Dataset view() const {
+    return col_major ? Dataset::col_major(data, rows, cols) : Dataset::row_major(data, rows, cols);
+  }
+};
+
+void read_matrix(Napi::Env env, const Napi::Object& o, Matrix& m) {
+  m.rows = get_int(env, o, "rows", 0, 0xFFFFFFFEll);
+  m.cols = static_cast<int32_t>(get_int(env, o, "cols", 1, 1 << 24));
+  Napi::Value layout = o.Get("layout");
+  if (!layout.IsString()) throw_type(env, "layout must be 'row' or 'col'");
+  const std::string l = layout.As<Napi::String>().Utf8Value();
+  if (l != "row" && l != "col") throw_type(env, "layout must be 'row' or 'col'");
+  m.col_major = l == "col";
+  Napi::Value x = o.Get("x");
+  size_t len = 0;
+  if (x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    auto v = typed<float, napi_float32_array>(env, x, "x");
+    m.narrow = v.first;
+    len = v.second;
+  } else {
+    auto v = typed<double, napi_float64_array>(env, x, "x");
+    m.data = v.first;
+    len = v.second;
+  }
+  if (len != static_cast<size_t>(m.rows) * static_cast<size_t>(m.cols)) {
+    throw Napi::RangeError::New(env, "x has " + std::to_string(len) + " values, expected rows * cols = " +
+                                         std::to_string(static_cast<size_t>(m.rows) * m.cols));
+  }
+  m.keep = Napi::Persistent(x.As<Napi::Object>());
+}
+
+ForestParams read_params(Napi::Env env, const Napi::Object& o, int32_t cols) {
+  ForestParams p;
+  p.n_estimators = static_cast<int32_t>(get_int(env, o, "n_estimators", 1, 1 << 24));
+  p.first_tree = static_cast<int32_t>(get_int(env, o, "first_tree", 0, 0x7FFFFFFF));
+  p.max_depth = static_cast<int32_t>(get_int(env, o, "max_depth", -1, 0x7FFFFFFF));
+  p.min_samples_split = static_cast<int32_t>(get_int(env, o, "min_samples_split", 2, 0x7FFFFFFF));
+  p.min_samples_leaf = static_cast<int32_t>(get_int(env, o, "min_samples_leaf", 1, 0x7FFFFFFF));
+  p.mtry = static_cast<int32_t>(get_int(env, o, "mtry", 1, cols));
+  p.bootstrap = get_bool(env, o, "bootstrap");
+  p.max_samples = get_double(env, o, "max_samples");
+  p.min_impurity_decrease = get_double(env, o, "min_impurity_decrease");
+  p.seed = static_cast<uint32_t>(get_int(env, o, "seed", 0, 0xFFFFFFFFll));
+  p.threads = static_cast<int32_t>(get_int(env, o, "threads", 1, 1024));
+  p.split_mode = get_int(env, o, "split_mode", 0, 1) == 1 ? grove::SplitMode::Histogram : grove::SplitMode::Exact;
+  p.max_bins = static_cast<int32_t>(get_int(env, o, "max_bins", 2, 256));
+  p.hist_min_rows = static_cast<int32_t>(get_int(env, o, "hist_min_rows", 1, 1 << 24));
+  p.compute_oob = get_bool(env, o, "compute_oob");
+  return p;
+}
+
+template <typename T, typename Array>
+Array to_js(Napi::Env env, const std::vector<T>& v) {
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(buf.Data(), v.data(), v.size() * sizeof(T));
+  return Array::New(env, v.size(), buf, 0);
+}
+
+Napi::Object forest_to_js(Napi::Env env, const FitResult& r) {
+  const FlatForest& f = r.forest;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("treeOffsets", to_js<uint32_t, Napi::Uint32Array>(env, f.offsets));
+  o.Set("feature", to_js<int32_t, Napi::Int32Array>(env, f.feature));
+  o.Set("left", to_js<int32_t, Napi::Int32Array>(env, f.left));
+  o.Set("right", to_js<int32_t, Napi::Int32Array>(env, f.right));
+  o.Set("nSamples", to_js<int32_t, Napi::Int32Array>(env, f.n_samples));
+  o.Set("threshold", to_js<double, Napi::Float64Array>(env, f.threshold));
+  o.Set("value", to_js<double, Napi::Float64Array>(env, f.value));
+  o.Set("weightedN", to_js<double, Napi::Float64Array>(env, f.weighted_n));
+  o.Set("impurity", to_js<double, Napi::Float64Array>(env, f.impurity));
+  if (!r.oob_prediction.empty()) o.Set("oobPrediction", to_js<double, Napi::Float64Array>(env, r.oob_prediction));
+  return o;
+}
+
+struct FitJob {
+  Matrix x;
+  const double* y = nullptr;
+  Napi::ObjectReference keep_y;
+  ForestParams params;
+  FitResult result;
+
+  void run() {
+    x.widen();
+    Dataset d = x.view();
+    d.y = y;
+    result = grove::fit_forest(d, params);
+  }
+};
+
+std::unique_ptr<FitJob> read_fit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsObject()) throw_type(env, "fit expects one options object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto job = std::make_unique<FitJob>();
+  read_matrix(env, o, job->x);
+  auto y = typed<double, napi_float64_array>(env, o.Get("y"), "y");
+  if (y.second != static_cast<size_t>(job->x.rows)) {
+    throw Napi::RangeError::New(env, "y has " + std::to_string(y.second) + " values, x has " + std::to_string(job->x.rows) + " rows");
+  }
+  job->y = y.first;
+  job->keep_y = Napi::Persistent(o.Get("y").As<Napi::Object>());
+  Napi::Value params = o.Get("params");
+  if (!params.IsObject()) throw_type(env, "params must be an object");
+  job->params = read_params(env, params.As<Napi::Object>(), job->x.cols);
+  // the engine's own checks, on the JS thread so a bad size is a synchronous throw
+  Dataset d = job->x.view();
+  d.x = reinterpret_cast<const double*>(1);  // placeholder: data pointers are checked above
+  d.y = job->y ? job->y : reinterpret_cast<const double*>(1);
+  try {
+    grove::check_fit_inputs(d, job->params);
+  } catch (const std::exception& e) {
+    throw Napi::RangeError::New(env, e.what());
+  }
+  return job;
+}
+
+class FitWorker : public Napi::AsyncWorker {
+ public:
+  FitWorker(Napi::Env env, std::unique_ptr<FitJob> job)
+      : Napi::AsyncWorker(env, "grove.fit"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      job_->run();
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(forest_to_js(Env(), job_->result)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::unique_ptr<FitJob> job_;
+  Napi::Promise::Deferred deferred_;
+};
+
+// A validated forest held natively, so that each predict call skips validation.
+class NativeForest : public Napi::ObjectWrap<NativeForest> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeForest",
+                       {InstanceMethod<&NativeForest::Predict>("predict"),
+                        InstanceMethod<&NativeForest::PredictSync>("predictSync")});
+  }
+
+  explicit NativeForest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeForest>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() != 1 || !info[0].IsObject()) throw_type(env, "NativeForest expects one forest object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    FlatForest f;
+    f.n_features = static_cast<int32_t>(get_int(env, o, "nFeatures", 1, 1 << 24));
+    auto copy = [&](auto tag, const char* key, auto& out) {
+      using T = typename decltype(tag)::first_type;
+      constexpr napi_typedarray_type kind = decltype(tag)::second_type::value;
+      auto v = typed<T, kind>(env, o.Get(key), key);
+      out.assign(v.first, v.first + v.second);
+    };
+    using U32 = std::pair<uint32_t, std::integral_constant<napi_typedarray_type, napi_uint32_array>>;
+    using I32 = std::pair<int32_t, std::integral_constant<napi_typedarray_type, napi_int32_array>>;
+    using F64 = std::pair<double, std::integral_constant<napi_typedarray_type, napi_float64_array>>;
+    copy(U32{}, "treeOffsets", f.offsets);
+    copy(I32{}, "feature", f.feature);
+    copy(I32{}, "left", f.left);
+    copy(I32{}, "right", f.right);
+    copy(I32{}, "nSamples", f.n_samples);
+    copy(F64{}, "threshold", f.threshold);
+    copy(F64{}, "value", f.value);
+    copy(F64{}, "weightedN", f.weighted_n);
+    copy(F64{}, "impurity", f.impurity);
+    try {
+      predictor_ = std::make_shared<grove::Predictor>(f);
+    } catch (const std::exception& e) {
+      throw Napi::RangeError::New(env, e.what());
+    }
+  }
+
+ private:
+  struct PredictJob {
+    std::shared_ptr<const grove::Predictor> predictor;
+    Matrix x;
+    int32_t threads = 1;
+    std::vector<double> out;
+    void run() {
+      x.widen();
+      out.resize(static_cast<size_t>(x.rows));
+      if (x.rows > 0) predictor->predict(x.view(), out.data(), threads);
+    }
+  };
+
+  class PredictWorker : public Napi::AsyncWorker {
+   public:
+    PredictWorker(Napi::Env env, std::unique_ptr<PredictJob> job)
+        : Napi::AsyncWorker(env, "grove.predict"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {}
+    Napi::Promise promise() { return deferred_.Promise(); }
+    void Execute() override {
+      try {
+        job_->run();
+      } catch (const std::exception& e) {
+        SetError(e.what());
+      }
+    }
+    void OnOK() override { deferred_.Resolve(to_js<double, Napi::Float64Array>(Env(), job_->out)); }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    std::unique_ptr<PredictJob> job_;
+    Napi::Promise::Deferred deferred_;
+  };
+
+  std::unique_ptr<PredictJob> read_predict(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() != 1 || !info[0].IsObject()) throw_type(env, "predict expects one options object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    auto job = std::make_unique<PredictJob>();
+    job->predictor = predictor_;
+    read_matrix(env, o, job->x);
+    if (job->x.cols != predictor_->n_features()) {
+      throw Napi::RangeError::New(env, "x has " + std::to_string(job->x.cols) + " columns, the forest expects " +
+                                           std::to_string(predictor_->n_features()));
+    }
+    job->threads = static_cast<int32_t>(get_int(env, o, "threads", 1, 1024));
+    return job;
+  }
+
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    auto* worker = new PredictWorker(info.Env(), read_predict(info));
+    Napi::Promise p = worker->promise();
+    worker->Queue();
+    return p;
+  }
+
+  Napi::Value PredictSync(const Napi::CallbackInfo& info) {
+    auto job = read_predict(info);
+    try {
+      job->run();
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    }
+    return to_js<double, Napi::Float64Array>(info.Env(), job->out);
+  }
+
+  std::shared_ptr<const grove::Predictor> predictor_;
+};
+
+// Per-environment addon state (safe in worker threads): the class constructor lives here.
+class GroveAddon : public Napi::Addon<GroveAddon> {
+ public:
+  GroveAddon(Napi::Env env, Napi::Object exports) {
+    Napi::Function forest = NativeForest::Define(env);
+    DefineAddon(exports, {InstanceMethod<&GroveAddon::Fit>("fit"), InstanceMethod<&GroveAddon::FitSync>("fitSync"),
+                          InstanceValue("NativeForest", forest, napi_enumerable),
+#ifdef GROVE_HAVE_OPENMP
+                          InstanceValue("openmp", Napi::Boolean::New(env, true), napi_enumerable),
+#else
+                          InstanceValue("openmp", Napi::Boolean::New(env, false), napi_enumerable),
+#endif
+                          InstanceValue("hardwareThreads", Napi::Number::New(env, grove::hardware_threads()), napi_enumerable)});
+    forest_ = Napi::Persistent(forest);
+  }
+
+ private:
+  Napi::Value Fit(const Napi::CallbackInfo& info) {
+    auto* worker = new FitWorker(info.Env(), read_fit(info));
+    Napi::Promise p = worker->promise();
+    worker->Queue();
+    return p;
+  }
+
+  Napi::Value FitSync(const Napi::CallbackInfo& info) {
+    auto job = read_fit(info);
+    try {
+      job->run();
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    }
+    return forest_to_js(info.Env(), job->result);
+  }
+
+  Napi::FunctionReference forest_;
+};
+
+}  // namespace
+
+NODE_API_ADDON(GroveAddon)

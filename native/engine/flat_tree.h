@@ -1,0 +1,50 @@
+// A tree as parallel arrays indexed by node id. Root is node 0; nodes are numbered in
+// depth-first order (left subtree first), so children always come after their parent.
+//
+//   feature[i]    split feature, or -1 for a leaf
+//   threshold[i]  a row goes left when x[feature] <= threshold (0 for a leaf)
+//   left[i]       left child id, or -1 for a leaf
+//   right[i]      right child id, or -1 for a leaf
+//   value[i]      weighted mean of the target over the node's in-bag rows (the prediction at a leaf)
+//   n_samples[i]  distinct in-bag rows in the node
+//   weighted_n[i] in-bag weight (bootstrap draws) in the node
+//   impurity[i]   weighted variance of the target in the node (for importances)
+//
+// A forest concatenates its trees' arrays; tree t owns nodes [offsets[t], offsets[t+1]) and
+// its child ids are local to the tree. The same layout is used by the model file and the TS twin.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace grove {
+
+struct FlatTree {
+  std::vector<int32_t> feature, left, right, n_samples;
+  std::vector<double> threshold, value, weighted_n, impurity;
+
+  int32_t size() const { return static_cast<int32_t>(feature.size()); }
+
+  int32_t add_leaf(double v, int32_t n, double w, double imp) {
+    feature.push_back(-1);
+    left.push_back(-1);
+    right.push_back(-1);
+    n_samples.push_back(n);
+    threshold.push_back(0.0);
+    value.push_back(v);
+    weighted_n.push_back(w);
+    impurity.push_back(imp);
+    return size() - 1;
+  }
+};
+
+struct FlatForest {
+  int32_t n_features = 0;
+  std::vector<uint32_t> offsets{0};
+  std::vector<int32_t> feature, left, right, n_samples;
+  std::vector<double> threshold, value, weighted_n, impurity;
+
+  int32_t n_trees() const { return static_cast<int32_t>(offsets.size()) - 1; }
+  void append(const FlatTree& t);
+};
+
+}  // namespace grove

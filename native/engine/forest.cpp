@@ -1,0 +1,117 @@
+#include "forest.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "binning.h"
+#include "parallel.h"
+#include "presort.h"
+#include "tree_builder.h"
+
+namespace grove {
+
+void FlatForest::append(const FlatTree& t) {
+  feature.insert(feature.end(), t.feature.begin(), t.feature.end());
+  left.insert(left.end(), t.left.begin(), t.left.end());
+  right.insert(right.end(), t.right.begin(), t.right.end());
+  n_samples.insert(n_samples.end(), t.n_samples.begin(), t.n_samples.end());
+  threshold.insert(threshold.end(), t.threshold.begin(), t.threshold.end());
+  value.insert(value.end(), t.value.begin(), t.value.end());
+  weighted_n.insert(weighted_n.end(), t.weighted_n.begin(), t.weighted_n.end());
+  impurity.insert(impurity.end(), t.impurity.begin(), t.impurity.end());
+  offsets.push_back(static_cast<uint32_t>(feature.size()));
+}
+
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument(message);
+}
+
+double tree_predict(const FlatTree& t, const Dataset& data, int64_t row) {
+  int32_t node = 0;
+  while (t.left[node] >= 0) node = data.at(row, t.feature[node]) <= t.threshold[node] ? t.left[node] : t.right[node];
+  return t.value[node];
+}
+
+}  // namespace
+
+void check_fit_inputs(const Dataset& data, const ForestParams& p) {
+  require(data.x != nullptr && data.y != nullptr, "fit needs x and y");
+  require(data.rows >= 2, "fit needs at least 2 rows, got " + std::to_string(data.rows));
+  require(data.rows < 0xFFFFFFFFll, "fit supports fewer than 2^32 - 1 rows");
+  require(data.cols >= 1, "fit needs at least 1 feature");
+  require(p.n_estimators >= 1, "n_estimators must be >= 1");
+  require(p.first_tree >= 0, "first_tree must be >= 0");
+  require(p.min_samples_split >= 2, "min_samples_split must be >= 2");
+  require(p.min_samples_leaf >= 1, "min_samples_leaf must be >= 1");
+  require(p.mtry >= 1 && p.mtry <= data.cols, "mtry must be in [1, cols]");
+  require(p.max_samples > 0.0 && p.max_samples <= 1.0, "max_samples must be in (0, 1]");
+  require(p.min_impurity_decrease >= 0.0, "min_impurity_decrease must be >= 0");
+  require(p.threads >= 1 && p.threads <= 1024, "threads must be in [1, 1024]");
+  require(p.max_bins >= 2 && p.max_bins <= 256, "max_bins must be in [2, 256]");
+  require(p.hist_min_rows >= 1 && p.hist_min_rows <= (1 << 24), "hist_min_rows must be in [1, 2^24]");
+  require(p.split_mode == SplitMode::Exact || p.split_mode == SplitMode::Histogram, "unknown split mode");
+}
+
+FitResult fit_forest(const Dataset& data, const ForestParams& params) {
+  check_fit_inputs(data, params);
+  const int32_t threads = params.threads;
+  BinnedFeatures bins;
+  SortedFeatures sorted;
+  if (params.split_mode == SplitMode::Histogram) bins = bin_features(data, params.max_bins, threads);
+  else sorted = presort_features(data, threads);
+
+  const int32_t n_trees = params.n_estimators;
+  const bool oob = params.bootstrap && params.compute_oob;
+  const size_t words = static_cast<size_t>((data.rows + 63) / 64);
+  std::vector<FlatTree> trees(n_trees);
+  std::vector<uint64_t> inbag_bits(oob ? words * n_trees : 0, 0);
+  std::vector<std::unique_ptr<TreeBuilder>> builders(threads);
+  std::vector<std::vector<uint8_t>> inbags(threads);
+
+  parallel_for_slots(n_trees, threads, [&](int64_t t, int32_t slot) {
+    if (!builders[slot]) {
+      builders[slot] = std::make_unique<TreeBuilder>(data, params, &bins, &sorted);
+    }
+    std::vector<uint8_t>& inbag = inbags[slot];
+    builders[slot]->build(static_cast<uint32_t>(params.first_tree + t), trees[t], inbag);
+    if (oob) {
+      uint64_t* bits = inbag_bits.data() + words * t;
+      for (int64_t i = 0; i < data.rows; ++i) {
+        if (inbag[i]) bits[i >> 6] |= uint64_t{1} << (i & 63);
+      }
+    }
+  });
+  builders.clear();
+  inbags.clear();
+
+  FitResult result;
+  result.forest.n_features = data.cols;
+  for (const FlatTree& t : trees) result.forest.append(t);
+
+  if (oob) {
+    result.oob_prediction.assign(static_cast<size_t>(data.rows), std::numeric_limits<double>::quiet_NaN());
+    const int64_t block = 1024;
+    const int64_t blocks = (data.rows + block - 1) / block;
+    parallel_for(blocks, threads, [&](int64_t bi) {
+      const int64_t end = std::min(data.rows, (bi + 1) * block);
+      for (int64_t i = bi * block; i < end; ++i) {
+        double sum = 0.0;
+        int64_t count = 0;
+        for (int32_t t = 0; t < n_trees; ++t) {
+          const uint64_t* bits = inbag_bits.data() + words * t;
+          if (bits[i >> 6] & (uint64_t{1} << (i & 63))) continue;
+          sum += tree_predict(trees[t], data, i);
+          ++count;
+        }
+        if (count > 0) result.oob_prediction[i] = sum / static_cast<double>(count);
+      }
+    });
+  }
+  return result;
+}
+
+}  // namespace grove

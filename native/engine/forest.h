@@ -1,0 +1,27 @@
+// Fitting a forest: bin or presort the data once, grow trees in parallel (tree t from its own
+// random stream (seed, first_tree + t), so the result does not depend on the thread count),
+// then out-of-bag predictions row by row, summing trees in order.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "dataset.h"
+#include "flat_tree.h"
+#include "params.h"
+
+namespace grove {
+
+struct FitResult {
+  FlatForest forest;
+  // Per training row: mean prediction of the trees that did not draw it; NaN when every tree
+  // drew it. Empty when bootstrap is off or OOB was not requested.
+  std::vector<double> oob_prediction;
+};
+
+// Throws std::invalid_argument naming the bad size or parameter.
+void check_fit_inputs(const Dataset& data, const ForestParams& params);
+
+FitResult fit_forest(const Dataset& data, const ForestParams& params);
+
+}  // namespace grove

@@ -1,0 +1,28 @@
+// Hyperparameters the engine receives, already resolved by the caller (TypeScript
+// validates and resolves defaults, max_features -> mtry, and "auto" split mode).
+#pragma once
+#include <cstdint>
+
+namespace grove {
+
+enum class SplitMode : int32_t { Exact = 0, Histogram = 1 };
+
+struct ForestParams {
+  int32_t n_estimators = 100;
+  int32_t first_tree = 0;            // index of the first tree grown by this call (warm start)
+  int32_t max_depth = -1;            // -1: unlimited
+  int32_t min_samples_split = 2;     // distinct rows a node needs to be split
+  int32_t min_samples_leaf = 1;      // distinct rows each child must keep
+  int32_t mtry = 1;                  // non-constant features examined per node
+  bool bootstrap = true;
+  double max_samples = 1.0;          // bootstrap draws = max(1, floor(max_samples * n + 0.5))
+  double min_impurity_decrease = 0.0;
+  uint32_t seed = 0;
+  int32_t threads = 1;
+  SplitMode split_mode = SplitMode::Exact;
+  int32_t max_bins = 256;            // histogram mode, <= 256 (codes are uint8)
+  int32_t hist_min_rows = 512;       // histogram mode: smaller nodes scan sorted bin codes
+  bool compute_oob = true;
+};
+
+}  // namespace grove

@@ -1,0 +1,90 @@
+// Grows one regression tree (squared error) depth-first. The seams follow scikit-learn's:
+// node statistics (criterion), split search per feature (splitter, exact or histogram), and
+// the growth loop (builder). The pure-TS twin in src/forest/js/tree-builder.ts follows this
+// file statement by statement: same draws, same summation order, same tie rules.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "binning.h"
+#include "dataset.h"
+#include "flat_tree.h"
+#include "params.h"
+#include "presort.h"
+#include "rng.h"
+
+namespace grove {
+
+// Weighted sums over a node's in-bag rows, accumulated in the node's sample order.
+struct NodeStats {
+  int64_t n = 0;      // distinct rows
+  double w = 0.0;     // sum of weights (bootstrap draws)
+  double sy = 0.0;    // sum of w * y
+  double syy = 0.0;   // sum of (w * y) * y
+  double ymin = 0.0;
+  double ymax = 0.0;
+
+  double mean() const { return sy / w; }
+  double impurity() const { return syy / w - (sy / w) * (sy / w); }
+};
+
+struct SplitCandidate {
+  int32_t feature = -1;
+  double threshold = 0.0;
+  int32_t bin = -1;  // histogram mode: rows with code <= bin go left
+  double proxy = 0.0;
+};
+
+class TreeBuilder {
+ public:
+  // bins is required in histogram mode, sorted in exact mode; both outlive the builder.
+  TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
+              const SortedFeatures* sorted);
+
+  // Grows tree `tree_index` into `out`; inbag[i] = 1 when row i was drawn.
+  void build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>& inbag);
+
+ private:
+  struct Pending {
+    int64_t start, end;
+    int32_t depth;
+    int32_t parent;
+    bool is_left;
+    NodeStats stats;
+    int32_t hist;  // index of this node's histogram buffer, or -1
+  };
+
+  void draw_sample(Rng& rng, std::vector<uint8_t>& inbag);
+  NodeStats stats_of(int64_t start, int64_t end) const;
+  bool find_split(Rng& rng, const Pending& node, SplitCandidate& best);
+  // Each returns false when the feature is constant in the node.
+  bool scan_exact(int32_t f, const Pending& node, SplitCandidate& best);
+  bool scan_sorted_codes(int32_t f, const Pending& node, SplitCandidate& best);
+  bool scan_histogram(int32_t f, const Pending& node, SplitCandidate& best);
+  int64_t partition(const Pending& node, const SplitCandidate& split);
+
+  int32_t acquire_hist();
+  void release_hist(int32_t h);
+  void build_hist(int32_t h, int64_t start, int64_t end);
+  void subtract_hist(int32_t parent, int32_t child);  // parent -= child
+
+  const Dataset& data_;
+  const ForestParams& p_;
+  const BinnedFeatures* bins_;
+  const SortedFeatures* sorted_;
+
+  std::vector<double> weight_;   // per row: bootstrap draws (0 = out of bag)
+  std::vector<double> wy_;       // per row: weight * y
+  std::vector<uint32_t> idx_;    // in-bag rows; each node owns a [start, end) slice
+  std::vector<uint32_t> tmp_;
+  std::vector<uint32_t> keys_;
+  std::vector<uint32_t> features_;
+  std::vector<double> xs_;
+  double root_w_ = 0.0;
+
+  // histogram cells: [sum w, sum w*y, rows] per bin, all features, one buffer per live node
+  std::vector<std::vector<double>> hist_pool_;
+  std::vector<int32_t> hist_free_;
+};
+
+}  // namespace grove

@@ -1,0 +1,48 @@
+#include "validate.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace grove {
+
+namespace {
+[[noreturn]] void fail(const std::string& what) { throw std::invalid_argument("invalid forest: " + what); }
+std::string at(int32_t t, int64_t i) { return "tree " + std::to_string(t) + " node " + std::to_string(i) + ": "; }
+}  // namespace
+
+void validate_forest(const FlatForest& f) {
+  const size_t n = f.feature.size();
+  if (f.left.size() != n || f.right.size() != n || f.threshold.size() != n || f.value.size() != n ||
+      f.n_samples.size() != n || f.weighted_n.size() != n || f.impurity.size() != n) {
+    fail("node arrays have different lengths");
+  }
+  if (f.n_features < 1) fail("n_features must be >= 1");
+  if (f.offsets.size() < 2) fail("a forest needs at least one tree");
+  if (f.offsets[0] != 0) fail("tree offsets must start at 0");
+  if (f.offsets.back() != n) fail("tree offsets end at " + std::to_string(f.offsets.back()) + ", not at the node count " + std::to_string(n));
+  if (n > 0x7FFFFFFFu) fail("too many nodes");
+  for (size_t t = 0; t + 1 < f.offsets.size(); ++t) {
+    const int32_t tree = static_cast<int32_t>(t);
+    if (f.offsets[t + 1] <= f.offsets[t]) fail("tree " + std::to_string(t) + " is empty or offsets decrease");
+    const int64_t base = f.offsets[t];
+    const int64_t size = static_cast<int64_t>(f.offsets[t + 1]) - base;
+    for (int64_t i = 0; i < size; ++i) {
+      const size_t k = static_cast<size_t>(base + i);
+      const int32_t feat = f.feature[k];
+      if (feat == -1) {
+        if (f.left[k] != -1 || f.right[k] != -1) fail(at(tree, i) + "a leaf has children");
+        if (!std::isfinite(f.value[k])) fail(at(tree, i) + "leaf value is not finite");
+      } else {
+        if (feat < 0 || feat >= f.n_features) fail(at(tree, i) + "feature " + std::to_string(feat) + " out of range");
+        // children come after their parent: this also rules out cycles
+        if (f.left[k] <= i || f.left[k] >= size) fail(at(tree, i) + "left child " + std::to_string(f.left[k]) + " out of range");
+        if (f.right[k] <= i || f.right[k] >= size) fail(at(tree, i) + "right child " + std::to_string(f.right[k]) + " out of range");
+        if (f.left[k] == f.right[k]) fail(at(tree, i) + "both children are the same node");
+        if (std::isnan(f.threshold[k])) fail(at(tree, i) + "threshold is NaN");
+      }
+    }
+  }
+}
+
+}  // namespace grove

@@ -1,0 +1,9 @@
+// Entry point of the `grove` command: builds the program and maps errors to exit codes.
+import { buildProgram } from './program.js';
+import { reportError } from './output.js';
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = reportError(err);
+}

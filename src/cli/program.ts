@@ -1,0 +1,16 @@
+// The commander program: one file per command, each exporting `register(program)`.
+// Commands hold no business logic; they parse flags, call src/, and print.
+import { Command } from 'commander';
+import { GROVE_VERSION } from '../version.js';
+import { register as registerTrain } from './train.js';
+
+export function buildProgram(): Command {
+  const program = new Command('grove')
+    .description('Train, tune, track, register and serve random-forest models')
+    .version(GROVE_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .exitOverride();
+  registerTrain(program);
+  return program;
+}
