@@ -1,0 +1,248 @@
+/**
+ * The run-search language: MLflow's common subset.
+ *
+ *   metrics.rmse < 50 and params.max_depth = '8' and tags.stage != 'dev' and status = 'FINISHED'
+ *
+ * Clauses joined by AND (case-insensitive). Keys: metrics.<k>, params.<k>, tags.<k> (a key with
+ * spaces is backquoted: metrics.`my metric`), and the attributes status, run_name, run_id,
+ * parent_run_id, start_time, end_time (optionally written attributes.<name>). Metrics and
+ * start/end times compare with = != < <= > >= against numbers; params, tags and string
+ * attributes with = != LIKE ILIKE against quoted strings. As in MLflow, a clause on a metric,
+ * param or tag that a run does not have is false for that run.
+ *
+ * This file only parses into a typed record; each backend compiles it to parameterised SQL.
+ */
+import { GroveError, closest } from '../errors.js';
+import { RUN_STATUSES } from './store.js';
+
+export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+export type StringOp = '=' | '!=' | 'LIKE' | 'ILIKE';
+export type FilterOp = CompareOp | 'LIKE' | 'ILIKE';
+
+export type NumericAttribute = 'start_time' | 'end_time';
+export type StringAttribute = 'status' | 'run_name' | 'run_id' | 'parent_run_id';
+export const NUMERIC_ATTRIBUTES: readonly NumericAttribute[] = ['start_time', 'end_time'];
+export const STRING_ATTRIBUTES: readonly StringAttribute[] = ['status', 'run_name', 'run_id', 'parent_run_id'];
+const ATTRIBUTES: readonly string[] = [...STRING_ATTRIBUTES, ...NUMERIC_ATTRIBUTES];
+
+export type FilterClause =
+  | { kind: 'metric'; key: string; op: CompareOp; value: number }
+  | { kind: 'param' | 'tag'; key: string; op: StringOp; value: string }
+  | { kind: 'attribute'; key: StringAttribute; op: StringOp; value: string }
+  | { kind: 'attribute'; key: NumericAttribute; op: CompareOp; value: number };
+
+export type OrderKey =
+  | { kind: 'metric' | 'param' | 'tag'; key: string }
+  | { kind: 'attribute'; key: StringAttribute | NumericAttribute };
+export type OrderBy = OrderKey & { ascending: boolean };
+
+type Token =
+  | { type: 'key'; prefix: string | null; name: string; pos: number; text: string }
+  | { type: 'op'; op: FilterOp; pos: number; text: string }
+  | { type: 'and' | 'string' | 'number' | 'word'; pos: number; text: string; value?: string | number };
+
+const PREFIXES: Record<string, 'metric' | 'param' | 'tag' | 'attribute'> = {
+  metrics: 'metric',
+  metric: 'metric',
+  params: 'param',
+  param: 'param',
+  parameters: 'param',
+  tags: 'tag',
+  tag: 'tag',
+  attributes: 'attribute',
+  attribute: 'attribute',
+  attr: 'attribute',
+};
+
+function fail(what: string, message: string, token: { text: string; pos: number } | null, source: string): never {
+  const where = token ? ` at position ${token.pos + 1}: ${JSON.stringify(token.text)}` : ' at the end';
+  throw new GroveError('INVALID_OPTION', `${what}: ${message}${where} (in ${JSON.stringify(source)})`, {
+    option: what,
+    token: token?.text ?? null,
+    position: token ? token.pos + 1 : source.length + 1,
+  });
+}
+
+function readQuoted(src: string, start: number, quote: string, what: string): { value: string; end: number } {
+  // a quote inside is written twice ('it''s'), as in SQL
+  let value = '';
+  let i = start + 1;
+  for (;;) {
+    if (i >= src.length) fail(what, `unterminated ${quote === '`' ? 'backquoted key' : 'string'}`, { text: src.slice(start), pos: start }, src);
+    const c = src[i];
+    if (c === quote) {
+      if (src[i + 1] === quote) {
+        value += quote;
+        i += 2;
+        continue;
+      }
+      return { value, end: i + 1 };
+    }
+    value += c;
+    i++;
+  }
+}
+
+function tokenize(src: string, what: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    const two = src.slice(i, i + 2);
+    if (two === '!=' || two === '<>' || two === '<=' || two === '>=' || two === '==') {
+      const op: FilterOp = two === '<>' ? '!=' : two === '==' ? '=' : (two as FilterOp);
+      tokens.push({ type: 'op', op, pos: start, text: two });
+      i += 2;
+      continue;
+    }
+    if (c === '=' || c === '<' || c === '>') {
+      tokens.push({ type: 'op', op: c, pos: start, text: c });
+      i++;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      const q = readQuoted(src, i, c, what);
+      tokens.push({ type: 'string', pos: start, text: src.slice(start, q.end), value: q.value });
+      i = q.end;
+      continue;
+    }
+    if (c === '`') {
+      // a whole backquoted key without prefix, e.g. `run_name`
+      const q = readQuoted(src, i, '`', what);
+      tokens.push({ type: 'key', prefix: null, name: q.value, pos: start, text: src.slice(start, q.end) });
+      i = q.end;
+      continue;
+    }
+    const num = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(src.slice(i));
+    if (num) {
+      tokens.push({ type: 'number', pos: start, text: num[0], value: Number(num[0]) });
+      i += num[0].length;
+      continue;
+    }
+    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+    if (word) {
+      i += word[0].length;
+      const upper = word[0].toUpperCase();
+      if (src[i] === '.') {
+        // prefix.key: the key is backquoted/double-quoted, or runs until a space or operator
+        i++;
+        let name: string;
+        if (src[i] === '`' || src[i] === '"') {
+          const q = readQuoted(src, i, src[i], what);
+          name = q.value;
+          i = q.end;
+        } else {
+          const rest = /^[A-Za-z0-9_.\-\/:]+/.exec(src.slice(i));
+          if (!rest) fail(what, 'expected a key name after the dot', { text: src.slice(start, i + 1), pos: start }, src);
+          name = rest[0];
+          i += rest[0].length;
+        }
+        tokens.push({ type: 'key', prefix: word[0], name, pos: start, text: src.slice(start, i) });
+      } else if (upper === 'AND') {
+        tokens.push({ type: 'and', pos: start, text: word[0] });
+      } else if (upper === 'LIKE' || upper === 'ILIKE') {
+        tokens.push({ type: 'op', op: upper, pos: start, text: word[0] });
+      } else {
+        tokens.push({ type: 'word', pos: start, text: word[0] });
+      }
+      continue;
+    }
+    fail(what, 'unexpected character', { text: c, pos: start }, src);
+  }
+  return tokens;
+}
+
+function resolveKey(tok: Token, src: string, what: string, allowed: string): OrderKey {
+  let prefix: string | null;
+  let name: string;
+  if (tok.type === 'key') {
+    prefix = tok.prefix;
+    name = tok.name;
+  } else if (tok.type === 'word') {
+    prefix = null;
+    name = tok.text;
+  } else {
+    return fail(what, `expected a key (${allowed})`, tok, src);
+  }
+  if (prefix === null) {
+    if (ATTRIBUTES.includes(name)) return { kind: 'attribute', key: name as StringAttribute };
+    const hint = closest(name, [...ATTRIBUTES, 'metrics', 'params', 'tags']);
+    return fail(what, `unknown key${hint ? ` (did you mean ${hint}?)` : ''}; expected ${allowed}`, tok, src);
+  }
+  const kind = PREFIXES[prefix.toLowerCase()];
+  if (!kind) {
+    const hint = closest(prefix, ['metrics', 'params', 'tags', 'attributes']);
+    return fail(what, `unknown key prefix "${prefix}"${hint ? ` (did you mean ${hint}?)` : ''}; expected ${allowed}`, tok, src);
+  }
+  if (name === '') return fail(what, 'empty key name', tok, src);
+  if (kind === 'attribute') {
+    if (!ATTRIBUTES.includes(name)) return fail(what, `unknown attribute; expected one of ${ATTRIBUTES.join(', ')}`, tok, src);
+    return { kind, key: name as StringAttribute };
+  }
+  return { kind, key: name };
+}
+
+const KEYS_HELP = 'metrics.<key>, params.<key>, tags.<key>, status, run_name, run_id, parent_run_id, start_time or end_time';
+
+/** Parses a filter expression; an empty or blank string gives no clauses. */
+export function parseFilter(source: string, what = 'filter'): FilterClause[] {
+  const tokens = tokenize(source, what);
+  const clauses: FilterClause[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    if (clauses.length > 0) {
+      const t = tokens[i];
+      if (t.type !== 'and') {
+        const msg = t.type === 'word' && t.text.toUpperCase() === 'OR' ? 'only AND is supported' : 'expected AND between clauses';
+        fail(what, msg, t, source);
+      }
+      i++;
+      if (i >= tokens.length) fail(what, 'expected a clause after AND', null, source);
+    }
+    const keyTok = tokens[i++];
+    const key = resolveKey(keyTok, source, what, KEYS_HELP);
+    const opTok = tokens[i++];
+    if (!opTok) fail(what, 'expected an operator (= != < <= > >= LIKE ILIKE)', null, source);
+    if (opTok.type !== 'op') fail(what, 'expected an operator (= != < <= > >= LIKE ILIKE)', opTok, source);
+    const valTok = tokens[i++];
+    if (!valTok) fail(what, 'expected a value', null, source);
+    const numeric = key.kind === 'metric' || (key.kind === 'attribute' && (NUMERIC_ATTRIBUTES as readonly string[]).includes(key.key));
+    const op = opTok.op;
+    if (numeric) {
+      if (op === 'LIKE' || op === 'ILIKE') fail(what, `${keyTok.text} is a number: use = != < <= > >=`, opTok, source);
+      if (valTok.type !== 'number') fail(what, `${keyTok.text} compares with a number`, valTok, source);
+      clauses.push({ kind: key.kind, key: key.key, op, value: valTok.value as number } as FilterClause);
+    } else {
+      if (op !== '=' && op !== '!=' && op !== 'LIKE' && op !== 'ILIKE') fail(what, `${keyTok.text} is a string: use = != LIKE ILIKE`, opTok, source);
+      if (valTok.type === 'number') fail(what, `${keyTok.text} is a string: quote the value ('${valTok.text}')`, valTok, source);
+      if (valTok.type !== 'string') fail(what, 'expected a quoted string value', valTok, source);
+      const value = valTok.value as string;
+      if (key.kind === 'attribute' && key.key === 'status' && (op === '=' || op === '!=') && !(RUN_STATUSES as readonly string[]).includes(value)) {
+        fail(what, `status is one of ${RUN_STATUSES.join(', ')}`, valTok, source);
+      }
+      clauses.push({ kind: key.kind, key: key.key, op, value } as FilterClause);
+    }
+  }
+  return clauses;
+}
+
+/** Parses one order-by term: "metrics.rmse ASC", "params.max_depth", "start_time DESC". */
+export function parseOrderBy(source: string, what = 'order-by'): OrderBy {
+  const tokens = tokenize(source, what);
+  if (tokens.length === 0) fail(what, 'expected a key', null, source);
+  const key = resolveKey(tokens[0], source, what, 'metrics.<key>, params.<key>, tags.<key>, start_time, end_time, status, run_name');
+  let ascending = true;
+  if (tokens.length > 1) {
+    const dir = tokens[1];
+    const word = dir.text.toUpperCase();
+    if (dir.type !== 'word' || (word !== 'ASC' && word !== 'DESC')) fail(what, 'expected ASC or DESC', dir, source);
+    ascending = word === 'ASC';
+  }
+  if (tokens.length > 2) fail(what, 'unexpected text after the direction', tokens[2], source);
+  return { ...key, ascending };
+}
