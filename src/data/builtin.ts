@@ -1,0 +1,50 @@
+// The built-in datasets: `diabetes` (bundled CSV) and `friedman1[:rows[:seed]]` (generated).
+import { fileURLToPath } from 'node:url';
+import { table } from 'arquero';
+import { GroveError } from '../errors.js';
+import { FRIEDMAN_DEFAULT_ROWS, FRIEDMAN_DEFAULT_SEED } from './constants.js';
+import { friedman1 } from './friedman.js';
+import type { Column } from './column.js';
+import type { LoadedData } from './loaded.js';
+
+export const BUILTIN_NAMES = ['diabetes', 'friedman1'] as const;
+
+/** Two levels below the package root both as src/data/*.ts and as dist/data/*.js. */
+export function diabetesPath(): string {
+  return fileURLToPath(new URL('../../data/diabetes.csv', import.meta.url));
+}
+
+export function isBuiltin(spec: string): boolean {
+  return spec === 'diabetes' || spec === 'friedman1' || spec.startsWith('friedman1:');
+}
+
+/** `friedman1`, `friedman1:5000`, `friedman1:5000:7`: rows x0..x9 and target y. */
+export function loadFriedman(spec: string): LoadedData {
+  const parts = spec.split(':');
+  const rows = parts[1] === undefined || parts[1] === '' ? FRIEDMAN_DEFAULT_ROWS : Number(parts[1]);
+  const seed = parts[2] === undefined || parts[2] === '' ? FRIEDMAN_DEFAULT_SEED : Number(parts[2]);
+  if (parts.length > 3 || !Number.isInteger(rows) || rows < 2 || rows > 1e8 || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new GroveError(
+      'INVALID_OPTION',
+      `data "${spec}": expected friedman1[:rows[:seed]] with 2 <= rows <= 100000000 and 0 <= seed < 2^32 (e.g. friedman1:5000:7)`,
+      { option: 'data', value: spec },
+    );
+  }
+  const g = friedman1(rows, seed);
+  const columns: Column[] = g.featureNames.map((name, j) => {
+    const values = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) values[i] = g.x[i * g.cols + j];
+    return { name, kind: 'numeric', values };
+  });
+  columns.push({ name: 'y', kind: 'numeric', values: g.y });
+  const data: Record<string, Float64Array> = {};
+  for (const c of columns) data[c.name] = c.values as Float64Array;
+  return {
+    table: table(data, columns.map((c) => c.name)),
+    columns,
+    source: spec,
+    format: 'builtin',
+    defaultTarget: 'y',
+    notes: [],
+  };
+}
