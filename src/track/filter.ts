@@ -39,7 +39,7 @@ export type OrderBy = OrderKey & { ascending: boolean };
 type Token =
   | { type: 'key'; prefix: string | null; name: string; pos: number; text: string }
   | { type: 'op'; op: FilterOp; pos: number; text: string }
-  | { type: 'and' | 'string' | 'number' | 'word'; pos: number; text: string; value?: string | number };
+  | { type: 'and' | 'string' | 'number' | 'word' | 'bad'; pos: number; text: string; value?: string | number };
 
 const PREFIXES: Record<string, 'metric' | 'param' | 'tag' | 'attribute'> = {
   metrics: 'metric',
@@ -63,12 +63,16 @@ function fail(what: string, message: string, token: { text: string; pos: number 
   });
 }
 
-function readQuoted(src: string, start: number, quote: string, what: string): { value: string; end: number } {
+class Unterminated {
+  constructor(readonly pos: number, readonly message: string) {}
+}
+
+function readQuoted(src: string, start: number, quote: string): { value: string; end: number } {
   // a quote inside is written twice ('it''s'), as in SQL
   let value = '';
   let i = start + 1;
   for (;;) {
-    if (i >= src.length) fail(what, `unterminated ${quote === '`' ? 'backquoted key' : 'string'}`, { text: src.slice(start), pos: start }, src);
+    if (i >= src.length) throw new Unterminated(start, `unterminated ${quote === '`' ? 'backquoted key' : 'string'}`);
     const c = src[i];
     if (c === quote) {
       if (src[i + 1] === quote) {
@@ -85,6 +89,17 @@ function readQuoted(src: string, start: number, quote: string, what: string): { 
 
 function tokenize(src: string, what: string): Token[] {
   const tokens: Token[] = [];
+  try {
+    tokenizeInto(tokens, src, what);
+  } catch (err) {
+    if (!(err instanceof Unterminated)) throw err;
+    // reported when the parser reaches it, like any bad token
+    tokens.push({ type: 'bad', pos: err.pos, text: src.slice(err.pos), value: err.message });
+  }
+  return tokens;
+}
+
+function tokenizeInto(tokens: Token[], src: string, what: string): void {
   let i = 0;
   while (i < src.length) {
     const c = src[i];
@@ -106,14 +121,14 @@ function tokenize(src: string, what: string): Token[] {
       continue;
     }
     if (c === "'" || c === '"') {
-      const q = readQuoted(src, i, c, what);
+      const q = readQuoted(src, i, c);
       tokens.push({ type: 'string', pos: start, text: src.slice(start, q.end), value: q.value });
       i = q.end;
       continue;
     }
     if (c === '`') {
       // a whole backquoted key without prefix, e.g. `run_name`
-      const q = readQuoted(src, i, '`', what);
+      const q = readQuoted(src, i, '`');
       tokens.push({ type: 'key', prefix: null, name: q.value, pos: start, text: src.slice(start, q.end) });
       i = q.end;
       continue;
@@ -133,7 +148,7 @@ function tokenize(src: string, what: string): Token[] {
         i++;
         let name: string;
         if (src[i] === '`' || src[i] === '"') {
-          const q = readQuoted(src, i, src[i], what);
+          const q = readQuoted(src, i, src[i]);
           name = q.value;
           i = q.end;
         } else {
@@ -152,9 +167,10 @@ function tokenize(src: string, what: string): Token[] {
       }
       continue;
     }
-    fail(what, 'unexpected character', { text: c, pos: start }, src);
+    // reported by the parser when it gets there, so errors come in reading order
+    tokens.push({ type: 'bad', pos: start, text: c, value: 'unexpected character' });
+    i++;
   }
-  return tokens;
 }
 
 function resolveKey(tok: Token, src: string, what: string, allowed: string): OrderKey {
@@ -194,22 +210,27 @@ export function parseFilter(source: string, what = 'filter'): FilterClause[] {
   const tokens = tokenize(source, what);
   const clauses: FilterClause[] = [];
   let i = 0;
+  // bad characters are reported when reached, so the first mistake in reading order wins
+  const take = (): Token | undefined => {
+    const t = tokens[i++];
+    if (t?.type === 'bad') fail(what, String(t.value), t, source);
+    return t;
+  };
   while (i < tokens.length) {
     if (clauses.length > 0) {
-      const t = tokens[i];
+      const t = take()!;
       if (t.type !== 'and') {
         const msg = t.type === 'word' && t.text.toUpperCase() === 'OR' ? 'only AND is supported' : 'expected AND between clauses';
         fail(what, msg, t, source);
       }
-      i++;
       if (i >= tokens.length) fail(what, 'expected a clause after AND', null, source);
     }
-    const keyTok = tokens[i++];
+    const keyTok = take()!;
     const key = resolveKey(keyTok, source, what, KEYS_HELP);
-    const opTok = tokens[i++];
+    const opTok = take();
     if (!opTok) fail(what, 'expected an operator (= != < <= > >= LIKE ILIKE)', null, source);
     if (opTok.type !== 'op') fail(what, 'expected an operator (= != < <= > >= LIKE ILIKE)', opTok, source);
-    const valTok = tokens[i++];
+    const valTok = take();
     if (!valTok) fail(what, 'expected a value', null, source);
     const numeric = key.kind === 'metric' || (key.kind === 'attribute' && (NUMERIC_ATTRIBUTES as readonly string[]).includes(key.key));
     const op = opTok.op;
@@ -235,6 +256,8 @@ export function parseFilter(source: string, what = 'filter'): FilterClause[] {
 export function parseOrderBy(source: string, what = 'order-by'): OrderBy {
   const tokens = tokenize(source, what);
   if (tokens.length === 0) fail(what, 'expected a key', null, source);
+  const bad = tokens.find((t) => t.type === 'bad');
+  if (bad && bad.type === 'bad') fail(what, String(bad.value), bad, source);
   const key = resolveKey(tokens[0], source, what, 'metrics.<key>, params.<key>, tags.<key>, start_time, end_time, status, run_name');
   let ascending = true;
   if (tokens.length > 1) {
