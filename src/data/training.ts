@@ -1,0 +1,144 @@
+// The training path: select columns, check the target, handle missing values, split, fit the
+// preprocessing on the training part, and apply it to every part through applyPreprocessing.
+import { invalidOption } from '../errors.js';
+import type { TypedMatrix } from '../forest/matrix.js';
+import { missingRows, listRows, type Column } from './column.js';
+import { fingerprintColumns } from './fingerprint.js';
+import { fitPreprocessing } from './fit.js';
+import type { LoadedData } from './loaded.js';
+import { applyPreprocessing, type ImputeStrategy, type MissingPolicy, type Preprocessing, type UnseenPolicy } from './preprocessing.js';
+import { GroveError } from '../errors.js';
+import { checkUsable, selectColumns, type SelectOptions, type Selection } from './select.js';
+import { kFold, splitRows } from './split.js';
+
+export interface PrepareOptions extends SelectOptions {
+  /** one engine column per category instead of ordinal codes */
+  oneHot?: boolean;
+  unseenCategory?: UnseenPolicy;
+  impute?: ImputeStrategy;
+  dropMissingRows?: boolean;
+  /** fractions of the usable rows held out, chosen with `seed` */
+  validationFraction?: number;
+  testFraction?: number;
+  seed?: number;
+}
+
+export interface PreparedPart {
+  /** column-major */
+  x: Required<TypedMatrix>;
+  y: Float64Array;
+  /** 1-based data rows of the source, one per matrix row */
+  rowNumbers: Int32Array;
+}
+
+export interface PreparedData extends PreparedPart {
+  featureNames: string[];
+  preprocessing: Preprocessing;
+  /** sha256 of the selected columns (features and target), all rows as loaded: the same for every split */
+  fingerprint: string;
+  notes: string[];
+  validation?: PreparedPart;
+  test?: PreparedPart;
+}
+
+export function prepareTraining(data: LoadedData, options: PrepareOptions = {}): PreparedData {
+  const base = prepareBase(data, options);
+  if (!options.validationFraction && !options.testFraction) return build(data, base, base.usable, {}, options);
+  const split = splitRows(base.usable.length, { validation: options.validationFraction, test: options.testFraction }, options.seed ?? 0);
+  const at = (positions: Int32Array) => positions.map((p) => base.usable[p]);
+  return build(data, base, at(split.train), { validation: at(split.validation), test: at(split.test) }, options);
+}
+
+/** k-fold cross-validation: one PreparedData per fold, fitted on the other folds, `validation` = the fold. */
+export function prepareFolds(data: LoadedData, folds: number, options: PrepareOptions = {}): PreparedData[] {
+  if (options.validationFraction || options.testFraction) throw invalidOption('folds', folds, 'cannot be combined with a validation or test fraction');
+  const base = prepareBase(data, options);
+  return kFold(base.usable.length, folds, options.seed ?? 0).map((f) =>
+    build(data, base, f.train.map((p) => base.usable[p]), { validation: f.validation.map((p) => base.usable[p]) }, options),
+  );
+}
+
+interface Base {
+  selection: Selection;
+  usable: Int32Array;
+  missing: MissingPolicy;
+  fingerprint: string;
+  notes: string[];
+}
+
+function prepareBase(data: LoadedData, options: PrepareOptions): Base {
+  if (options.impute !== undefined && !['median', 'mean', 'most-frequent'].includes(options.impute)) {
+    throw invalidOption('impute', options.impute, 'must be median, mean or most-frequent');
+  }
+  if (options.impute && options.dropMissingRows) throw invalidOption('impute', options.impute, 'cannot be combined with --drop-missing-rows');
+  if (options.unseenCategory !== undefined && options.unseenCategory !== 'error' && options.unseenCategory !== 'fallback') {
+    throw invalidOption('unseen-category', options.unseenCategory, 'must be error or fallback');
+  }
+  const selection = selectColumns(data, options);
+  const notes = [...data.notes, ...selection.notes];
+  const missing: MissingPolicy = options.impute ? 'impute' : options.dropMissingRows ? 'drop-rows' : 'error';
+  let usable = selection.labelled;
+  if (missing !== 'impute') {
+    const gaps = selection.features.map((f) => ({ f, ...missingRows(f, usable) })).filter((g) => g.count > 0);
+    if (gaps.length > 0 && missing === 'error') {
+      throw new GroveError(
+        'INVALID_DATA',
+        `${data.source}: missing values in ${gaps.length === 1 ? 'column' : 'columns'} ` +
+          gaps.map((g) => `"${g.f.name}" (${g.count} row${g.count === 1 ? '' : 's'}: ${listRows(g.first, g.count)})`).join(', ') +
+          '; use --impute median|mean|most-frequent or --drop-missing-rows',
+        { file: data.source, column: gaps[0].f.name, row: gaps[0].first[0] + 1 },
+      );
+    }
+    if (gaps.length > 0) usable = dropIncomplete(selection.features, usable, data.source, notes);
+  }
+  checkUsable(selection.target, usable, data.source);
+  const selected = new Set<Column>([...selection.features, selection.target]);
+  const fingerprint = fingerprintColumns(data.columns.filter((c) => selected.has(c)));
+  return { selection, usable, missing, fingerprint, notes };
+}
+
+function dropIncomplete(features: Column[], rows: Int32Array, source: string, notes: string[]): Int32Array {
+  const keep = new Uint8Array(rows.length).fill(1);
+  for (const f of features) {
+    const v = f.values;
+    for (let k = 0; k < rows.length; k++) {
+      const x = v[rows[k]];
+      if (x === null || (typeof x === 'number' && x !== x)) keep[k] = 0;
+    }
+  }
+  const kept = rows.filter((_, k) => keep[k] === 1);
+  notes.push(`${source}: dropped ${rows.length - kept.length} row${rows.length - kept.length === 1 ? '' : 's'} with missing feature values (--drop-missing-rows)`);
+  return kept;
+}
+
+function build(data: LoadedData, base: Base, train: Int32Array, held: { validation?: Int32Array; test?: Int32Array }, options: PrepareOptions): PreparedData {
+  const { selection } = base;
+  const notes = [...base.notes];
+  const preprocessing = fitPreprocessing(
+    selection.features,
+    selection.target.name,
+    train,
+    { oneHot: options.oneHot, unseenCategory: options.unseenCategory, missing: base.missing, impute: options.impute },
+    data.source,
+    notes,
+  );
+  const part = (rows: Int32Array, label: string | null): PreparedPart => {
+    // Held-out rows may hold categories the training part never saw: they get the fallback code
+    // (with a note) rather than failing the split; the recorded policy still governs prediction.
+    const applied = applyPreprocessing(data, preprocessing, { rows, unseenCategory: label ? 'fallback' : undefined, noteExtraColumns: false });
+    for (const n of applied.notes) notes.push(label ? `${label} part: ${n}` : n);
+    const yAll = selection.target.values as Float64Array;
+    const y = new Float64Array(rows.length);
+    const rowNumbers = new Int32Array(rows.length);
+    for (let k = 0; k < rows.length; k++) {
+      y[k] = yAll[rows[k]];
+      rowNumbers[k] = rows[k] + 1;
+    }
+    return { x: applied.x, y, rowNumbers };
+  };
+  const trainPart = part(train, null);
+  const out: PreparedData = { ...trainPart, featureNames: preprocessing.feature_names.slice(), preprocessing, fingerprint: base.fingerprint, notes };
+  if (held.validation && held.validation.length > 0) out.validation = part(held.validation, 'validation');
+  if (held.test && held.test.length > 0) out.test = part(held.test, 'test');
+  return out;
+}
