@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { GROVE_VERSION } from '../version.js';
 import { register as registerTrain } from './train.js';
+import { register as registerData } from './data.js';
 
 export function buildProgram(): Command {
   const program = new Command('grove')
@@ -12,5 +13,6 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
   registerTrain(program);
+  registerData(program);
   return program;
 }
