@@ -13,6 +13,7 @@
 // A forest concatenates its trees' arrays; tree t owns nodes [offsets[t], offsets[t+1]) and
 // its child ids are local to the tree. The same layout is used by the model file and the TS twin.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct FlatTree {
   std::vector<double> threshold, value, weighted_n, impurity;
 
   int32_t size() const { return static_cast<int32_t>(feature.size()); }
+
+  void reserve(size_t n) {
+    for (auto* v : {&feature, &left, &right, &n_samples}) v->reserve(n);
+    for (auto* v : {&threshold, &value, &weighted_n, &impurity}) v->reserve(n);
+  }
 
   int32_t add_leaf(double v, int32_t n, double w, double imp) {
     feature.push_back(-1);

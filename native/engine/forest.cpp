@@ -1,5 +1,6 @@
 #include "forest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -94,20 +95,25 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
 
   if (oob) {
     result.oob_prediction.assign(static_cast<size_t>(data.rows), std::numeric_limits<double>::quiet_NaN());
-    const int64_t block = 1024;
+    // Tree-outer inside a block keeps each tree in cache across many rows; every row still sums
+    // its trees in index order, so the result does not depend on blocks or threads.
+    const int64_t block = 4096;
     const int64_t blocks = (data.rows + block - 1) / block;
     parallel_for(blocks, threads, [&](int64_t bi) {
-      const int64_t end = std::min(data.rows, (bi + 1) * block);
-      for (int64_t i = bi * block; i < end; ++i) {
-        double sum = 0.0;
-        int64_t count = 0;
-        for (int32_t t = 0; t < n_trees; ++t) {
-          const uint64_t* bits = inbag_bits.data() + words * t;
+      const int64_t begin = bi * block;
+      const int64_t end = std::min(data.rows, begin + block);
+      std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
+      std::vector<int64_t> count(static_cast<size_t>(end - begin), 0);
+      for (int32_t t = 0; t < n_trees; ++t) {
+        const uint64_t* bits = inbag_bits.data() + words * t;
+        for (int64_t i = begin; i < end; ++i) {
           if (bits[i >> 6] & (uint64_t{1} << (i & 63))) continue;
-          sum += tree_predict(trees[t], data, i);
-          ++count;
+          sum[i - begin] += tree_predict(trees[t], data, i);
+          ++count[i - begin];
         }
-        if (count > 0) result.oob_prediction[i] = sum / static_cast<double>(count);
+      }
+      for (int64_t i = begin; i < end; ++i) {
+        if (count[i - begin] > 0) result.oob_prediction[i] = sum[i - begin] / static_cast<double>(count[i - begin]);
       }
     });
   }

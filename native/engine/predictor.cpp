@@ -37,16 +37,18 @@ void Predictor::predict(const Dataset& data, double* out, int32_t threads) const
     throw std::invalid_argument("predict: the model has " + std::to_string(n_features_) +
                                 " features, the input has " + std::to_string(data.cols));
   }
-  const int64_t block = 64;
+  // Tree-outer inside a block keeps each tree in cache across the block's rows; every row still
+  // sums its trees in index order, so results do not depend on the block size or thread count.
+  const int64_t block = 2048;
   const int64_t blocks = (data.rows + block - 1) / block;
   const Node* nodes = nodes_.data();
   const double trees = static_cast<double>(roots_.size());
-  // Small batches stay on the calling thread: a team start costs more than it saves.
-  const int32_t team = data.rows < 2 * block ? 1 : threads;
+  // A single block stays on the calling thread: a team start costs more than it saves.
+  const int32_t team = blocks < 2 ? 1 : threads;
   parallel_for(blocks, team, [&](int64_t bi) {
     const int64_t begin = bi * block;
     const int64_t end = std::min(data.rows, begin + block);
-    double acc[block] = {0.0};
+    std::vector<double> acc(static_cast<size_t>(end - begin), 0.0);
     for (int32_t root : roots_) {
       for (int64_t i = begin; i < end; ++i) {
         const Node* n = nodes + root;

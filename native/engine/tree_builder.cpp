@@ -11,6 +11,7 @@ namespace grove {
 namespace {
 constexpr double kEpsilon = DBL_EPSILON;  // scikit-learn's EPSILON for leaf and improvement tests
 constexpr uint32_t kLocalMask = 0xFFFFFF;  // sorted-codes keys: bin << 24 | position in node
+constexpr int64_t kCountingSortMin = 64;   // below, std::sort on the keys is cheaper
 }  // namespace
 
 TreeBuilder::TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
@@ -67,6 +68,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
   draw_sample(rng, inbag);
   std::iota(features_.begin(), features_.end(), 0u);
   out = FlatTree();
+  out.reserve(last_size_ + last_size_ / 8 + 16);  // trees of one forest have similar sizes
 
   const int64_t m = static_cast<int64_t>(idx_.size());
   const bool histogram = p_.split_mode == SplitMode::Histogram;
@@ -131,6 +133,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
     stack.push_back(Pending{mid, node.end, node.depth + 1, id, false, rs, rh});
     stack.push_back(Pending{node.start, mid, node.depth + 1, id, true, ls, lh});
   }
+  last_size_ = static_cast<size_t>(out.size());
 }
 
 bool TreeBuilder::find_split(Rng& rng, const Pending& node, SplitCandidate& best) {
@@ -190,10 +193,22 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
 bool TreeBuilder::scan_sorted_codes(int32_t f, const Pending& node, SplitCandidate& best) {
   const int64_t m = node.end - node.start;
   const uint8_t* codes = bins_->codes.data() + static_cast<size_t>(f) * static_cast<size_t>(data_.rows);
-  for (int64_t k = 0; k < m; ++k) {
-    keys_[k] = (static_cast<uint32_t>(codes[idx_[node.start + k]]) << 24) | static_cast<uint32_t>(k);
+  // Keys bin << 24 | position, in ascending order. A counting sort by bin gives the same order
+  // as sorting the keys (positions ascend within a bin), in O(m + bins) instead of O(m log m).
+  if (m < kCountingSortMin) {
+    for (int64_t k = 0; k < m; ++k) {
+      keys_[k] = (static_cast<uint32_t>(codes[idx_[node.start + k]]) << 24) | static_cast<uint32_t>(k);
+    }
+    std::sort(keys_.begin(), keys_.begin() + m);
+  } else {
+    uint32_t start[257] = {0};
+    for (int64_t k = 0; k < m; ++k) ++start[codes[idx_[node.start + k]] + 1];
+    for (int b = 0; b < 256; ++b) start[b + 1] += start[b];
+    for (int64_t k = 0; k < m; ++k) {
+      const uint32_t b = codes[idx_[node.start + k]];
+      keys_[start[b]++] = (b << 24) | static_cast<uint32_t>(k);
+    }
   }
-  std::sort(keys_.begin(), keys_.begin() + m);
   if ((keys_[0] >> 24) == (keys_[m - 1] >> 24)) return false;
   const std::vector<double>& edges = bins_->edges[f];
   const NodeStats& s = node.stats;

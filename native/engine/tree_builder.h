@@ -3,6 +3,7 @@
 // the growth loop (builder). The pure-TS twin in src/forest/js/tree-builder.ts follows this
 // file statement by statement: same draws, same summation order, same tie rules.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -81,6 +82,7 @@ class TreeBuilder {
   std::vector<uint32_t> features_;
   std::vector<double> xs_;
   double root_w_ = 0.0;
+  size_t last_size_ = 0;
 
   // histogram cells: [sum w, sum w*y, rows] per bin, all features, one buffer per live node
   std::vector<std::vector<double>> hist_pool_;

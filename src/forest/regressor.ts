@@ -1,0 +1,263 @@
+import type { Backend } from '../constants.js';
+import { GroveError } from '../errors.js';
+import type { EngineParams } from './engine-params.js';
+import { SPLIT_HISTOGRAM } from './engine-params.js';
+import { featureImportances, treeCount, type FlatForest } from './flat-forest.js';
+import { viewOf } from './js/dataset.js';
+import { fitForestJs } from './js/fit.js';
+import { predictForestJs } from './js/predict.js';
+import { toTargetVector, toTypedMatrix, type MatrixInput, type VectorInput } from './matrix.js';
+import { decodeModel, encodeModel, type ModelHeader } from './model-file.js';
+import { loadNative, warnFallbackOnce, type NativeAddon, type NativeFitOutput, type NativeForestHandle } from './native.js';
+import { paramsFromSnake, paramsToSnake, resolveParams, resolveThreads, toEngineParams, type RandomForestParams, type ResolvedParams } from './params.js';
+
+export interface FitOptions {
+  /** Names of the columns of X (default x0, x1, ...). */
+  featureNames?: string[];
+  targetName?: string;
+}
+
+/** What travels with the model besides the trees: the data layer's record, fingerprint, metrics. */
+export interface ModelMetadata {
+  preprocessing?: unknown;
+  dataFingerprint?: string | null;
+  metrics?: Record<string, number | null>;
+}
+
+/**
+ * A random-forest regressor: scikit-learn's RandomForestRegressor semantics, a C++/OpenMP
+ * engine ('native', the default) or its pure-TS twin ('js') that builds the same trees.
+ * fit/predict are async (native work runs off the event loop); fitSync/predictSync are for
+ * worker threads.
+ */
+export class RandomForestRegressor {
+  readonly params: ResolvedParams;
+  featureNames: string[] = [];
+  targetName: string | null = null;
+  metadata: ModelMetadata = {};
+  #forest: FlatForest | null = null;
+  #backend: Backend | null = null;
+  #splitMode: 'exact' | 'hist' | null = null;
+  #native: NativeForestHandle | null = null;
+  #oobPrediction: Float64Array | null = null;
+  #oobRmse: number | null = null;
+  #oobR2: number | null = null;
+  #importances: Float64Array | null = null;
+
+  constructor(params: RandomForestParams = {}) {
+    this.params = resolveParams(params);
+  }
+
+  async fit(X: MatrixInput, y: VectorInput, options: FitOptions = {}): Promise<this> {
+    const job = this.#prepareFit(X, y, options);
+    const out = job.addon ? await job.addon.fit(job.args) : fitForestJs(viewOf(job.args.x, job.args.rows, job.args.cols, job.args.layout, job.args.y), job.args.params);
+    return this.#finishFit(job, out);
+  }
+
+  fitSync(X: MatrixInput, y: VectorInput, options: FitOptions = {}): this {
+    const job = this.#prepareFit(X, y, options);
+    const out = job.addon ? job.addon.fitSync(job.args) : fitForestJs(viewOf(job.args.x, job.args.rows, job.args.cols, job.args.layout, job.args.y), job.args.params);
+    return this.#finishFit(job, out);
+  }
+
+  async predict(X: MatrixInput): Promise<Float64Array> {
+    const m = this.#checkPredictInput(X);
+    const native = this.#nativeHandle();
+    if (native) return native.predict({ x: m.data, rows: m.rows, cols: m.cols, layout: m.layout, threads: resolveThreads(this.params.threads) });
+    return predictForestJs(this.#forest!, viewOf(m.data, m.rows, m.cols, m.layout));
+  }
+
+  predictSync(X: MatrixInput): Float64Array {
+    const m = this.#checkPredictInput(X);
+    const native = this.#nativeHandle();
+    if (native) return native.predictSync({ x: m.data, rows: m.rows, cols: m.cols, layout: m.layout, threads: resolveThreads(this.params.threads) });
+    return predictForestJs(this.#forest!, viewOf(m.data, m.rows, m.cols, m.layout));
+  }
+
+  /** The backend that actually ran ('native' falls back to 'js' when the addon cannot load). */
+  get backend(): Backend {
+    return this.#backend ?? this.params.backend;
+  }
+  /** The split mode the fit used ('auto' resolved by data size). */
+  get splitMode(): 'exact' | 'hist' | null {
+    return this.#splitMode;
+  }
+  get isFitted(): boolean {
+    return this.#forest !== null;
+  }
+  get forest(): FlatForest {
+    return this.#requireFitted();
+  }
+  get nFeatures(): number {
+    return this.#requireFitted().nFeatures;
+  }
+  get nTrees(): number {
+    return treeCount(this.#requireFitted());
+  }
+  /** OOB R², as scikit-learn's oob_score_ (null without bootstrap or when no row was ever out of bag). */
+  get oobScore(): number | null {
+    return this.#oobR2;
+  }
+  get oobRmse(): number | null {
+    return this.#oobRmse;
+  }
+  /** Per training row, the mean of the trees that did not draw it (NaN when every tree did). */
+  get oobPrediction(): Float64Array | null {
+    return this.#oobPrediction;
+  }
+  /** Normalised mean decrease in impurity per feature (sums to 1 when the forest has a split). */
+  get featureImportances(): Float64Array {
+    this.#requireFitted();
+    this.#importances ??= featureImportances(this.#forest!);
+    return this.#importances;
+  }
+
+  toBuffer(): Buffer {
+    const forest = this.#requireFitted();
+    return encodeModel(forest, {
+      created_at: new Date().toISOString(),
+      task: 'regression',
+      feature_names: this.featureNames,
+      target_name: this.targetName,
+      params: paramsToSnake(this.params),
+      backend: this.backend,
+      split_mode: this.#splitMode ?? 'exact',
+      metrics: { oob_rmse: this.#oobRmse, oob_r2: this.#oobR2, ...(this.metadata.metrics ?? {}) },
+      feature_importances: Array.from(this.featureImportances),
+      data_fingerprint: this.metadata.dataFingerprint ?? null,
+      preprocessing: this.metadata.preprocessing ?? null,
+    });
+  }
+
+  /** Loads a model file's bytes; the same bytes load on both backends. */
+  static fromBuffer(buf: Uint8Array, options: { backend?: Backend; threads?: number; source?: string } = {}): RandomForestRegressor {
+    const { header, forest } = decodeModel(buf, options.source);
+    const stored = paramsFromSnake(header.params ?? {});
+    const params: RandomForestParams = { ...stored };
+    if (options.backend) params.backend = options.backend;
+    if (options.threads !== undefined) params.threads = options.threads;
+    let model: RandomForestRegressor;
+    try {
+      model = new RandomForestRegressor(params);
+    } catch (err) {
+      throw new GroveError('INVALID_MODEL', `${options.source ?? 'model buffer'}: stored hyperparameters are invalid: ${(err as Error).message}`);
+    }
+    model.#forest = forest;
+    model.#splitMode = header.split_mode === 'hist' ? 'hist' : 'exact';
+    model.featureNames = header.feature_names.map(String);
+    model.targetName = header.target_name ?? null;
+    const metrics = { ...(header.metrics ?? {}) };
+    model.#oobRmse = typeof metrics.oob_rmse === 'number' ? metrics.oob_rmse : null;
+    model.#oobR2 = typeof metrics.oob_r2 === 'number' ? metrics.oob_r2 : null;
+    delete metrics.oob_rmse;
+    delete metrics.oob_r2;
+    model.metadata = { preprocessing: header.preprocessing ?? undefined, dataFingerprint: header.data_fingerprint, metrics };
+    model.#backend = model.#pickBackend() ? 'native' : 'js';
+    return model;
+  }
+
+  /** The header a model file would carry, for tools that inspect models. */
+  static readHeader(buf: Uint8Array, source?: string): ModelHeader {
+    return decodeModel(buf, source).header;
+  }
+
+  #pickBackend(): NativeAddon | null {
+    if (this.params.backend === 'js') return null;
+    const load = loadNative();
+    if (!load.addon) warnFallbackOnce(load);
+    return load.addon;
+  }
+
+  #prepareFit(X: MatrixInput, y: VectorInput, options: FitOptions): PreparedFit {
+    const m = toTypedMatrix(X, 'X');
+    if (m.rows < 2) throw new GroveError('INVALID_DATA', `X has ${m.rows} row; fitting a forest needs at least 2 rows`, { rows: m.rows });
+    const target = toTargetVector(y, m.rows);
+    if (options.featureNames !== undefined) {
+      if (!Array.isArray(options.featureNames) || options.featureNames.length !== m.cols) {
+        throw new GroveError('INVALID_OPTION', `featureNames has ${options.featureNames?.length ?? 0} names but X has ${m.cols} columns`, { option: 'featureNames' });
+      }
+    }
+    const params: EngineParams = toEngineParams(this.params, m.rows, m.cols);
+    const addon = this.#pickBackend();
+    return {
+      addon,
+      args: { x: m.data, rows: m.rows, cols: m.cols, layout: m.layout, y: target, params },
+      options,
+      target,
+    };
+  }
+
+  #finishFit(job: PreparedFit, out: NativeFitOutput | { forest: FlatForest; oobPrediction?: Float64Array }): this {
+    const forest: FlatForest = 'forest' in out ? out.forest : { nFeatures: job.args.cols, ...stripOob(out) };
+    this.#forest = forest;
+    this.#native = null;
+    this.#importances = null;
+    this.#backend = job.addon ? 'native' : 'js';
+    this.#splitMode = job.args.params.split_mode === SPLIT_HISTOGRAM ? 'hist' : 'exact';
+    this.featureNames = job.options.featureNames ? [...job.options.featureNames] : Array.from({ length: job.args.cols }, (_, j) => `x${j}`);
+    this.targetName = job.options.targetName ?? null;
+    this.#oobPrediction = out.oobPrediction ?? null;
+    this.#setOobMetrics(job.target);
+    return this;
+  }
+
+  #setOobMetrics(y: Float64Array): void {
+    this.#oobRmse = null;
+    this.#oobR2 = null;
+    const p = this.#oobPrediction;
+    if (!p) return;
+    let n = 0;
+    let sum = 0;
+    for (let i = 0; i < p.length; i++) {
+      if (Number.isNaN(p[i])) continue;
+      n++;
+      sum += y[i];
+    }
+    if (n === 0) return;
+    const mean = sum / n;
+    let sse = 0;
+    let sst = 0;
+    for (let i = 0; i < p.length; i++) {
+      if (Number.isNaN(p[i])) continue;
+      sse += (p[i] - y[i]) ** 2;
+      sst += (y[i] - mean) ** 2;
+    }
+    this.#oobRmse = Math.sqrt(sse / n);
+    this.#oobR2 = sst > 0 ? 1 - sse / sst : null;
+  }
+
+  #requireFitted(): FlatForest {
+    if (!this.#forest) throw new GroveError('INVALID_OPTION', 'this RandomForestRegressor is not fitted yet: call fit(X, y) first');
+    return this.#forest;
+  }
+
+  #checkPredictInput(X: MatrixInput) {
+    const forest = this.#requireFitted();
+    const m = toTypedMatrix(X, 'X');
+    if (m.cols !== forest.nFeatures) {
+      throw new GroveError('INVALID_DATA', `X has ${m.cols} columns but the model was trained on ${forest.nFeatures} features`, { cols: m.cols });
+    }
+    return m;
+  }
+
+  #nativeHandle(): NativeForestHandle | null {
+    if (this.#backend !== 'native') return null;
+    if (!this.#native) {
+      const addon = loadNative().addon!;
+      this.#native = new addon.NativeForest(this.#forest!);
+    }
+    return this.#native;
+  }
+}
+
+interface PreparedFit {
+  addon: NativeAddon | null;
+  args: { x: Float64Array | Float32Array; rows: number; cols: number; layout: 'row' | 'col'; y: Float64Array; params: EngineParams };
+  options: FitOptions;
+  target: Float64Array;
+}
+
+function stripOob(out: NativeFitOutput): Omit<FlatForest, 'nFeatures'> {
+  const { oobPrediction: _unused, ...rest } = out;
+  return rest;
+}
