@@ -3,6 +3,9 @@
 import { Command } from 'commander';
 import { GROVE_VERSION } from '../version.js';
 import { register as registerTrain } from './train.js';
+import { register as registerExperiments } from './experiments.js';
+import { register as registerRuns } from './runs.js';
+import { register as registerModels } from './models.js';
 import { register as registerData } from './data.js';
 
 export function buildProgram(): Command {
@@ -13,6 +16,9 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
   registerTrain(program);
+  registerExperiments(program);
+  registerRuns(program);
+  registerModels(program);
   registerData(program);
   return program;
 }

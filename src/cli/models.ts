@@ -1,0 +1,121 @@
+// `grove models list|show|set-alias|delete-alias`: the model registry.
+import type { Command } from 'commander';
+import type { AliasChange, RegisteredModel } from '../track/store.js';
+import { intOption } from './options.js';
+import { formatTable, note, printJson } from './output.js';
+import { addOutputOptions, addTrackingUriOption, formatCsv, formatTime, withStore, type OutputFlags, type TrackingFlags } from './tracking-uri.js';
+
+const aliasList = (m: RegisteredModel) =>
+  Object.entries(m.aliases)
+    .map(([a, v]) => `${a}=${v}`)
+    .join(' ');
+
+const changeToJson = (c: AliasChange) => ({ model: c.name, alias: c.alias, old_version: c.oldVersion, new_version: c.newVersion, time: c.time, who: c.who });
+
+async function listModels(flags: TrackingFlags & OutputFlags): Promise<void> {
+  await withStore(flags, { create: false }, async (store) => {
+    const models = await store.listRegisteredModels();
+    if (flags.json) {
+      return printJson(models.map((m) => ({ name: m.name, latest_version: m.latestVersion, aliases: m.aliases, description: m.description, created: m.createdTime, updated: m.updatedTime, tags: m.tags })));
+    }
+    if (flags.csv) {
+      return void process.stdout.write(formatCsv(['name', 'latest_version', 'aliases', 'created', 'updated'], models.map((m) => [m.name, m.latestVersion, aliasList(m), m.createdTime, m.updatedTime])));
+    }
+    if (models.length === 0) return note('no registered models yet');
+    process.stdout.write(formatTable(['name', 'latest', 'aliases', 'updated (UTC)'], models.map((m) => [m.name, m.latestVersion, aliasList(m), formatTime(m.updatedTime)])));
+  });
+}
+
+async function showModel(name: string, flags: TrackingFlags & OutputFlags): Promise<void> {
+  await withStore(flags, { create: false }, async (store) => {
+    const model = await store.getRegisteredModel(name);
+    const versions = await store.listModelVersions(name);
+    const history = await store.getAliasHistory(name);
+    if (flags.json) {
+      return printJson({
+        name: model.name,
+        description: model.description,
+        tags: model.tags,
+        created: model.createdTime,
+        updated: model.updatedTime,
+        latest_version: model.latestVersion,
+        aliases: model.aliases,
+        versions: versions.map((v) => ({
+          version: v.version,
+          run_id: v.runId,
+          artifact: v.artifact,
+          created: v.createdTime,
+          description: v.description,
+          tags: v.tags,
+          aliases: v.aliases,
+          size: v.size,
+          sha256: v.sha256,
+          uri: `models:/${v.name}/${v.version}`,
+        })),
+        alias_history: history.map(changeToJson),
+      });
+    }
+    const out = [`model:        ${model.name}`, `description:  ${model.description || '-'}`, `aliases:      ${aliasList(model) || '-'}`, '', 'versions:'];
+    out.push(
+      versions.length
+        ? formatTable(['version', 'run_id', 'artifact', 'created (UTC)', 'aliases', 'description'], versions.map((v) => [v.version, v.runId, v.artifact, formatTime(v.createdTime), v.aliases.join(' '), v.description])).trimEnd()
+        : '  (none)',
+    );
+    out.push('', 'alias history:');
+    out.push(
+      history.length
+        ? formatTable(['time (UTC)', 'alias', 'from', 'to', 'who'], history.map((h) => [formatTime(h.time), h.alias, h.oldVersion ?? '-', h.newVersion ?? '(deleted)', h.who])).trimEnd()
+        : '  (none)',
+    );
+    process.stdout.write(out.join('\n') + '\n');
+  });
+}
+
+async function setAlias(name: string, alias: string, version: number, flags: TrackingFlags & OutputFlags): Promise<void> {
+  await withStore(flags, { create: false }, async (store) => {
+    const change = await store.setAlias(name, alias, version);
+    if (flags.json) return printJson(changeToJson(change));
+    const from = change.oldVersion === null ? '(new)' : `version ${change.oldVersion}`;
+    process.stdout.write(
+      change.oldVersion === change.newVersion ? `${name}@${alias} already points at version ${version}\n` : `${name}@${alias}: ${from} -> version ${change.newVersion}\n`,
+    );
+  });
+}
+
+async function deleteAlias(name: string, alias: string, flags: TrackingFlags & OutputFlags): Promise<void> {
+  await withStore(flags, { create: false }, async (store) => {
+    const change = await store.deleteAlias(name, alias);
+    if (flags.json) return printJson(changeToJson(change));
+    process.stdout.write(`${name}@${alias} deleted (it pointed at version ${change.oldVersion})\n`);
+  });
+}
+
+export function register(program: Command): void {
+  const models = program.command('models').description('registered models, their versions and aliases');
+
+  const list = models.command('list').description('list registered models with their latest version and aliases');
+  addOutputOptions(list);
+  addTrackingUriOption(list);
+  list.action((flags: TrackingFlags & OutputFlags) => listModels(flags));
+
+  const show = models.command('show').description('show a model: its versions, aliases and the history of alias moves').argument('<name>', 'registered model name');
+  addOutputOptions(show, false);
+  addTrackingUriOption(show);
+  show.action((name: string, flags: TrackingFlags & OutputFlags) => showModel(name, flags));
+
+  const set = models
+    .command('set-alias')
+    .description('point an alias at a version (moving it if it exists); every move is recorded')
+    .argument('<name>', 'registered model name')
+    .argument('<alias>', 'alias, e.g. production')
+    .argument('<version>', 'version number', intOption('<version>', 1))
+    .addHelpText('after', '\nExample:\n  grove models set-alias diabetes production 3   # then: grove predict models:/diabetes@production ...');
+  addOutputOptions(set, false);
+  addTrackingUriOption(set);
+  set.action((name: string, alias: string, version: number, flags: TrackingFlags & OutputFlags) => setAlias(name, alias, version, flags));
+
+  const del = models.command('delete-alias').description('remove an alias (the deletion is recorded in the alias history)').argument('<name>', 'registered model name').argument('<alias>', 'alias to delete');
+  addOutputOptions(del, false);
+  addTrackingUriOption(del);
+  del.action((name: string, alias: string, flags: TrackingFlags & OutputFlags) => deleteAlias(name, alias, flags));
+}
