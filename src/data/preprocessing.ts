@@ -4,6 +4,7 @@
 import type { ColumnTable } from 'arquero';
 import { GroveError, closest, formatValue } from '../errors.js';
 import type { TypedMatrix } from '../forest/matrix.js';
+import { classifyText } from './cells.js';
 import { listRows, normalizeColumn, type Column } from './column.js';
 import { MAX_ROWS_LISTED, PREPROCESSING_VERSION } from './constants.js';
 import type { LoadedData } from './loaded.js';
@@ -130,11 +131,12 @@ function numericValues(column: Column, spec: InputColumn, source: string): Float
   let shown: unknown = null;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== null && !(typeof v === 'number' && Number.isNaN(v))) {
-      row = i;
-      shown = column.kind === 'boolean' ? (v === 1) : v;
-      break;
-    }
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) continue;
+    // in a text column, numeric-looking cells are fine: report the first that is not
+    if (typeof v === 'string' && spec.type === 'numeric' && classifyText(v) === 'number') continue;
+    row = i;
+    shown = column.kind === 'boolean' ? v === 1 : v;
+    break;
   }
   throw new GroveError(
     'INVALID_DATA',
