@@ -56,6 +56,7 @@ export function register(program: Command): void {
     .option('--test <file>', 'explicit test set (same columns) instead of --test-frac')
     .option('--save <file>', 'write the fitted model file here')
     .option('--json', 'print one JSON object on stdout')
+    .option('--no-track', 'do not record the run in the tracking store')
     .addHelpText('after', '\nExamples:\n  grove train diabetes\n  grove train friedman1:100000 --split-mode hist --trees 100 --json\n  grove train data.csv --target price --max-features sqrt --save model.grove')
     .action(async (data: string, flags: TrainFlags & { nEstimators?: number }) => {
       await train(data, flags);

@@ -1,0 +1,68 @@
+// The pure-TS twin builds the same forests as the native engine: identical structure and
+// predictions, in both split modes, over several datasets and parameter sets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RandomForestRegressor, type RandomForestParams } from '../../src/index.js';
+import { loadNative } from '../../src/forest/native.js';
+import { diabetes, friedman, type XY } from '../helpers/datasets.js';
+
+const cases: [string, () => XY, RandomForestParams][] = [
+  ['diabetes defaults', diabetes, { nEstimators: 15 }],
+  ['diabetes third/leaf 5', diabetes, { nEstimators: 15, maxFeatures: 'third', minSamplesLeaf: 5 }],
+  ['friedman 3000 sqrt depth 8', () => friedman(3000, 3), { nEstimators: 10, maxFeatures: 'sqrt', maxDepth: 8 }],
+  ['friedman 3000 no bootstrap 0.5', () => friedman(3000, 4), { nEstimators: 8, bootstrap: false, maxFeatures: 0.5 }],
+  ['friedman 2500 max_samples 0.3 split 10', () => friedman(2500, 5), { nEstimators: 10, maxSamples: 0.3, minSamplesSplit: 10, minImpurityDecrease: 0.01 }],
+];
+
+test('the native addon is available (the twin tests compare against it)', () => {
+  const load = loadNative();
+  assert.ok(load.addon, `native addon did not load: ${load.errors.join('; ')}`);
+});
+
+for (const splitMode of ['exact', 'hist'] as const) {
+  for (const [name, data, params] of cases) {
+    test(`native and js build the same forest: ${name}, ${splitMode}`, async () => {
+      const d = data();
+      const p = { ...params, splitMode, seed: 11 };
+      const a = await new RandomForestRegressor({ ...p, backend: 'native' }).fit(d.X, d.y);
+      const b = await new RandomForestRegressor({ ...p, backend: 'js' }).fit(d.X, d.y);
+      assert.equal(a.backend, 'native');
+      assert.equal(b.backend, 'js');
+      assert.equal(a.splitMode, splitMode);
+      const fa = a.forest;
+      const fb = b.forest;
+      assert.deepEqual(fa.treeOffsets, fb.treeOffsets);
+      assert.deepEqual(fa.feature, fb.feature);
+      assert.deepEqual(fa.left, fb.left);
+      assert.deepEqual(fa.right, fb.right);
+      assert.deepEqual(fa.nSamples, fb.nSamples);
+      assert.deepEqual(fa.threshold, fb.threshold);
+      const pa = await a.predict(d.X);
+      const pb = await b.predict(d.X);
+      for (let i = 0; i < pa.length; i++) {
+        assert.ok(Math.abs(pa[i] - pb[i]) <= 1e-9 * Math.max(1, Math.abs(pa[i])), `row ${i}: ${pa[i]} vs ${pb[i]}`);
+      }
+      if (a.oobPrediction || b.oobPrediction) {
+        assert.ok(a.oobRmse !== null && b.oobRmse !== null);
+        assert.ok(Math.abs(a.oobRmse - b.oobRmse) <= 1e-9 * a.oobRmse);
+      }
+    });
+  }
+}
+
+test('the twin reads column-major and Float32 input the same as row-major Float64', async () => {
+  const d = friedman(600, 9);
+  const { rows, cols } = d.X;
+  const col = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) col[j * rows + i] = d.X.data[i * cols + j];
+  const f32 = Float32Array.from(d.X.data);
+  const f32AsF64 = Float64Array.from(f32);
+  for (const backend of ['native', 'js'] as const) {
+    const a = await new RandomForestRegressor({ nEstimators: 5, backend }).fit(d.X, d.y);
+    const b = await new RandomForestRegressor({ nEstimators: 5, backend }).fit({ data: col, rows, cols, layout: 'col' }, d.y);
+    assert.deepEqual(a.forest.threshold, b.forest.threshold, `${backend}: column-major differs`);
+    const c = await new RandomForestRegressor({ nEstimators: 5, backend }).fit({ data: f32, rows, cols }, d.y);
+    const e = await new RandomForestRegressor({ nEstimators: 5, backend }).fit({ data: f32AsF64, rows, cols }, d.y);
+    assert.deepEqual(c.forest.threshold, e.forest.threshold, `${backend}: Float32 input differs from its Float64 widening`);
+  }
+});
