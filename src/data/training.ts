@@ -125,13 +125,14 @@ function build(data: LoadedData, base: Base, train: Int32Array, held: { validati
   const part = (rows: Int32Array, label: string | null): PreparedPart => {
     // Held-out rows may hold categories the training part never saw: they get the fallback code
     // (with a note) rather than failing the split; the recorded policy still governs prediction.
-    const applied = applyPreprocessing(data, preprocessing, { rows, unseenCategory: label ? 'fallback' : undefined, noteExtraColumns: false });
+    const all = rows.length === data.table.numRows(); // rows are sorted and distinct: all rows, in order
+    const applied = applyPreprocessing(data, preprocessing, { rows: all ? null : rows, unseenCategory: label ? 'fallback' : undefined, noteExtraColumns: false });
     for (const n of applied.notes) notes.push(label ? `${label} part: ${n}` : n);
     const yAll = selection.target.values as Float64Array;
-    const y = new Float64Array(rows.length);
+    const y = all ? Float64Array.from(yAll) : new Float64Array(rows.length);
     const rowNumbers = new Int32Array(rows.length);
     for (let k = 0; k < rows.length; k++) {
-      y[k] = yAll[rows[k]];
+      if (!all) y[k] = yAll[rows[k]];
       rowNumbers[k] = rows[k] + 1;
     }
     return { x: applied.x, y, rowNumbers };
