@@ -47,6 +47,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_experiment ON runs (experiment_id, start_time DESC);
       CREATE INDEX runs_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
       CREATE INDEX runs_status ON runs (status);
+      CREATE INDEX runs_name ON runs (run_name);
+      CREATE INDEX runs_end ON runs (end_time);
 
       CREATE TABLE params (
         run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,

@@ -1,13 +1,20 @@
 // Compiles a parsed filter and order-by into SQLite SQL. User values only ever travel as
 // placeholders; the only text spliced into the SQL comes from fixed tables below.
+//
+// Speed: when the first order key is a metric, param or tag, the search runs in two parts so
+// SQLite can walk the (key, value) index in order and stop after `limit` rows: first the runs
+// that have a value for the key, then (only if more rows are wanted) the runs that have none,
+// which sort last. A single query with "NULLs last" would sort every run.
 import type { FilterClause, OrderBy } from './filter.js';
 
-export interface CompiledSearch {
-  joins: string;
-  where: string[];
-  orderBy: string;
+/** A piece of SQL with the values for its placeholders, in order. */
+export interface Sql {
+  text: string;
   params: unknown[];
 }
+
+/** Which runs a query part covers. */
+export type SearchPart = 'all' | 'with-primary' | 'without-primary';
 
 const ATTRIBUTE_COLUMN: Record<string, string> = {
   status: 'r.status',
@@ -39,20 +46,59 @@ function comparison(column: string, op: string, value: unknown, params: unknown[
   }
   if (op === 'ILIKE') {
     params.push(String(value));
-    // lower() on both sides so non-ASCII letters are folded too (as far as SQLite's lower goes)
     return `lower(${column}) LIKE lower(?)`;
   }
   params.push(value);
   return `${column} ${op} ?`;
 }
 
-export function compileSearch(clauses: FilterClause[], orderBy: OrderBy[]): CompiledSearch {
+/** Whether the search is best split into 'with-primary' and 'without-primary' parts. */
+export function splitsOnPrimary(orderBy: OrderBy[]): boolean {
+  return orderBy.length > 0 && orderBy[0].kind !== 'attribute';
+}
+
+/**
+ * Builds one query part: SELECT <columns> ... WHERE ... ORDER BY ... (no LIMIT).
+ * `scope` holds extra conditions on runs r (experiment, parent). Returns null when the part
+ * cannot match (a filter on the primary key's value excludes runs without a value).
+ */
+export function compileSearch(columns: string, clauses: FilterClause[], orderBy: OrderBy[], scope: Sql[], part: SearchPart): Sql | null {
   const params: unknown[] = [];
-  const joins: string[] = [];
   const where: string[] = [];
-  // order-by joins come first in the SQL text, so their placeholders come first too
   const order: string[] = [];
-  orderBy.forEach((o, i) => {
+  let from: string;
+  let rest = orderBy;
+  let pending = clauses;
+
+  if (part === 'all') {
+    from = 'FROM runs r';
+  } else {
+    const primary = orderBy[0] as Extract<OrderBy, { kind: 'metric' | 'param' | 'tag' }>;
+    const t = TABLE[primary.kind];
+    const samePrimary = (c: FilterClause) => c.kind === primary.kind && c.key === primary.key;
+    if (part === 'with-primary') {
+      // CROSS JOIN keeps p0 (the ordered index) as the outer loop
+      from = `FROM ${t} p0 CROSS JOIN runs r ON r.run_id = p0.run_id`;
+      where.push('p0.key = ?', 'p0.value IS NOT NULL');
+      params.push(primary.key);
+      // filters on the ordered key become a range on the index
+      for (const c of clauses.filter(samePrimary)) where.push(comparison('p0.value', c.op, c.value, params));
+      order.push(`p0.value ${primary.ascending ? 'ASC' : 'DESC'}`);
+    } else {
+      if (clauses.some(samePrimary)) return null;
+      from = 'FROM runs r';
+      where.push(`NOT EXISTS (SELECT 1 FROM ${t} x WHERE x.run_id = r.run_id AND x.key = ? AND x.value IS NOT NULL)`);
+      params.push(primary.key);
+    }
+    rest = orderBy.slice(1);
+    pending = clauses.filter((c) => !samePrimary(c));
+  }
+
+  // LEFT JOINs for the remaining order keys come before WHERE in the text, so their
+  // placeholders go first: collect them apart and splice in front of the WHERE params
+  const joinParams: unknown[] = [];
+  const joins: string[] = [];
+  rest.forEach((o, i) => {
     const dir = o.ascending ? 'ASC' : 'DESC';
     if (o.kind === 'attribute') {
       const col = ATTRIBUTE_COLUMN[o.key];
@@ -61,21 +107,27 @@ export function compileSearch(clauses: FilterClause[], orderBy: OrderBy[]): Comp
     }
     const alias = `o${i}`;
     joins.push(`LEFT JOIN ${TABLE[o.kind]} ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ?`);
-    params.push(o.key);
+    joinParams.push(o.key);
     // runs without a value sort last in either direction
     order.push(`(${alias}.value IS NULL) ASC`, `${alias}.value ${dir}`);
   });
   order.push('r.start_time DESC', 'r.seq DESC');
 
-  for (const c of clauses) {
+  for (const c of pending) {
     if (c.kind === 'attribute') {
       where.push(comparison(ATTRIBUTE_COLUMN[c.key], c.op, c.value, params));
       continue;
     }
-    const t = TABLE[c.kind];
     params.push(c.key);
     const cond = comparison('x.value', c.op, c.value, params);
-    where.push(`EXISTS (SELECT 1 FROM ${t} x WHERE x.run_id = r.run_id AND x.key = ? AND ${cond})`);
+    where.push(`EXISTS (SELECT 1 FROM ${TABLE[c.kind]} x WHERE x.run_id = r.run_id AND x.key = ? AND ${cond})`);
   }
-  return { joins: joins.join('\n'), where, orderBy: order.join(', '), params };
+  for (const s of scope) {
+    where.push(s.text);
+    params.push(...s.params);
+  }
+
+  // in the text the JOINs come before WHERE, so their values come first
+  const text = `SELECT ${columns}\n${from}\n${joins.join('\n')}\n${where.length ? `WHERE ${where.join('\n  AND ')}` : ''}\nORDER BY ${order.join(', ')}`;
+  return { text, params: [...joinParams, ...params] };
 }

@@ -279,6 +279,17 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         assert.deepEqual(names(await store.searchRuns({ orderBy: ['metrics.rmse DESC'] })), ['beta', 'alpha', 'Gamma', 'trial', 'delta']);
         assert.deepEqual(names(await store.searchRuns({ orderBy: ['metrics.rmse'], limit: 2 })), ['Gamma', 'alpha']);
       });
+      withStore('pages through runs with and without the ordered metric', async (store) => {
+        const s = await seed(store);
+        const page = async (offset: number, limit = 2) => names(await store.searchRuns({ orderBy: ['metrics.rmse ASC'], limit, offset }));
+        assert.deepEqual(await page(2), ['beta', 'trial']);
+        assert.deepEqual(await page(3), ['trial', 'delta']);
+        assert.deepEqual(await page(4), ['delta']);
+        assert.deepEqual(await page(5), []);
+        assert.deepEqual(names(await store.searchRuns({ orderBy: ['metrics.rmse ASC'], experimentIds: [s.a.experimentId] })), ['alpha', 'beta', 'trial']);
+        assert.deepEqual(names(await store.searchRuns({ filter: 'metrics.rmse > 35', orderBy: ['metrics.rmse DESC'] })), ['beta', 'alpha']);
+        assert.deepEqual(names(await store.searchRuns({ filter: "tags.stage ILIKE 'PROD'", orderBy: ['tags.stage', 'metrics.rmse DESC'] })), ['delta', 'beta', 'Gamma']);
+      });
       withStore('orders by params, attributes and several keys', async (store) => {
         await seed(store);
         assert.deepEqual(names(await store.searchRuns({ orderBy: ['start_time ASC'] })), ['alpha', 'beta', 'Gamma', 'delta', 'trial']);
