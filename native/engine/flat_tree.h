@@ -50,6 +50,7 @@ struct FlatForest {
   std::vector<double> threshold, value, weighted_n, impurity;
 
   int32_t n_trees() const { return static_cast<int32_t>(offsets.size()) - 1; }
+  void reserve(size_t nodes, size_t trees);
   void append(const FlatTree& t);
 };
 

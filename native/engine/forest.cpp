@@ -8,10 +8,17 @@
 
 #include "binning.h"
 #include "parallel.h"
+#include "predictor.h"
 #include "presort.h"
 #include "tree_builder.h"
 
 namespace grove {
+
+void FlatForest::reserve(size_t nodes, size_t trees) {
+  for (auto* v : {&feature, &left, &right, &n_samples}) v->reserve(nodes);
+  for (auto* v : {&threshold, &value, &weighted_n, &impurity}) v->reserve(nodes);
+  offsets.reserve(trees + 1);
+}
 
 void FlatForest::append(const FlatTree& t) {
   feature.insert(feature.end(), t.feature.begin(), t.feature.end());
@@ -31,11 +38,6 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
 
-double tree_predict(const FlatTree& t, const Dataset& data, int64_t row) {
-  int32_t node = 0;
-  while (t.left[node] >= 0) node = data.at(row, t.feature[node]) <= t.threshold[node] ? t.left[node] : t.right[node];
-  return t.value[node];
-}
 
 }  // namespace
 
@@ -91,31 +93,17 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
 
   FitResult result;
   result.forest.n_features = data.cols;
-  for (const FlatTree& t : trees) result.forest.append(t);
+  size_t total = 0;
+  for (const FlatTree& t : trees) total += t.feature.size();
+  result.forest.reserve(total, trees.size());
+  for (FlatTree& t : trees) {
+    result.forest.append(t);
+    t = FlatTree();  // release as we go: peak memory holds one copy of the forest, not two
+  }
 
   if (oob) {
-    result.oob_prediction.assign(static_cast<size_t>(data.rows), std::numeric_limits<double>::quiet_NaN());
-    // Tree-outer inside a block keeps each tree in cache across many rows; every row still sums
-    // its trees in index order, so the result does not depend on blocks or threads.
-    const int64_t block = 4096;
-    const int64_t blocks = (data.rows + block - 1) / block;
-    parallel_for(blocks, threads, [&](int64_t bi) {
-      const int64_t begin = bi * block;
-      const int64_t end = std::min(data.rows, begin + block);
-      std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
-      std::vector<int64_t> count(static_cast<size_t>(end - begin), 0);
-      for (int32_t t = 0; t < n_trees; ++t) {
-        const uint64_t* bits = inbag_bits.data() + words * t;
-        for (int64_t i = begin; i < end; ++i) {
-          if (bits[i >> 6] & (uint64_t{1} << (i & 63))) continue;
-          sum[i - begin] += tree_predict(trees[t], data, i);
-          ++count[i - begin];
-        }
-      }
-      for (int64_t i = begin; i < end; ++i) {
-        if (count[i - begin] > 0) result.oob_prediction[i] = sum[i - begin] / static_cast<double>(count[i - begin]);
-      }
-    });
+    result.oob_prediction.resize(static_cast<size_t>(data.rows));
+    Predictor(result.forest).predict_oob(data, inbag_bits.data(), words, result.oob_prediction.data(), threads);
   }
   return result;
 }

@@ -1,32 +1,82 @@
 #include "predictor.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "parallel.h"
 #include "validate.h"
 
 namespace grove {
 
+namespace {
+constexpr int64_t kBlock = 2048;  // rows per block: a tree stays in cache across them
+constexpr int kLanes = 8;         // rows walking one tree together
+}  // namespace
+
 Predictor::Predictor(const FlatForest& f) {
   validate_forest(f);
   n_features_ = f.n_features;
-  nodes_.resize(f.feature.size());
+  nodes_.reserve(f.feature.size());
+  std::vector<int32_t> stack;
+  std::vector<std::pair<int32_t, int32_t>> patch;  // (packed parent, local right child) to fix up
+  std::vector<int32_t> packed_of;
   for (int32_t t = 0; t < f.n_trees(); ++t) {
     const int32_t base = static_cast<int32_t>(f.offsets[t]);
-    const int32_t end = static_cast<int32_t>(f.offsets[t + 1]);
-    roots_.push_back(base);
-    for (int32_t i = base; i < end; ++i) {
-      Node& n = nodes_[i];
-      n.feature = f.feature[i];
-      n.pad = 0;
-      if (n.feature < 0) {
-        n.threshold_or_value = f.value[i];
-        n.left = n.right = -1;
+    const int32_t size = static_cast<int32_t>(f.offsets[t + 1]) - base;
+    roots_.push_back(static_cast<int32_t>(nodes_.size()));
+    packed_of.assign(size, -1);
+    patch.clear();
+    stack.assign(1, 0);
+    // Depth-first, left first: whatever order the file used, left children end up adjacent.
+    while (!stack.empty()) {
+      const int32_t local = stack.back();
+      stack.pop_back();
+      const int32_t k = base + local;
+      packed_of[local] = static_cast<int32_t>(nodes_.size());
+      if (f.feature[k] < 0) {
+        nodes_.push_back(Node{f.value[k], -1, -1});
       } else {
-        n.threshold_or_value = f.threshold[i];
-        n.left = base + f.left[i];
-        n.right = base + f.right[i];
+        patch.emplace_back(static_cast<int32_t>(nodes_.size()), f.right[k]);
+        nodes_.push_back(Node{f.threshold[k], f.feature[k], -1});
+        stack.push_back(f.right[k]);
+        stack.push_back(f.left[k]);
+      }
+    }
+    for (const auto& [parent, right] : patch) nodes_[parent].right = packed_of[right];
+  }
+}
+
+template <bool kOob>
+void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
+                            double* sum, int64_t* count) const {
+  const Node* nodes = nodes_.data();
+  for (size_t t = 0; t < roots_.size(); ++t) {
+    const Node* root = nodes + roots_[t];
+    const uint64_t* bits = kOob ? inbag + words * t : nullptr;
+    for (int64_t i0 = begin; i0 < end; i0 += kLanes) {
+      const int lanes = static_cast<int>(std::min<int64_t>(kLanes, end - i0));
+      const Node* at[kLanes];
+      for (int k = 0; k < lanes; ++k) at[k] = root;
+      // Advance every unfinished row one level per pass; the loads of different rows overlap.
+      bool moving = true;
+      while (moving) {
+        moving = false;
+        for (int k = 0; k < lanes; ++k) {
+          const Node* n = at[k];
+          if (n->feature >= 0) {
+            const bool left = data.at(i0 + k, n->feature) <= n->threshold_or_value;
+            at[k] = left ? n + 1 : nodes + n->right;
+            moving = true;
+          }
+        }
+      }
+      for (int k = 0; k < lanes; ++k) {
+        const int64_t i = i0 + k;
+        if (kOob && (bits[i >> 6] & (uint64_t{1} << (i & 63)))) continue;
+        sum[i - begin] += at[k]->threshold_or_value;
+        if (kOob) ++count[i - begin];
       }
     }
   }
@@ -34,31 +84,33 @@ Predictor::Predictor(const FlatForest& f) {
 
 void Predictor::predict(const Dataset& data, double* out, int32_t threads) const {
   if (data.cols != n_features_) {
-    throw std::invalid_argument("predict: the model has " + std::to_string(n_features_) +
-                                " features, the input has " + std::to_string(data.cols));
+    throw std::invalid_argument("predict: the model has " + std::to_string(n_features_) + " features, the input has " +
+                                std::to_string(data.cols));
   }
-  // Tree-outer inside a block keeps each tree in cache across the block's rows; every row still
-  // sums its trees in index order, so results do not depend on the block size or thread count.
-  const int64_t block = 2048;
-  const int64_t blocks = (data.rows + block - 1) / block;
-  const Node* nodes = nodes_.data();
+  const int64_t blocks = (data.rows + kBlock - 1) / kBlock;
   const double trees = static_cast<double>(roots_.size());
   // A single block stays on the calling thread: a team start costs more than it saves.
-  const int32_t team = blocks < 2 ? 1 : threads;
-  parallel_for(blocks, team, [&](int64_t bi) {
-    const int64_t begin = bi * block;
-    const int64_t end = std::min(data.rows, begin + block);
-    std::vector<double> acc(static_cast<size_t>(end - begin), 0.0);
-    for (int32_t root : roots_) {
-      for (int64_t i = begin; i < end; ++i) {
-        const Node* n = nodes + root;
-        while (n->feature >= 0) {
-          n = nodes + (data.at(i, n->feature) <= n->threshold_or_value ? n->left : n->right);
-        }
-        acc[i - begin] += n->threshold_or_value;
-      }
+  parallel_for(blocks, blocks < 2 ? 1 : threads, [&](int64_t bi) {
+    const int64_t begin = bi * kBlock;
+    const int64_t end = std::min(data.rows, begin + kBlock);
+    std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
+    score_block<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
+    for (int64_t i = begin; i < end; ++i) out[i] = sum[i - begin] / trees;
+  });
+}
+
+void Predictor::predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* out, int32_t threads) const {
+  const int64_t blocks = (data.rows + kBlock - 1) / kBlock;
+  parallel_for(blocks, threads, [&](int64_t bi) {
+    const int64_t begin = bi * kBlock;
+    const int64_t end = std::min(data.rows, begin + kBlock);
+    std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
+    std::vector<int64_t> count(static_cast<size_t>(end - begin), 0);
+    score_block<true>(data, begin, end, inbag, words, sum.data(), count.data());
+    for (int64_t i = begin; i < end; ++i) {
+      out[i] = count[i - begin] > 0 ? sum[i - begin] / static_cast<double>(count[i - begin])
+                                    : std::numeric_limits<double>::quiet_NaN();
     }
-    for (int64_t i = begin; i < end; ++i) out[i] = acc[i - begin] / trees;
   });
 }
 

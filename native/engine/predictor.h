@@ -1,6 +1,8 @@
-// Prediction from a validated forest: the flat arrays packed into one node struct per node for
-// cache-friendly traversal. Rows are scored in blocks (parallel over blocks); within a row the
-// trees are summed in order, so results do not depend on the thread count.
+// Prediction from a validated forest. The flat arrays are repacked into 16-byte nodes in
+// depth-first order, so a left child always follows its parent and needs no index: four nodes
+// per cache line. Rows are scored in blocks (parallel over blocks); inside a block each tree
+// walks several rows at once, so their memory loads overlap. Every row sums its trees in index
+// order, so results do not depend on block size or thread count.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -21,14 +23,21 @@ class Predictor {
   // out[i] for every row of data; data.cols must equal n_features().
   void predict(const Dataset& data, double* out, int32_t threads) const;
 
+  // Out-of-bag mean per row: only trees whose in-bag bit for the row is clear count
+  // (bits of tree t start at inbag + t * words). NaN where every tree drew the row.
+  void predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* out, int32_t threads) const;
+
  private:
   struct Node {
-    double threshold_or_value;
-    int32_t feature;  // -1 for a leaf
-    int32_t left;     // absolute ids into nodes_
-    int32_t right;
-    int32_t pad;
+    double threshold_or_value;  // threshold of a split, value of a leaf
+    int32_t feature;            // -1 for a leaf
+    int32_t right;              // absolute id of the right child; the left child is this id + 1
   };
+
+  template <bool kOob>
+  void score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
+                   double* sum, int64_t* count) const;
+
   std::vector<Node> nodes_;
   std::vector<int32_t> roots_;
   int32_t n_features_ = 0;
