@@ -71,6 +71,8 @@ async function listRuns(flags: ListFlags): Promise<void> {
     if (runs.length === 0) return note('no runs match');
     process.stdout.write(runsTable(runs));
     if (runs.length === flags.limit) note(`(showing the first ${flags.limit}; use --limit to see more)`);
+    const dead = runs.filter((r) => runLiveness(r) === 'dead').length;
+    if (dead > 0) note(`${dead} run${dead === 1 ? ' is' : 's are'} RUNNING but ${dead === 1 ? 'its process is' : 'their processes are'} gone: grove runs gc marks them FAILED`);
   });
 }
 

@@ -30,6 +30,6 @@ export { parseModelUri, resolveModelBytes, uriNeedsStore, ACCEPTED_URI_FORMS } f
 export type { ModelUri, ModelSource, ResolvedModel } from './uri.js';
 export { openStore, parseTrackingUri, trackingUriFrom, DEFAULT_TRACKING_URI, TRACKING_URI_ENV } from './tracking-uri.js';
 export type { TrackingLocation, OpenStoreOptions } from './tracking-uri.js';
-export { gcDeadRuns, runLiveness, processExists, currentHost, whoAmI, FAILURE_TAG } from './liveness.js';
+export { gcDeadRuns, startHeartbeat, runLiveness, processExists, currentHost, whoAmI, FAILURE_TAG } from './liveness.js';
 export type { Liveness, CollectedRun } from './liveness.js';
 export { newRunId } from './validate.js';

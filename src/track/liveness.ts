@@ -68,3 +68,15 @@ export async function gcDeadRuns(store: Store): Promise<CollectedRun[]> {
   }
   return collected;
 }
+
+/**
+ * Heartbeats a run every `intervalMs` until the returned function is called. The timer does not
+ * keep the process alive, and a failed heartbeat (store busy) is retried at the next tick.
+ */
+export function startHeartbeat(store: Store, runId: string, intervalMs = 5_000): () => void {
+  const timer = setInterval(() => {
+    store.heartbeat(runId).catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { GroveError } from '../../src/errors.js';
 import type { Store } from '../../src/track/store.js';
-import { gcDeadRuns, runLiveness, FAILURE_TAG, currentHost } from '../../src/track/liveness.js';
+import { gcDeadRuns, runLiveness, startHeartbeat, FAILURE_TAG, currentHost } from '../../src/track/liveness.js';
 import { resolveModelBytes } from '../../src/track/uri.js';
 
 export async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
@@ -132,7 +132,12 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         const run = await newRun(store);
         await new Promise((r) => setTimeout(r, 5));
         await store.heartbeat(run.runId);
-        assert.ok((await store.getRun(run.runId)).heartbeatTime > run.heartbeatTime);
+        const first = (await store.getRun(run.runId)).heartbeatTime;
+        assert.ok(first > run.heartbeatTime);
+        const stop = startHeartbeat(store, run.runId, 10);
+        await new Promise((r) => setTimeout(r, 60));
+        stop();
+        assert.ok((await store.getRun(run.runId)).heartbeatTime > first);
       });
     });
 
