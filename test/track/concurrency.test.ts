@@ -12,25 +12,56 @@ import { gcDeadRuns, runLiveness, FAILURE_TAG } from '../../src/track/liveness.j
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'grove-conc-')), 'grove.db');
 
-function runChild(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(fixtures, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** the JSON line the child prints last */
+  report: { started: number; ended: number; moved?: number };
+}
+
+/**
+ * Starts the children, waits until every one has loaded and said "ready", then tells them all
+ * to go at once (a line on stdin), so they really open and write the store at the same moment.
+ */
+async function runTogether(script: string, argsPerChild: string[][]): Promise<ChildResult[]> {
+  const children = argsPerChild.map((args) => spawn(process.execPath, ['--import', 'tsx', join(fixtures, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const outs = children.map(() => ({ stdout: '', stderr: '' }));
+  const ready = children.map(
+    (child, i) =>
+      new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          outs[i].stdout += d;
+          if (outs[i].stdout.startsWith('ready\n')) resolve();
+        });
+        child.stderr.on('data', (d) => (outs[i].stderr += d));
+        child.on('exit', () => reject(new Error(`child ${i} exited before it was ready: ${outs[i].stderr}`)));
+      }),
+  );
+  const done = children.map((child) => new Promise<number | null>((resolve) => child.on('close', resolve)));
+  await Promise.all(ready);
+  for (const child of children) child.stdin.end('go\n');
+  const codes = await Promise.all(done);
+  return codes.map((code, i) => {
+    const lines = outs[i].stdout.trim().split('\n');
+    return { code, ...outs[i], report: code === 0 ? JSON.parse(lines[lines.length - 1]) : { started: 0, ended: 0 } };
   });
+}
+
+/** Every child was still writing when every other one started. */
+function assertOverlap(results: ChildResult[]): void {
+  const lastStart = Math.max(...results.map((r) => r.report.started));
+  const firstEnd = Math.min(...results.map((r) => r.report.ended));
+  assert.ok(lastStart < firstEnd, `children did not run at the same time (last start ${lastStart}, first end ${firstEnd})`);
 }
 
 test('4 processes write runs and metrics into one new database at once: no errors, every row present', async () => {
   const path = tmp();
-  const runs = 20;
-  const metrics = 50;
-  // tsx takes a moment to start: give every child time to be ready before the common start
-  const startAt = String(Date.now() + 1500);
-  const results = await Promise.all([0, 1, 2, 3].map((w) => runChild('writer.ts', [path, String(w), String(runs), String(metrics), startAt])));
+  const runs = 40;
+  const metrics = 100;
+  const results = await runTogether('writer.ts', [0, 1, 2, 3].map((w) => [path, String(w), String(runs), String(metrics)]));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
+  assertOverlap(results);
   const store = SqliteStore.open(path);
   const all = await store.searchRuns({ limit: Infinity });
   assert.equal(all.length, 4 * runs);
@@ -95,11 +126,11 @@ test('alias moves stay atomic under concurrent writers: history chains, final al
     await store.createModelVersion('m', { runId: run.runId });
   }
   await store.close();
-  const startAt = String(Date.now() + 1500);
-  const moves = 60;
-  const results = await Promise.all([0, 1, 2, 3].map((w) => runChild('alias-mover.ts', [path, String(w), String(moves), String(versions), startAt])));
+  const moves = 150;
+  const results = await runTogether('alias-mover.ts', [0, 1, 2, 3].map((w) => [path, String(w), String(moves), String(versions)]));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
-  const moved = results.reduce((s, r) => s + Number(r.stdout), 0);
+  assertOverlap(results);
+  const moved = results.reduce((s, r) => s + (r.report.moved ?? 0), 0);
 
   const check = SqliteStore.open(path);
   const history = await check.getAliasHistory('m', 'production');
