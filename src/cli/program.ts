@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { GROVE_VERSION } from '../version.js';
 import { register as registerTrain } from './train.js';
+import { register as registerPredict } from './predict.js';
 import { register as registerExperiments } from './experiments.js';
 import { register as registerRuns } from './runs.js';
 import { register as registerModels } from './models.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
   registerTrain(program);
+  registerPredict(program);
   registerExperiments(program);
   registerRuns(program);
   registerModels(program);

@@ -3,12 +3,13 @@ import { writeFileSync, renameSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_TEST_FRACTION, FOREST_DEFAULTS } from '../constants.js';
 import { RandomForestRegressor } from '../forest/regressor.js';
-import type { RandomForestParams } from '../forest/params.js';
-import { Rng } from '../forest/js/rng.js';
+import { regressionMetrics } from '../forest/metrics.js';
+import { resolveThreads, type RandomForestParams } from '../forest/params.js';
+import type { TypedMatrix } from '../forest/matrix.js';
 import { GroveError } from '../errors.js';
-import { choiceOption, floatOption, intOption } from './options.js';
+import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type ImputeStrategy, type PrepareOptions, type UnseenPolicy } from '../data/index.js';
+import { choiceOption, floatOption, intOption, listOption } from './options.js';
 import { note, printJson } from './output.js';
-import { loadTrainingTable, type TrainingTable } from './train-data.js';
 
 interface TrainFlags {
   target?: string;
@@ -28,16 +29,27 @@ interface TrainFlags {
   test?: string;
   save?: string;
   json?: boolean;
+  track: boolean;
+  features?: string[];
+  drop?: string[];
+  oneHot?: boolean;
+  unseenCategory?: UnseenPolicy;
+  impute?: ImputeStrategy;
+  dropMissingRows?: boolean;
 }
-
-const SPLIT_STREAM = 0x54455354; // "TEST": the train/test split's own random stream
 
 export function register(program: Command): void {
   program
     .command('train')
     .description('fit a random forest on a data file (or built-in dataset) and evaluate it on held-out rows')
-    .argument('<data>', "numeric CSV with a header row, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]'")
-    .option('--target <column>', "column to predict (default 'target' for diabetes, 'y' for friedman1)")
+    .argument('<data>', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]'")
+    .option('--target <column>', "column to predict (default 'target'; 'y' for friedman1)")
+    .option('--features <a,b,c>', 'feature columns, in this order (default: every other column)', listOption)
+    .option('--drop <x,y>', 'columns to leave out of the features', listOption)
+    .option('--one-hot', 'one engine column per category (default: ordinal codes)')
+    .option('--unseen-category <policy>', 'a category unseen in training, at prediction: error (default) or fallback', choiceOption('--unseen-category', ['error', 'fallback'] as const))
+    .option('--impute <strategy>', 'fill missing feature values: median, mean or most-frequent (fitted on the training rows)', choiceOption('--impute', ['median', 'mean', 'most-frequent'] as const))
+    .option('--drop-missing-rows', 'drop rows with a missing feature value instead of failing')
     .option('--trees <n>', `number of trees (default ${FOREST_DEFAULTS.nEstimators})`, intOption('--trees', 1))
     .option('--n-estimators <n>', 'alias of --trees', intOption('--n-estimators', 1))
     .option('--max-depth <n>', 'maximum tree depth (default: no limit)', intOption('--max-depth', 1))
@@ -81,39 +93,53 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
   if (flags.splitMode !== undefined) params.splitMode = flags.splitMode;
   const model = new RandomForestRegressor(params); // validates before any data is read
 
-  const table = loadTrainingTable(data, flags.target);
-  let trainSet: TrainingTable;
-  let testSet: TrainingTable;
-  if (flags.test !== undefined) {
-    trainSet = table;
-    testSet = loadTrainingTable(flags.test, table.targetName);
-    if (testSet.featureNames.join('\u0000') !== table.featureNames.join('\u0000')) {
-      throw new GroveError('INVALID_FILE', `${flags.test}: its columns (${testSet.featureNames.join(', ')}) differ from the training data's (${table.featureNames.join(', ')})`, { file: flags.test });
-    }
-  } else {
-    [trainSet, testSet] = splitRows(table, flags.testFrac ?? DEFAULT_TEST_FRACTION, flags.seed);
+  if (flags.impute && flags.dropMissingRows) {
+    throw new GroveError('INVALID_OPTION', '--impute and --drop-missing-rows exclude each other: give one', { option: '--impute' });
   }
-  if (!flags.json) note(`grove: training on ${trainSet.rows} rows x ${trainSet.cols} features, testing on ${testSet.rows} rows`);
+  const prepareOptions: PrepareOptions = {
+    target: flags.target,
+    features: flags.features,
+    drop: flags.drop,
+    oneHot: flags.oneHot,
+    unseenCategory: flags.unseenCategory,
+    impute: flags.impute,
+    dropMissingRows: flags.dropMissingRows,
+    seed: flags.seed,
+    testFraction: flags.test === undefined ? (flags.testFrac ?? DEFAULT_TEST_FRACTION) : undefined,
+  };
+  const prepared = prepareTraining(await loadData(data), prepareOptions);
+  let testSet: { x: Required<TypedMatrix>; y: Float64Array };
+  if (flags.test !== undefined) {
+    const held = labelledPart(await loadData(flags.test, { categoricalColumns: categoricalColumnsOf(prepared.preprocessing) }), prepared.preprocessing);
+    prepared.notes.push(...held.notes);
+    testSet = held;
+  } else {
+    if (!prepared.test) throw new GroveError('INTERNAL', 'the data layer returned no test part');
+    testSet = prepared.test;
+  }
+  for (const line of prepared.notes) note(`grove: ${line}`);
+  const trainSet = prepared;
+  if (!flags.json) note(`grove: training on ${trainSet.x.rows} rows x ${trainSet.x.cols} features, testing on ${testSet.x.rows} rows`);
 
-  const X = { data: trainSet.x, rows: trainSet.rows, cols: trainSet.cols };
   const t0 = performance.now();
-  await model.fit(X, trainSet.y, { featureNames: trainSet.featureNames, targetName: trainSet.targetName });
+  await model.fit(trainSet.x, trainSet.y, { featureNames: trainSet.featureNames, targetName: trainSet.preprocessing.target });
   const fitS = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  const pred = await model.predict({ data: testSet.x, rows: testSet.rows, cols: testSet.cols });
+  const pred = await model.predict(testSet.x);
   const predictS = (performance.now() - t1) / 1000;
   const { rmse, r2 } = regressionMetrics(testSet.y, pred);
 
   const result = {
-    data: data,
-    target: trainSet.targetName,
+    data,
+    data_fingerprint: prepared.fingerprint,
+    target: trainSet.preprocessing.target,
     backend: model.backend,
     split_mode: model.splitMode,
-    n_train: trainSet.rows,
-    n_test: testSet.rows,
-    n_features: trainSet.cols,
+    n_train: trainSet.x.rows,
+    n_test: testSet.x.rows,
+    n_features: trainSet.x.cols,
     n_estimators: model.nTrees,
-    threads: model.params.threads,
+    threads: resolveThreads(model.params.threads),
     fit_s: fitS,
     predict_s: predictS,
     rmse,
@@ -124,7 +150,7 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
     saved: flags.save ?? null,
   };
   if (flags.save) {
-    model.metadata.metrics = { rmse, r2 };
+    model.metadata = { preprocessing: prepared.preprocessing, dataFingerprint: prepared.fingerprint, metrics: { rmse, r2 } };
     writeAtomic(flags.save, model.toBuffer());
   }
   if (flags.json) {
@@ -136,56 +162,13 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
     [
       `backend      ${result.backend} (${result.split_mode} splits, ${result.n_estimators} trees, ${result.n_nodes} nodes)`,
       `fit          ${fmt(fitS, 3)} s`,
-      `predict      ${fmt(predictS, 3)} s (${testSet.rows} rows)`,
+      `predict      ${fmt(predictS, 3)} s (${testSet.x.rows} rows)`,
       `test RMSE    ${fmt(rmse)}`,
       `test R²      ${fmt(r2)}`,
       `OOB RMSE     ${fmt(result.oob_rmse)}`,
       ...(flags.save ? [`saved        ${flags.save}`] : []),
     ].join('\n') + '\n',
   );
-}
-
-export function regressionMetrics(y: ArrayLike<number>, pred: ArrayLike<number>): { rmse: number; r2: number; mae: number } {
-  const n = y.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += y[i];
-  const mean = sum / n;
-  let sse = 0;
-  let sst = 0;
-  let sae = 0;
-  for (let i = 0; i < n; i++) {
-    sse += (pred[i] - y[i]) ** 2;
-    sst += (y[i] - mean) ** 2;
-    sae += Math.abs(pred[i] - y[i]);
-  }
-  return { rmse: Math.sqrt(sse / n), r2: sst > 0 ? 1 - sse / sst : 0, mae: sae / n };
-}
-
-function splitRows(t: TrainingTable, testFrac: number, seed: number): [TrainingTable, TrainingTable] {
-  const n = t.rows;
-  const nTest = Math.round(n * testFrac);
-  if (nTest < 1 || n - nTest < 2) {
-    throw new GroveError('INVALID_OPTION', `--test-frac ${testFrac} leaves ${n - nTest} training and ${nTest} test rows of ${n}; need >= 2 and >= 1`, { option: '--test-frac' });
-  }
-  const perm = new Uint32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  const rng = new Rng(seed >>> 0, SPLIT_STREAM);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.below(i + 1);
-    const tmp = perm[i];
-    perm[i] = perm[j];
-    perm[j] = tmp;
-  }
-  const take = (rows: Uint32Array): TrainingTable => {
-    const x = new Float64Array(rows.length * t.cols);
-    const y = new Float64Array(rows.length);
-    rows.forEach((r, i) => {
-      x.set(t.x.subarray(r * t.cols, (r + 1) * t.cols), i * t.cols);
-      y[i] = t.y[r];
-    });
-    return { ...t, x, y, rows: rows.length };
-  };
-  return [take(perm.subarray(nTest).slice().sort()), take(perm.subarray(0, nTest).slice().sort())];
 }
 
 function writeAtomic(path: string, bytes: Buffer): void {

@@ -42,6 +42,7 @@ export {
 export { splitRows, kFold, permutation, type SplitFractions, type SplitParts } from './split.js';
 export { fingerprintColumns } from './fingerprint.js';
 export { formatPredictionsCsv } from './predictions.js';
+export { preprocessingOf, labelledPart } from './model-input.js';
 export { diabetesPath, BUILTIN_NAMES } from './builtin.js';
 export { friedman1, type GeneratedData } from './friedman.js';
 

@@ -64,11 +64,16 @@ export function applyPreprocessing(input: LoadedData | ColumnTable, p: Preproces
   const wanted = new Set(p.columns.map((c) => c.name));
   const absent = p.columns.filter((c) => !available.includes(c.name)).map((c) => c.name);
   if (absent.length > 0) {
-    const hints = absent.map((a) => closest(a, available)).filter((h): h is string => h !== undefined);
+    // only columns the model does not use can be a misspelling of a missing one
+    const unused = available.filter((c) => !wanted.has(c));
+    const hints = absent.flatMap((a) => {
+      const h = closest(a, unused);
+      return h === undefined ? [] : [`"${h}" for "${a}"`];
+    });
     throw new GroveError(
       'INVALID_DATA',
       `${source} is missing ${absent.length === 1 ? 'column' : 'columns'} ${absent.map((a) => `"${a}"`).join(', ')} that the model needs ` +
-        `(it has: ${available.join(', ')})${hints.length > 0 ? `; did you mean ${hints.map((h) => `"${h}"`).join(', ')}?` : ''}`,
+        `(it has: ${available.join(', ')})${hints.length > 0 ? `; did you mean ${hints.join(', ')}?` : ''}`,
       { file: source, column: absent[0] },
     );
   }
