@@ -199,6 +199,9 @@ Filter keys: metrics.<key>, params.<key>, tags.<key> (backquote keys with spaces
 metrics.\`my metric\`), status, run_name, run_id, parent_run_id, start_time, end_time.
 Operators: = != < <= > >= on numbers; = != LIKE ILIKE on strings (quoted). Clauses join with AND.
 Runs without a value for an ordered metric come last. Times in JSON/CSV are ms since the epoch.
+--json prints an array of { run_id, experiment, run_name, status, parent_run_id, start_time,
+end_time, params, metrics (latest values), tags, dead } where dead is true for a RUNNING run
+whose process on this host has exited (the table shows it as "RUNNING (dead)").
 
 Examples:
   grove runs list --experiment Default --order-by 'metrics.rmse ASC' --limit 10
