@@ -96,6 +96,17 @@ function cliTime(dbPath: string, filter: string): number {
   return Math.round(times.sort((a, b) => a - b)[1]);
 }
 
+function cliStartup(): number {
+  const bin = new URL('../bin/grove.js', import.meta.url).pathname;
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, [bin, '--version']);
+    times.push(performance.now() - t0);
+  }
+  return Math.round(times.sort((a, b) => a - b)[1]);
+}
+
 const batch1000 = await medianRate(1000);
 const batch100 = await medianRate(100);
 const path = process.env.GROVE_BENCH_KEEP ?? join(dir, 'runs.db');
@@ -115,6 +126,8 @@ const result = {
   search_newest_limit100_ms: await timeQuery(store, {}, 100),
   search_param_order_limit20_ms: await timeQuery(store, { filter: "params.max_features = 'sqrt'", orderBy: ['params.n_estimators DESC'], limit: 20 }, 20),
   cli_runs_list_ms: cliTime(path, filter),
+  // the part of cli_runs_list_ms that is starting node + tsx + the CLI, without any store work
+  cli_startup_ms: cliStartup(),
   filter,
 };
 await store.close();

@@ -90,3 +90,20 @@ test('refuses a database from a newer grove', () => {
   db.close();
   assert.throws(() => SqliteStore.open(path), /newer than this grove knows/);
 });
+
+test('a write lock held too long by another process is a STORE_ERROR that says busy, and nothing is written', async () => {
+  const path = freshPath();
+  const store = SqliteStore.open(path, { busyTimeoutMs: 100 });
+  const exp = await store.getOrCreateExperiment('Default');
+  const run = await store.createRun({ experimentId: exp.experimentId });
+  const other = new Database(path);
+  other.exec('BEGIN IMMEDIATE');
+  await rejectsWith(store.logMetric(run.runId, 'rmse', 1), 'STORE_ERROR', /is busy/);
+  // readers are not blocked by a writer in WAL mode
+  assert.equal((await store.getRun(run.runId)).status, 'RUNNING');
+  other.exec('ROLLBACK');
+  other.close();
+  await store.logMetric(run.runId, 'rmse', 2);
+  assert.deepEqual((await store.getMetricHistory(run.runId, 'rmse')).map((m) => m.value), [2]);
+  await store.close();
+});
