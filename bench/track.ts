@@ -27,6 +27,8 @@ async function metricsPerSecond(batch: number): Promise<number> {
   return Math.round(N_METRICS / s);
 }
 
+let studyId = '';
+
 /** Fills a store with N runs straight through SQL (the API would take minutes; the search is what we measure). */
 function populate(path: string): void {
   SqliteStore.open(path).close();
@@ -37,17 +39,21 @@ function populate(path: string): void {
   const now = Date.now();
   db.transaction(() => {
     db.prepare("INSERT INTO experiments (name, created_time) VALUES ('bench', ?)").run(now);
-    const run = db.prepare("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id, data_fingerprint, host, pid, heartbeat_time) VALUES (?, 1, ?, ?, ?, ?, NULL, NULL, 'bench', 1, ?)");
+    const run = db.prepare("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id, data_fingerprint, host, pid, heartbeat_time) VALUES (?, 1, ?, ?, ?, ?, ?, NULL, 'bench', 1, ?)");
     const param = db.prepare('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
     const metric = db.prepare('INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, 0, ?)');
     const latest = db.prepare('INSERT INTO latest_metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, 0, ?)');
     const tag = db.prepare('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)');
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    // the last 100 runs are the trials of one study (a parent run)
+    const study = newRunId();
+    studyId = study;
+    run.run(study, 'study', 'FINISHED', now - N_RUNS * 1000 - 1, now, null, now);
     for (let i = 0; i < N_RUNS; i++) {
       const id = newRunId();
       const t = now - (N_RUNS - i) * 1000;
-      run.run(id, `run-${i}`, i % 10 === 0 ? 'FAILED' : 'FINISHED', t, t + 500, t + 500);
+      run.run(id, `run-${i}`, i % 10 === 0 ? 'FAILED' : 'FINISHED', t, t + 500, i >= N_RUNS - 100 ? study : null, t + 500);
       param.run(id, 'max_depth', String(2 + (i % 19)));
       param.run(id, 'n_estimators', String(10 + (i % 191)));
       param.run(id, 'max_features', ['all', 'sqrt', '0.5', '0.33'][i % 4]);
@@ -124,6 +130,7 @@ const result = {
   search_filter_order_limit20_ms: await timeQuery(store, { filter, orderBy: ['metrics.rmse ASC'], limit: 20 }, 20),
   search_order_only_limit20_ms: await timeQuery(store, { orderBy: ['metrics.rmse DESC'], limit: 20 }, 20),
   search_newest_limit100_ms: await timeQuery(store, {}, 100),
+  search_study_best20_ms: await timeQuery(store, { parentRunId: studyId, orderBy: ['metrics.rmse ASC'], limit: 20 }, 20),
   search_param_order_limit20_ms: await timeQuery(store, { filter: "params.max_features = 'sqrt'", orderBy: ['params.n_estimators DESC'], limit: 20 }, 20),
   cli_runs_list_ms: cliTime(path, filter),
   // the part of cli_runs_list_ms that is starting node + tsx + the CLI, without any store work

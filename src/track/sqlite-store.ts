@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GroveError } from '../errors.js';
-import { parseFilter, parseOrderBy } from './filter.js';
+import { parseFilter, parseOrderBy, type FilterClause } from './filter.js';
 import { currentHost, whoAmI } from './liveness.js';
 import { migrate } from './migrations.js';
 import { compileSearch, splitsOnPrimary, type SearchPart, type Sql } from './sqlite-search.js';
@@ -53,6 +53,8 @@ export const BUSY_TIMEOUT_MS = 10_000;
 export const DEFAULT_SEARCH_LIMIT = 100;
 // rows per multi-row INSERT: 5 placeholders each, well under SQLite's 32766 limit
 const METRIC_CHUNK = 200;
+// below this many runs in a search's scope, sorting them directly is cheaper than an index walk
+const SMALL_SCOPE = 5000;
 
 interface RunRow {
   run_id: string;
@@ -140,6 +142,8 @@ export interface SqliteOpenOptions {
   create?: boolean;
   /** how long a writer waits for another process's write lock (default BUSY_TIMEOUT_MS) */
   busyTimeoutMs?: number;
+  /** searches confined to at most this many runs sort them directly (default 5000; a planner knob, tests set 0) */
+  smallScopeRuns?: number;
 }
 
 export class SqliteStore implements Store {
@@ -148,9 +152,11 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly who = whoAmI();
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly smallScopeRuns: number;
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Database.Database, smallScopeRuns: number) {
     this.path = path;
+    this.smallScopeRuns = smallScopeRuns;
     this.location = path === ':memory:' ? 'sqlite::memory:' : `sqlite:${path}`;
     this.db = db;
   }
@@ -175,7 +181,7 @@ export class SqliteStore implements Store {
       // reads through a memory map skip a syscall per page: a cold search over 100k runs is ~30% faster
       db.pragma('mmap_size = 268435456');
       migrate(db, location);
-      return new SqliteStore(file, db);
+      return new SqliteStore(file, db, options.smallScopeRuns ?? SMALL_SCOPE);
     } catch (err) {
       db?.close();
       throw mapDriverError(err, location);
@@ -482,7 +488,7 @@ export class SqliteStore implements Store {
       return this.db.prepare(`${q.text}\nLIMIT ? OFFSET ?`).all(...q.params, lim === Infinity ? -1 : lim, off) as RunRow[];
     };
     return this.read(() => {
-      if (!splitsOnPrimary(orderBy)) return this.withData(page('all', limit, offset));
+      if (!splitsOnPrimary(orderBy) || this.smallScope(scope, clauses)) return this.withData(page('all', limit, offset));
       // runs with a value for the first order key, then those without (they sort last)
       const first = page('with-primary', limit, offset);
       if (first.length === limit) return this.withData(first);
@@ -493,6 +499,19 @@ export class SqliteStore implements Store {
       }
       return this.withData([...first, ...page('without-primary', limit - first.length, skip)]);
     });
+  }
+
+  /**
+   * Whether the search is confined to few runs (one study's trials, one small experiment, one
+   * run id): then reading those runs and sorting them beats walking the whole ordered index.
+   */
+  private smallScope(scope: Sql[], clauses: FilterClause[]): boolean {
+    if (this.smallScopeRuns <= 0) return false;
+    if (clauses.some((c) => c.kind === 'attribute' && (c.key === 'run_id' || c.key === 'parent_run_id') && c.op === '=')) return true;
+    if (scope.length === 0) return false;
+    const where = scope.map((s) => s.text).join(' AND ');
+    const { n } = this.db.prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM runs r WHERE ${where} LIMIT ${this.smallScopeRuns + 1})`).get(...scope.flatMap((s) => s.params)) as { n: number };
+    return n <= this.smallScopeRuns;
   }
 
   // ---------- artifacts ----------

@@ -107,3 +107,36 @@ test('a write lock held too long by another process is a STORE_ERROR that says b
   assert.deepEqual((await store.getMetricHistory(run.runId, 'rmse')).map((m) => m.value), [2]);
   await store.close();
 });
+
+test('both search plans (ordered-index walk and direct sort) return the same runs', async () => {
+  const path = freshPath();
+  const walk = SqliteStore.open(path, { smallScopeRuns: 0 });
+  const sort = SqliteStore.open(path);
+  const a = await walk.createExperiment('a');
+  const b = await walk.createExperiment('b');
+  let seed = 7;
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const parent = await walk.createRun({ experimentId: a.experimentId, runName: 'study', startTime: 1 });
+  for (let i = 0; i < 120; i++) {
+    const run = await walk.createRun({ experimentId: rand() < 0.5 ? a.experimentId : b.experimentId, runName: `r${i}`, startTime: 1000 + Math.floor(rand() * 50), parentRunId: rand() < 0.3 ? parent.runId : null });
+    const metrics = rand() < 0.8 ? [{ key: 'rmse', value: Math.round(rand() * 20) }] : [];
+    if (rand() < 0.1) metrics.push({ key: 'rmse', value: NaN });
+    await walk.logBatch(run.runId, { params: rand() < 0.9 ? { depth: String(Math.floor(rand() * 5)) } : {}, metrics, tags: { stage: rand() < 0.5 ? 'dev' : 'prod' } });
+  }
+  const cases = [
+    { orderBy: ['metrics.rmse ASC'] },
+    { orderBy: ['metrics.rmse DESC', 'params.depth'], limit: 7, offset: 3 },
+    { orderBy: ['metrics.rmse'], experimentIds: [b.experimentId], limit: 10, offset: 50 },
+    { orderBy: ['metrics.rmse'], parentRunId: parent.runId, limit: 200 },
+    { orderBy: ['params.depth DESC', 'metrics.rmse'], filter: "tags.stage = 'dev'", limit: 15, offset: 40 },
+    { orderBy: ['metrics.rmse ASC'], filter: 'metrics.rmse >= 5 and metrics.rmse < 15', offset: 2 },
+    { orderBy: ['tags.stage', 'metrics.rmse DESC'], experimentIds: [a.experimentId], limit: Infinity },
+    { orderBy: ['metrics.rmse'], offset: 100, limit: 30 },
+  ];
+  for (const c of cases) {
+    const ids = async (store: SqliteStore) => (await store.searchRuns(c)).map((r) => r.runName);
+    assert.deepEqual(await ids(walk), await ids(sort), JSON.stringify(c));
+  }
+  await walk.close();
+  await sort.close();
+});
