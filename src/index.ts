@@ -6,3 +6,8 @@ export type { FlatForest } from './forest/flat-forest.js';
 export { decodeModel, encodeModel, type ModelHeader } from './forest/model-file.js';
 export { GroveError, type GroveErrorCode } from './errors.js';
 export { FOREST_DEFAULTS } from './constants.js';
+export { regressionMetrics } from './forest/metrics.js';
+export * as data from './data/index.js';
+export * as track from './track/index.js';
+export { recordRun, type RecordRunOptions, type RecordedRun } from './track/record-run.js';
+export { loadModel, type LoadedModel } from './serve/load-model.js';

@@ -8,10 +8,17 @@ import { resolveThreads, type RandomForestParams } from '../forest/params.js';
 import type { TypedMatrix } from '../forest/matrix.js';
 import { GroveError } from '../errors.js';
 import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type ImputeStrategy, type PrepareOptions, type UnseenPolicy } from '../data/index.js';
+import { checkRecordOptions, recordRun } from '../track/record-run.js';
+import { paramsToSnake } from '../forest/params.js';
 import { choiceOption, floatOption, intOption, listOption } from './options.js';
 import { note, printJson } from './output.js';
+import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-uri.js';
 
-interface TrainFlags {
+interface TrainFlags extends TrackingFlags {
+  experiment: string;
+  runName?: string;
+  register?: string;
+  alias?: string;
   target?: string;
   trees?: number;
   maxDepth?: number;
@@ -39,7 +46,7 @@ interface TrainFlags {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description('fit a random forest on a data file (or built-in dataset) and evaluate it on held-out rows')
     .argument('<data>', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]'")
@@ -69,7 +76,12 @@ export function register(program: Command): void {
     .option('--save <file>', 'write the fitted model file here')
     .option('--json', 'print one JSON object on stdout')
     .option('--no-track', 'do not record the run in the tracking store')
-    .addHelpText('after', '\nExamples:\n  grove train diabetes\n  grove train friedman1:100000 --split-mode hist --trees 100 --json\n  grove train data.csv --target price --max-features sqrt --save model.grove')
+    .option('--experiment <name>', 'experiment to record the run under', 'Default')
+    .option('--run-name <name>', 'name of the run (default: generated)')
+    .option('--register <model-name>', 'register the model as a new version of this model')
+    .option('--alias <alias>', 'point this alias (e.g. production) at the new version; needs --register');
+  addTrackingUriOption(cmd)
+    .addHelpText('after', '\nExamples:\n  grove train diabetes\n  grove train friedman1:100000 --split-mode hist --trees 100 --json\n  grove train data.csv --target price --max-features sqrt --save model.grove\n  grove train diabetes --register diabetes --alias production')
     .action(async (data: string, flags: TrainFlags & { nEstimators?: number }) => {
       await train(data, flags);
     });
@@ -92,6 +104,13 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
   if (flags.backend !== undefined) params.backend = flags.backend;
   if (flags.splitMode !== undefined) params.splitMode = flags.splitMode;
   const model = new RandomForestRegressor(params); // validates before any data is read
+  if (flags.alias !== undefined && flags.register === undefined) {
+    throw new GroveError('INVALID_OPTION', '--alias needs --register <model-name>: an alias points at a registered version', { option: '--alias' });
+  }
+  if (!flags.track && (flags.register !== undefined || flags.experiment !== 'Default' || flags.runName !== undefined)) {
+    throw new GroveError('INVALID_OPTION', '--no-track excludes --register, --experiment and --run-name (they are recorded in the tracking store)', { option: '--no-track' });
+  }
+  if (flags.track) checkRecordOptions({ experiment: flags.experiment, register: flags.register, alias: flags.alias });
 
   if (flags.impute && flags.dropMissingRows) {
     throw new GroveError('INVALID_OPTION', '--impute and --drop-missing-rows exclude each other: give one', { option: '--impute' });
@@ -121,13 +140,14 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
   const trainSet = prepared;
   if (!flags.json) note(`grove: training on ${trainSet.x.rows} rows x ${trainSet.x.cols} features, testing on ${testSet.x.rows} rows`);
 
+  const startTime = Date.now();
   const t0 = performance.now();
   await model.fit(trainSet.x, trainSet.y, { featureNames: trainSet.featureNames, targetName: trainSet.preprocessing.target });
   const fitS = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   const pred = await model.predict(testSet.x);
   const predictS = (performance.now() - t1) / 1000;
-  const { rmse, r2 } = regressionMetrics(testSet.y, pred);
+  const { rmse, r2, mae } = regressionMetrics(testSet.y, pred);
 
   const result = {
     data,
@@ -149,10 +169,28 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
     n_nodes: model.forest.feature.length,
     saved: flags.save ?? null,
   };
-  if (flags.save) {
-    model.metadata = { preprocessing: prepared.preprocessing, dataFingerprint: prepared.fingerprint, metrics: { rmse, r2 } };
-    writeAtomic(flags.save, model.toBuffer());
+  model.metadata = { preprocessing: prepared.preprocessing, dataFingerprint: prepared.fingerprint, metrics: { rmse, r2 } };
+  const bytes = model.toBuffer();
+  if (flags.save) writeAtomic(flags.save, bytes);
+  let tracked: { run_id: string; experiment: string; model_uri: string | null; version: number | null } | null = null;
+  if (flags.track) {
+    const rec = await withStore(flags, { create: true }, (store) =>
+      recordRun(store, {
+        experiment: flags.experiment,
+        runName: flags.runName,
+        startTime,
+        dataFingerprint: prepared.fingerprint,
+        params: { ...paramsToSnake(model.params), target: prepared.preprocessing.target, data: data },
+        metrics: { rmse, r2, mae, oob_rmse: model.oobRmse, oob_r2: model.oobScore, fit_s: fitS, predict_s: predictS, n_train: trainSet.x.rows, n_test: testSet.x.rows },
+        tags: { 'grove.command': 'train', 'grove.backend': model.backend, 'grove.split_mode': model.splitMode ?? 'exact' },
+        modelBytes: bytes,
+        register: flags.register,
+        alias: flags.alias,
+      }),
+    );
+    tracked = { run_id: rec.runId, experiment: flags.experiment, model_uri: rec.modelUri, version: rec.version };
   }
+  Object.assign(result, tracked ?? {});
   if (flags.json) {
     printJson(result);
     return;
@@ -167,6 +205,8 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
       `test R²      ${fmt(r2)}`,
       `OOB RMSE     ${fmt(result.oob_rmse)}`,
       ...(flags.save ? [`saved        ${flags.save}`] : []),
+      ...(tracked ? [`run          ${tracked.run_id} (experiment ${tracked.experiment})`] : []),
+      ...(tracked?.model_uri ? [`registered   ${tracked.model_uri}${flags.alias ? ` (alias ${flags.alias})` : ''}`] : []),
     ].join('\n') + '\n',
   );
 }

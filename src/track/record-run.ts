@@ -1,0 +1,71 @@
+// Records one fitted model as a finished run — params, metrics, tags, the model artifact — and
+// optionally registers it as a new model version behind an alias. Used by `grove train` and by
+// the tuner's refit. A run is created only after its inputs were validated, and a failure in
+// between ends it FAILED with the reason, so the store never holds a half-recorded run.
+import type { ParamValue, Store, Tags } from './store.js';
+import { checkAlias, checkExperimentName, checkModelName } from './validate.js';
+
+export interface RecordRunOptions {
+  experiment: string;
+  runName?: string;
+  parentRunId?: string | null;
+  /** ms since the epoch when the work began (default now) */
+  startTime?: number;
+  dataFingerprint?: string | null;
+  params: Record<string, ParamValue>;
+  metrics: Record<string, number | null>;
+  tags?: Tags;
+  modelBytes: Buffer;
+  register?: string;
+  alias?: string;
+}
+
+export interface RecordedRun {
+  runId: string;
+  experimentId: string;
+  modelUri: string | null;
+  version: number | null;
+}
+
+/** Validates names before anything is written (a bad --register name must not leave a run). */
+export function checkRecordOptions(o: Pick<RecordRunOptions, 'experiment' | 'register' | 'alias'>): void {
+  checkExperimentName(o.experiment);
+  if (o.register !== undefined) checkModelName(o.register);
+  if (o.alias !== undefined) checkAlias(o.alias);
+}
+
+export async function recordRun(store: Store, o: RecordRunOptions): Promise<RecordedRun> {
+  checkRecordOptions(o);
+  const experiment = await store.getOrCreateExperiment(o.experiment);
+  const run = await store.createRun({
+    experimentId: experiment.experimentId,
+    runName: o.runName,
+    parentRunId: o.parentRunId ?? null,
+    dataFingerprint: o.dataFingerprint ?? null,
+    tags: o.tags,
+    startTime: o.startTime,
+  });
+  try {
+    const now = Date.now();
+    const metrics = Object.entries(o.metrics)
+      .filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]))
+      .map(([key, value]) => ({ key, value, step: 0, timestamp: now }));
+    await store.logBatch(run.runId, { params: o.params, metrics });
+    await store.logArtifact(run.runId, 'model', o.modelBytes);
+    let version: number | null = null;
+    if (o.register !== undefined) {
+      version = (await store.createModelVersion(o.register, { runId: run.runId, artifact: 'model' })).version;
+      if (o.alias !== undefined) await store.setAlias(o.register, o.alias, version);
+    }
+    await store.endRun(run.runId, 'FINISHED');
+    return {
+      runId: run.runId,
+      experimentId: experiment.experimentId,
+      modelUri: version === null ? null : `models:/${o.register}/${version}`,
+      version,
+    };
+  } catch (err) {
+    await store.endRun(run.runId, 'FAILED', { tags: { 'grove.failure': (err as Error).message.slice(0, 500) } }).catch(() => undefined);
+    throw err;
+  }
+}
