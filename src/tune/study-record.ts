@@ -1,0 +1,35 @@
+/**
+ * How a tuning study lives in the tracking store (the contract the tuner writes and the
+ * dashboard, `grove study status` and resuming read):
+ *
+ * - The study is a top-level run: run_name = the study name, tag grove.type = "study".
+ *   Its params record everything needed to continue it (data, target, space as JSON, sampler,
+ *   seed, scheduler, evaluation, metric, n_trials, register name, ...). Its tag
+ *   grove.study.state is "running", "finished", "failed" or "killed". At the end it carries the
+ *   metrics best_val_<metric>, test_rmse, baseline_test_rmse.
+ * - Each trial is a child run (parent_run_id = the study run): tag grove.type = "trial",
+ *   grove.trial = its number (0, 1, ...), grove.worker = who ran it, grove.threads = threads it
+ *   used; params = its configuration (snake_case hyperparameters). Its objective is the metric
+ *   val_<metric> (val_rmse by default), logged at step = number of trees; a successive-halving
+ *   trial logs one value per rung. Cross-validation folds are metric fold_<metric> at
+ *   step = fold index. A trial stopped early ends FINISHED with tag pruned = "true".
+ *   FAILED and KILLED trials carry tag grove.failure with the reason.
+ * - The final refit is one more child run with tag grove.type = "refit" and tag refit = "true",
+ *   holding the model artifact and test_<metric> metrics.
+ */
+export const TAG_TYPE = 'grove.type';
+export const TYPE_STUDY = 'study';
+export const TYPE_TRIAL = 'trial';
+export const TYPE_REFIT = 'refit';
+export const TAG_STUDY_STATE = 'grove.study.state';
+export const TAG_TRIAL_NUMBER = 'grove.trial';
+export const TAG_WORKER = 'grove.worker';
+export const TAG_THREADS = 'grove.threads';
+export const TAG_PRUNED = 'pruned';
+export const TAG_REFIT = 'refit';
+export const TAG_FAILURE = 'grove.failure';
+
+/** The objective metric of a trial for a user metric name (rmse -> val_rmse). */
+export function objectiveKey(metric: string): string {
+  return `val_${metric}`;
+}
