@@ -51,9 +51,14 @@ std::pair<const T*, size_t> typed(Napi::Env env, Napi::Value v, const char* name
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) {
     throw_type(env, std::string(name) + " has the wrong typed-array type");
   }
-  Napi::TypedArray a = v.As<Napi::TypedArray>();
-  const uint8_t* base = static_cast<const uint8_t*>(a.ArrayBuffer().Data());
-  return {reinterpret_cast<const T*>(base + a.ByteOffset()), a.ElementLength()};
+  // napi_get_typedarray_info gives the data pointer for views over SharedArrayBuffers too
+  // (tuning shares one dataset with every worker thread), where .ArrayBuffer() would throw.
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_status status = napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
+  if (status != napi_ok) throw Napi::Error::New(env, std::string("cannot read ") + name);
+  return {static_cast<const T*>(data), length};
 }
 
 // A feature matrix from JavaScript: Float64Array viewed in place, Float32Array widened in C++.
@@ -143,7 +148,10 @@ Napi::Object forest_to_js(Napi::Env env, const FitResult& r) {
   o.Set("value", to_js<double, Napi::Float64Array>(env, f.value));
   o.Set("weightedN", to_js<double, Napi::Float64Array>(env, f.weighted_n));
   o.Set("impurity", to_js<double, Napi::Float64Array>(env, f.impurity));
-  if (!r.oob_prediction.empty()) o.Set("oobPrediction", to_js<double, Napi::Float64Array>(env, r.oob_prediction));
+  if (!r.oob_sum.empty()) {
+    o.Set("oobSum", to_js<double, Napi::Float64Array>(env, r.oob_sum));
+    o.Set("oobCount", to_js<int32_t, Napi::Int32Array>(env, r.oob_count));
+  }
   return o;
 }
 
@@ -151,6 +159,7 @@ struct FitJob {
   Matrix x;
   const double* y = nullptr;
   Napi::ObjectReference keep_y;
+  Napi::ObjectReference keep_cancel;
   ForestParams params;
   FitResult result;
 
@@ -177,6 +186,13 @@ std::unique_ptr<FitJob> read_fit(const Napi::CallbackInfo& info) {
   Napi::Value params = o.Get("params");
   if (!params.IsObject()) throw_type(env, "params must be an object");
   job->params = read_params(env, params.As<Napi::Object>(), job->x.cols);
+  Napi::Value cancel = o.Get("cancel");
+  if (!cancel.IsUndefined()) {
+    auto flag = typed<int32_t, napi_int32_array>(env, cancel, "cancel");
+    if (flag.second < 1) throw Napi::RangeError::New(env, "cancel must hold at least one element");
+    job->params.cancel = flag.first;
+    job->keep_cancel = Napi::Persistent(cancel.As<Napi::Object>());
+  }
   // the engine's own checks, on the JS thread so a bad size is a synchronous throw
   Dataset d = job->x.view();
   d.x = reinterpret_cast<const double*>(1);  // placeholder: data pointers are checked above

@@ -76,6 +76,7 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
   std::vector<std::vector<uint8_t>> inbags(threads);
 
   parallel_for_slots(n_trees, threads, [&](int64_t t, int32_t slot) {
+    if (params.cancel != nullptr && *params.cancel != 0) throw std::runtime_error("fit cancelled");
     if (!builders[slot]) {
       builders[slot] = std::make_unique<TreeBuilder>(data, params, &bins, &sorted);
     }
@@ -102,8 +103,9 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
   }
 
   if (oob) {
-    result.oob_prediction.resize(static_cast<size_t>(data.rows));
-    Predictor(result.forest).predict_oob(data, inbag_bits.data(), words, result.oob_prediction.data(), threads);
+    result.oob_sum.resize(static_cast<size_t>(data.rows));
+    result.oob_count.resize(static_cast<size_t>(data.rows));
+    Predictor(result.forest).predict_oob(data, inbag_bits.data(), words, result.oob_sum.data(), result.oob_count.data(), threads);
   }
   return result;
 }

@@ -14,9 +14,11 @@ namespace grove {
 
 struct FitResult {
   FlatForest forest;
-  // Per training row: mean prediction of the trees that did not draw it; NaN when every tree
-  // drew it. Empty when bootstrap is off or OOB was not requested.
-  std::vector<double> oob_prediction;
+  // Per training row: the sum of the predictions of the trees that did not draw it, and how
+  // many trees that was (a forest grown in steps adds them up). Empty when bootstrap is off or
+  // OOB was not requested.
+  std::vector<double> oob_sum;
+  std::vector<int32_t> oob_count;
 };
 
 // Throws std::invalid_argument naming the bad size or parameter.

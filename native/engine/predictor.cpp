@@ -1,7 +1,6 @@
 #include "predictor.h"
 
 #include <algorithm>
-#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -50,7 +49,7 @@ Predictor::Predictor(const FlatForest& f) {
 
 template <bool kOob>
 void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
-                            double* sum, int64_t* count) const {
+                            double* sum, int32_t* count) const {
   const Node* nodes = nodes_.data();
   for (size_t t = 0; t < roots_.size(); ++t) {
     const Node* root = nodes + roots_[t];
@@ -99,18 +98,15 @@ void Predictor::predict(const Dataset& data, double* out, int32_t threads) const
   });
 }
 
-void Predictor::predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* out, int32_t threads) const {
+void Predictor::predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* sum, int32_t* count,
+                            int32_t threads) const {
   const int64_t blocks = (data.rows + kBlock - 1) / kBlock;
   parallel_for(blocks, threads, [&](int64_t bi) {
     const int64_t begin = bi * kBlock;
     const int64_t end = std::min(data.rows, begin + kBlock);
-    std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
-    std::vector<int64_t> count(static_cast<size_t>(end - begin), 0);
-    score_block<true>(data, begin, end, inbag, words, sum.data(), count.data());
-    for (int64_t i = begin; i < end; ++i) {
-      out[i] = count[i - begin] > 0 ? sum[i - begin] / static_cast<double>(count[i - begin])
-                                    : std::numeric_limits<double>::quiet_NaN();
-    }
+    std::fill(sum + begin, sum + end, 0.0);
+    std::fill(count + begin, count + end, 0);
+    score_block<true>(data, begin, end, inbag, words, sum + begin, count + begin);
   });
 }
 

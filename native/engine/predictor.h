@@ -23,9 +23,10 @@ class Predictor {
   // out[i] for every row of data; data.cols must equal n_features().
   void predict(const Dataset& data, double* out, int32_t threads) const;
 
-  // Out-of-bag mean per row: only trees whose in-bag bit for the row is clear count
-  // (bits of tree t start at inbag + t * words). NaN where every tree drew the row.
-  void predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* out, int32_t threads) const;
+  // Out-of-bag sums per row: only trees whose in-bag bit for the row is clear count (bits of
+  // tree t start at inbag + t * words); count[i] says how many did.
+  void predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* sum, int32_t* count,
+                   int32_t threads) const;
 
  private:
   struct Node {
@@ -36,7 +37,7 @@ class Predictor {
 
   template <bool kOob>
   void score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
-                   double* sum, int64_t* count) const;
+                   double* sum, int32_t* count) const;
 
   std::vector<Node> nodes_;
   std::vector<int32_t> roots_;

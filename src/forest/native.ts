@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,9 @@ import type { FlatForest } from './flat-forest.js';
  *   3. build/Release/grove.node from a local `cmake-js compile`.
  * A candidate that exists but fails to load (wrong platform, missing libgomp, corrupt file)
  * is skipped; the reasons are kept for the one-line fallback warning.
+ * A prebuild older than the local build is skipped too: the local build was made after it,
+ * either by the install script because the prebuild did not load, or by a developer who
+ * rebuilt the sources after `npm run build` copied the old binary into prebuilds/.
  */
 
 export interface NativeMatrixArgs {
@@ -23,7 +26,15 @@ export interface NativeMatrixArgs {
 }
 
 export interface NativeFitOutput extends Omit<FlatForest, 'nFeatures'> {
-  oobPrediction?: Float64Array;
+  oobSum?: Float64Array;
+  oobCount?: Int32Array;
+}
+
+export interface NativeFitArgs extends NativeMatrixArgs {
+  y: Float64Array;
+  params: EngineParams;
+  /** the fit stops before its next tree once cancel[0] != 0 (share it to cancel from another thread) */
+  cancel?: Int32Array;
 }
 
 export interface NativeForestHandle {
@@ -32,8 +43,8 @@ export interface NativeForestHandle {
 }
 
 export interface NativeAddon {
-  fit(args: NativeMatrixArgs & { y: Float64Array; params: EngineParams }): Promise<NativeFitOutput>;
-  fitSync(args: NativeMatrixArgs & { y: Float64Array; params: EngineParams }): NativeFitOutput;
+  fit(args: NativeFitArgs): Promise<NativeFitOutput>;
+  fitSync(args: NativeFitArgs): NativeFitOutput;
   NativeForest: new (forest: FlatForest) => NativeForestHandle;
   openmp: boolean;
   hardwareThreads: number;
@@ -52,13 +63,34 @@ let cached: NativeLoad | undefined;
 export function nativeCandidates(root = packageRoot, env = process.env): string[] {
   const override = env[NATIVE_PATH_ENV];
   if (override) return [override];
-  const out: string[] = [];
-  const prebuildDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  if (existsSync(prebuildDir)) {
-    for (const f of readdirSync(prebuildDir).sort()) if (f.endsWith('.node')) out.push(join(prebuildDir, f));
+  const local = join(root, 'build', 'Release', 'grove.node');
+  const localTime = existsSync(local) ? statSync(local).mtimeMs : -Infinity;
+  const fresh = prebuildCandidates(root).filter((p) => statSync(p).mtimeMs >= localTime);
+  return [...fresh, local];
+}
+
+/**
+ * The shipped binaries for this platform: prebuilds/<platform>-<arch>/*.node. On Linux a
+ * name tagged `.glibc.` or `.musl.` is kept only on that C library (a glibc binary cannot
+ * load on musl and the reverse); untagged names are always kept.
+ */
+export function prebuildCandidates(root = packageRoot): string[] {
+  const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (!existsSync(dir)) return [];
+  const other = process.platform !== 'linux' ? null : isMusl() ? '.glibc.' : '.musl.';
+  return readdirSync(dir)
+    .sort()
+    .filter((f) => f.endsWith('.node') && (other === null || !f.includes(other)))
+    .map((f) => join(dir, f));
+}
+
+/** musl's dynamic loader is /lib/ld-musl-<arch>.so.1; process.report would tell too, but costs ~25 ms. */
+function isMusl(): boolean {
+  try {
+    return readdirSync('/lib').some((f) => f.startsWith('ld-musl-'));
+  } catch {
+    return false;
   }
-  out.push(join(root, 'build', 'Release', 'grove.node'));
-  return out;
 }
 
 export function loadNativeFrom(candidates: string[]): NativeLoad {

@@ -1,20 +1,22 @@
 import type { Backend } from '../constants.js';
-import { GroveError } from '../errors.js';
+import { GroveError, invalidOption } from '../errors.js';
 import type { EngineParams } from './engine-params.js';
 import { SPLIT_HISTOGRAM } from './engine-params.js';
-import { featureImportances, treeCount, type FlatForest } from './flat-forest.js';
+import { concatForests, featureImportances, treeCount, type FlatForest } from './flat-forest.js';
 import { viewOf } from './js/dataset.js';
-import { fitForestJs } from './js/fit.js';
+import { fitForestJs, type FitOutput } from './js/fit.js';
 import { predictForestJs } from './js/predict.js';
 import { toTargetVector, toTypedMatrix, type MatrixInput, type VectorInput } from './matrix.js';
 import { decodeModel, encodeModel, type ModelHeader } from './model-file.js';
-import { loadNative, warnFallbackOnce, type NativeAddon, type NativeFitOutput, type NativeForestHandle } from './native.js';
+import { loadNative, warnFallbackOnce, type NativeAddon, type NativeFitArgs, type NativeFitOutput, type NativeForestHandle } from './native.js';
 import { paramsFromSnake, paramsToSnake, resolveParams, resolveThreads, toEngineParams, type RandomForestParams, type ResolvedParams } from './params.js';
 
 export interface FitOptions {
   /** Names of the columns of X (default x0, x1, ...). */
   featureNames?: string[];
   targetName?: string;
+  /** The fit stops before its next tree once cancel[0] != 0 (an Int32Array over a SharedArrayBuffer can be set from another thread). */
+  cancel?: Int32Array;
 }
 
 /** What travels with the model besides the trees: the data layer's record, fingerprint, metrics. */
@@ -39,6 +41,8 @@ export class RandomForestRegressor {
   #backend: Backend | null = null;
   #splitMode: 'exact' | 'hist' | null = null;
   #native: NativeForestHandle | null = null;
+  #oobSum: Float64Array | null = null;
+  #oobCount: Int32Array | null = null;
   #oobPrediction: Float64Array | null = null;
   #oobRmse: number | null = null;
   #oobR2: number | null = null;
@@ -49,15 +53,28 @@ export class RandomForestRegressor {
   }
 
   async fit(X: MatrixInput, y: VectorInput, options: FitOptions = {}): Promise<this> {
-    const job = this.#prepareFit(X, y, options);
-    const out = job.addon ? await job.addon.fit(job.args) : fitForestJs(viewOf(job.args.x, job.args.rows, job.args.cols, job.args.layout, job.args.y), job.args.params);
-    return this.#finishFit(job, out);
+    const job = this.#prepareFit(X, y, options, 0, this.params.nEstimators);
+    return this.#finishFit(job, job.addon ? await job.addon.fit(job.args) : runJs(job));
   }
 
   fitSync(X: MatrixInput, y: VectorInput, options: FitOptions = {}): this {
-    const job = this.#prepareFit(X, y, options);
-    const out = job.addon ? job.addon.fitSync(job.args) : fitForestJs(viewOf(job.args.x, job.args.rows, job.args.cols, job.args.layout, job.args.y), job.args.params);
-    return this.#finishFit(job, out);
+    const job = this.#prepareFit(X, y, options, 0, this.params.nEstimators);
+    return this.#finishFit(job, job.addon ? job.addon.fitSync(job.args) : runJs(job));
+  }
+
+  /**
+   * Warm start: adds `count` trees (indices nTrees .. nTrees + count - 1) fitted on the same
+   * X and y. Tree i depends only on (seed, i), so a forest grown in steps equals one fitted at
+   * once with the same total.
+   */
+  async grow(X: MatrixInput, y: VectorInput, count: number, options: Pick<FitOptions, 'cancel'> = {}): Promise<this> {
+    const job = this.#prepareGrow(X, y, count, options);
+    return this.#finishFit(job, job.addon ? await job.addon.fit(job.args) : runJs(job));
+  }
+
+  growSync(X: MatrixInput, y: VectorInput, count: number, options: Pick<FitOptions, 'cancel'> = {}): this {
+    const job = this.#prepareGrow(X, y, count, options);
+    return this.#finishFit(job, job.addon ? job.addon.fitSync(job.args) : runJs(job));
   }
 
   async predict(X: MatrixInput): Promise<Float64Array> {
@@ -168,7 +185,20 @@ export class RandomForestRegressor {
     return load.addon;
   }
 
-  #prepareFit(X: MatrixInput, y: VectorInput, options: FitOptions): PreparedFit {
+  #prepareGrow(X: MatrixInput, y: VectorInput, count: number, options: Pick<FitOptions, 'cancel'>): PreparedFit {
+    const forest = this.#requireFitted();
+    if (!Number.isInteger(count) || count < 1) throw invalidOption('count', count, 'must be an integer >= 1 (trees to add)');
+    const job = this.#prepareFit(X, y, { featureNames: this.featureNames, targetName: this.targetName ?? undefined, cancel: options.cancel }, treeCount(forest), count);
+    if (job.args.cols !== forest.nFeatures) {
+      throw new GroveError('INVALID_DATA', `grow: X has ${job.args.cols} columns but the forest was fitted on ${forest.nFeatures}`);
+    }
+    if (this.#oobCount && this.#oobCount.length !== job.args.rows) {
+      throw new GroveError('INVALID_DATA', `grow: X has ${job.args.rows} rows but the forest was fitted on ${this.#oobCount.length}; grow on the same data`);
+    }
+    return { ...job, grow: true };
+  }
+
+  #prepareFit(X: MatrixInput, y: VectorInput, options: FitOptions, firstTree: number, count: number): PreparedFit {
     const m = toTypedMatrix(X, 'X');
     if (m.rows < 2) throw new GroveError('INVALID_DATA', `X has ${m.rows} row; fitting a forest needs at least 2 rows`, { rows: m.rows });
     const target = toTargetVector(y, m.rows);
@@ -177,26 +207,42 @@ export class RandomForestRegressor {
         throw new GroveError('INVALID_OPTION', `featureNames has ${options.featureNames?.length ?? 0} names but X has ${m.cols} columns`, { option: 'featureNames' });
       }
     }
-    const params: EngineParams = toEngineParams(this.params, m.rows, m.cols);
+    const params: EngineParams = toEngineParams(this.params, m.rows, m.cols, firstTree, count);
     const addon = this.#pickBackend();
-    return {
-      addon,
-      args: { x: m.data, rows: m.rows, cols: m.cols, layout: m.layout, y: target, params },
-      options,
-      target,
-    };
+    const args: PreparedFit['args'] = { x: m.data, rows: m.rows, cols: m.cols, layout: m.layout, y: target, params };
+    if (options.cancel) args.cancel = options.cancel;
+    return { addon, args, options, target, grow: false };
   }
 
-  #finishFit(job: PreparedFit, out: NativeFitOutput | { forest: FlatForest; oobPrediction?: Float64Array }): this {
-    const forest: FlatForest = 'forest' in out ? out.forest : { nFeatures: job.args.cols, ...stripOob(out) };
-    this.#forest = forest;
+  #finishFit(job: PreparedFit, out: NativeFitOutput | FitOutput): this {
+    const fresh: FlatForest = 'forest' in out ? out.forest : { nFeatures: job.args.cols, ...withoutOob(out) };
+    const oobSum = out.oobSum ?? null;
+    const oobCount = out.oobCount ?? null;
+    if (job.grow) {
+      this.#forest = concatForests(this.#forest!, fresh);
+      if (this.#oobSum && this.#oobCount && oobSum && oobCount) {
+        for (let i = 0; i < oobSum.length; i++) {
+          this.#oobSum[i] += oobSum[i];
+          this.#oobCount[i] += oobCount[i];
+        }
+      }
+    } else {
+      this.#forest = fresh;
+      this.#oobSum = oobSum;
+      this.#oobCount = oobCount;
+      this.#splitMode = job.args.params.split_mode === SPLIT_HISTOGRAM ? 'hist' : 'exact';
+      this.featureNames = job.options.featureNames ? [...job.options.featureNames] : Array.from({ length: job.args.cols }, (_, j) => `x${j}`);
+      this.targetName = job.options.targetName ?? null;
+    }
     this.#native = null;
     this.#importances = null;
     this.#backend = job.addon ? 'native' : 'js';
-    this.#splitMode = job.args.params.split_mode === SPLIT_HISTOGRAM ? 'hist' : 'exact';
-    this.featureNames = job.options.featureNames ? [...job.options.featureNames] : Array.from({ length: job.args.cols }, (_, j) => `x${j}`);
-    this.targetName = job.options.targetName ?? null;
-    this.#oobPrediction = out.oobPrediction ?? null;
+    this.#oobPrediction = null;
+    if (this.#oobSum && this.#oobCount) {
+      const mean = new Float64Array(this.#oobSum.length);
+      for (let i = 0; i < mean.length; i++) mean[i] = this.#oobCount[i] > 0 ? this.#oobSum[i] / this.#oobCount[i] : NaN;
+      this.#oobPrediction = mean;
+    }
     this.#setOobMetrics(job.target);
     return this;
   }
@@ -252,12 +298,18 @@ export class RandomForestRegressor {
 
 interface PreparedFit {
   addon: NativeAddon | null;
-  args: { x: Float64Array | Float32Array; rows: number; cols: number; layout: 'row' | 'col'; y: Float64Array; params: EngineParams };
+  args: NativeFitArgs;
   options: FitOptions;
   target: Float64Array;
+  grow: boolean;
 }
 
-function stripOob(out: NativeFitOutput): Omit<FlatForest, 'nFeatures'> {
-  const { oobPrediction: _unused, ...rest } = out;
+function withoutOob(out: NativeFitOutput): Omit<FlatForest, 'nFeatures'> {
+  const { oobSum: _sum, oobCount: _count, ...rest } = out;
   return rest;
+}
+
+function runJs(job: PreparedFit): FitOutput {
+  const a = job.args;
+  return fitForestJs(viewOf(a.x, a.rows, a.cols, a.layout, a.y), a.params, a.cancel);
 }

@@ -41,3 +41,31 @@ test('concurrent async fits give the same forests as sequential ones', async () 
   assert.deepEqual(a.forest.threshold, c.forest.threshold);
   assert.deepEqual(b.forest.threshold, c.forest.threshold);
 });
+
+test('a fit stops before its next tree once its cancel flag is set', async () => {
+  const d = friedman(3000, 5);
+  for (const backend of ['native', 'js'] as const) {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(cancel, 0, 1);
+    await assert.rejects(new RandomForestRegressor({ nEstimators: 5, backend }).fit(d.X, d.y, { cancel }), /cancelled/);
+  }
+  // set while running: a long native fit ends early with the error
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const started = performance.now();
+  const fit = new RandomForestRegressor({ nEstimators: 2000, threads: 1, splitMode: 'exact' }).fit(d.X, d.y, { cancel });
+  setTimeout(() => Atomics.store(cancel, 0, 1), 50);
+  await assert.rejects(fit, /cancelled/);
+  assert.ok(performance.now() - started < 20_000);
+});
+
+test('X and y over SharedArrayBuffers (as tuning workers get them) fit the same forest', async () => {
+  const d = friedman(800, 2);
+  const xs = new Float64Array(new SharedArrayBuffer(d.X.data.byteLength));
+  xs.set(d.X.data);
+  const ys = new Float64Array(new SharedArrayBuffer(d.y.byteLength));
+  ys.set(d.y);
+  const a = await new RandomForestRegressor({ nEstimators: 4 }).fit({ data: xs, rows: d.X.rows, cols: d.X.cols }, ys);
+  const b = await new RandomForestRegressor({ nEstimators: 4 }).fit(d.X, d.y);
+  assert.deepEqual(a.forest.threshold, b.forest.threshold);
+  assert.deepEqual(await a.predict({ data: xs, rows: d.X.rows, cols: d.X.cols }), await b.predict(d.X));
+});

@@ -40,3 +40,20 @@ test('tree i depends only on (seed, i): the first trees of a larger forest equal
   assert.deepEqual(large.forest.treeOffsets.subarray(0, 5), small.forest.treeOffsets);
   assert.deepEqual(large.forest.threshold.subarray(0, n), small.forest.threshold);
 });
+
+for (const backend of ['native', 'js'] as const) {
+  test(`a forest grown in rungs equals the one fitted at once (${backend})`, async () => {
+    const d = friedman(1500, 7);
+    const once = await new RandomForestRegressor({ nEstimators: 12, seed: 8, backend, splitMode: 'hist' }).fit(d.X, d.y);
+    const grown = await new RandomForestRegressor({ nEstimators: 3, seed: 8, backend, splitMode: 'hist' }).fit(d.X, d.y);
+    await grown.grow(d.X, d.y, 4);
+    grown.growSync(d.X, d.y, 5);
+    assert.equal(grown.nTrees, 12);
+    assert.deepEqual(grown.forest.treeOffsets, once.forest.treeOffsets);
+    assert.deepEqual(grown.forest.threshold, once.forest.threshold);
+    assert.deepEqual(grown.forest.value, once.forest.value);
+    assert.deepEqual(await grown.predict(d.X), await once.predict(d.X));
+    assert.ok(grown.oobRmse !== null && once.oobRmse !== null);
+    assert.ok(Math.abs(grown.oobRmse - once.oobRmse) < 1e-9 * once.oobRmse);
+  });
+}

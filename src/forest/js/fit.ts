@@ -8,11 +8,13 @@ import { TreeBuilder, type TreeArrays } from './tree-builder.js';
 
 export interface FitOutput {
   forest: FlatForest;
-  oobPrediction?: Float64Array;
+  /** per row: sum of the predictions of trees that did not draw it, and how many trees */
+  oobSum?: Float64Array;
+  oobCount?: Int32Array;
 }
 
 /** The pure-TS twin of native/engine/forest.cpp: same trees, same OOB sums, one thread. */
-export function fitForestJs(data: DatasetView, p: EngineParams): FitOutput {
+export function fitForestJs(data: DatasetView, p: EngineParams, cancel?: Int32Array): FitOutput {
   const histogram = p.split_mode === SPLIT_HISTOGRAM;
   const bins = histogram ? binFeatures(data, p.max_bins) : null;
   const sorted = histogram ? null : presortFeatures(data);
@@ -23,13 +25,15 @@ export function fitForestJs(data: DatasetView, p: EngineParams): FitOutput {
   const inbags: Uint8Array[] = [];
   const inbag = new Uint8Array(n);
   for (let t = 0; t < p.n_estimators; t++) {
+    if (cancel && Atomics.load(cancel, 0) !== 0) throw new Error('fit cancelled');
     trees.push(builder.build(p.first_tree + t, inbag));
     if (oob) inbags.push(inbag.slice());
   }
   const forest = packTrees(trees, data.cols);
   if (!oob) return { forest };
 
-  const oobPrediction = new Float64Array(n).fill(NaN);
+  const oobSum = new Float64Array(n);
+  const oobCount = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let sum = 0;
     let count = 0;
@@ -38,9 +42,10 @@ export function fitForestJs(data: DatasetView, p: EngineParams): FitOutput {
       sum += treePredict(trees[t], data, i);
       count++;
     }
-    if (count > 0) oobPrediction[i] = sum / count;
+    oobSum[i] = sum;
+    oobCount[i] = count;
   }
-  return { forest, oobPrediction };
+  return { forest, oobSum, oobCount };
 }
 
 function treePredict(t: TreeArrays, data: DatasetView, row: number): number {
