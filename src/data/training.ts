@@ -49,12 +49,23 @@ export function prepareTraining(data: LoadedData, options: PrepareOptions = {}):
   return build(data, base, at(split.train), { validation: at(split.validation), test: at(split.test) }, options);
 }
 
-/** k-fold cross-validation: one PreparedData per fold, fitted on the other folds, `validation` = the fold. */
+/**
+ * k-fold cross-validation: one PreparedData per fold, fitted on the other folds, `validation` =
+ * the fold. With testFraction, the test rows (the same rows prepareTraining holds out for that
+ * seed and fraction) are set aside first and every fold carries them as `test`.
+ */
 export function prepareFolds(data: LoadedData, folds: number, options: PrepareOptions = {}): PreparedData[] {
-  if (options.validationFraction || options.testFraction) throw invalidOption('folds', folds, 'cannot be combined with a validation or test fraction');
+  if (options.validationFraction) throw invalidOption('folds', folds, 'cannot be combined with a validation fraction');
   const base = prepareBase(data, options);
-  return kFold(base.usable.length, folds, options.seed ?? 0).map((f) =>
-    build(data, base, f.train.map((p) => base.usable[p]), { validation: f.validation.map((p) => base.usable[p]) }, options),
+  let pool = base.usable;
+  let test: Int32Array | undefined;
+  if (options.testFraction) {
+    const split = splitRows(base.usable.length, { test: options.testFraction }, options.seed ?? 0);
+    pool = split.train.map((p) => base.usable[p]);
+    test = split.test.map((p) => base.usable[p]);
+  }
+  return kFold(pool.length, folds, options.seed ?? 0).map((f) =>
+    build(data, base, f.train.map((p) => pool[p]), { validation: f.validation.map((p) => pool[p]), test }, options),
   );
 }
 

@@ -371,6 +371,15 @@ export class SqliteStore implements Store {
     });
   }
 
+  async resumeRun(runId: string): Promise<RunInfo> {
+    return this.write(() => {
+      const row = this.runRow(runId);
+      if (row.status === 'RUNNING') throw new GroveError('CONFLICT', `run ${runId} is still RUNNING; only an ended run can be resumed`, { runId });
+      this.stmt("UPDATE runs SET status = 'RUNNING', end_time = NULL, host = ?, pid = ?, heartbeat_time = ? WHERE run_id = ?").run(currentHost(), process.pid, Date.now(), runId);
+      return SqliteStore.infoFromRow(this.runRow(runId));
+    });
+  }
+
   async heartbeat(runId: string): Promise<void> {
     this.write(() => {
       this.requireRun(runId);

@@ -211,6 +211,12 @@ export interface Store {
   getRun(runId: string): Promise<Run>;
   /** RUNNING -> a terminal status; CONFLICT if the run has already ended */
   endRun(runId: string, status: TerminalStatus, options?: EndRunOptions): Promise<RunInfo>;
+  /**
+   * An ended run goes back to RUNNING, owned by this process (new host, pid and heartbeat; end
+   * time cleared), as MLflow resumes a run by id. Only work that continues the same run calls
+   * it: `grove tune --resume` reopens its study run. CONFLICT if the run is RUNNING.
+   */
+  resumeRun(runId: string): Promise<RunInfo>;
   /** records that the creating process is still alive */
   heartbeat(runId: string): Promise<void>;
   /** the one write primitive for run data: all of it in one transaction, or nothing */

@@ -128,6 +128,18 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await rejectsWith(store.endRun(other.runId, 'RUNNING' as never), 'INVALID_OPTION');
         await rejectsWith(store.endRun(other.runId, 'DONE' as never), 'INVALID_OPTION');
       });
+      withStore('an ended run can be resumed: RUNNING again, end time cleared, then ended again', async (store) => {
+        const run = await newRun(store);
+        await rejectsWith(store.resumeRun(run.runId), 'CONFLICT', /still RUNNING/);
+        await store.endRun(run.runId, 'KILLED');
+        const resumed = await store.resumeRun(run.runId);
+        assert.equal(resumed.status, 'RUNNING');
+        assert.equal(resumed.endTime, null);
+        assert.equal(resumed.pid, process.pid);
+        await store.logBatch(run.runId, { metrics: [{ key: 'm', value: 1 }] });
+        assert.equal((await store.endRun(run.runId, 'FINISHED')).status, 'FINISHED');
+        await rejectsWith(store.resumeRun(MISSING_RUN), 'NOT_FOUND');
+      });
       withStore('heartbeat moves the heartbeat time forward', async (store) => {
         const run = await newRun(store);
         await new Promise((r) => setTimeout(r, 5));
