@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { GROVE_VERSION } from '../version.js';
 import { register as registerTrain } from './train.js';
 import { register as registerPredict } from './predict.js';
+import { register as registerServe } from './serve.js';
 import { register as registerExperiments } from './experiments.js';
 import { register as registerRuns } from './runs.js';
 import { register as registerModels } from './models.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrain(program);
   registerPredict(program);
+  registerServe(program);
   registerExperiments(program);
   registerRuns(program);
   registerModels(program);

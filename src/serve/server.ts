@@ -1,0 +1,215 @@
+// The scoring server: Node's own http module (a router of four paths needs no framework, and
+// every microsecond of a single-row request is ours to account for; see bench/serve.ts).
+//   POST /invocations   JSON (four MLflow shapes) or CSV -> {"predictions": [...]}
+//   GET  /ping, /health 200 while a model is loaded (503 once shutting down)
+//   GET  /version       which model answers, and the grove version
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { applyPreprocessing } from '../data/index.js';
+import { GroveError } from '../errors.js';
+import { GROVE_VERSION } from '../version.js';
+import { SERVE_DEFAULTS, SYNC_PREDICT_MAX_ROWS } from './constants.js';
+import { bodyKindOf } from './content-type.js';
+import { HttpError, badRequest, errorBody, toHttpError } from './http-error.js';
+import type { LoadModelOptions } from './load-model.js';
+import { requestInput } from './request-input.js';
+import { ModelSlot, loadServedModel, type ServedModel } from './served-model.js';
+
+export const MODEL_VERSION_HEADER = 'X-Grove-Model-Version';
+
+export interface ServerOptions extends LoadModelOptions {
+  host?: string;
+  /** 0 picks a free port */
+  port?: number;
+  maxBodyBytes?: number;
+  pollSeconds?: number;
+  /** batches up to this many rows are scored synchronously (default SYNC_PREDICT_MAX_ROWS) */
+  syncMaxRows?: number;
+  /** server log lines (default: stderr) */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  host: string;
+  port: number;
+  url: string;
+  slot: ModelSlot;
+  /** requests being handled right now */
+  inFlight(): number;
+  /** Graceful: stop accepting, let requests in flight finish, then resolve. */
+  close(): Promise<void>;
+}
+
+const ROUTES: Record<string, readonly string[]> = {
+  '/invocations': ['POST'],
+  '/ping': ['GET', 'HEAD'],
+  '/health': ['GET', 'HEAD'],
+  '/version': ['GET', 'HEAD'],
+};
+
+export async function startServer(uri: string, options: ServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => void process.stderr.write(line + '\n'));
+  const maxBody = options.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes;
+  const syncMax = options.syncMaxRows ?? SYNC_PREDICT_MAX_ROWS;
+  const loadOptions: LoadModelOptions = { trackingUri: options.trackingUri, backend: options.backend, threads: options.threads };
+  const slot = new ModelSlot(await loadServedModel(uri, loadOptions));
+  let inFlight = 0;
+  let closing = false;
+
+  const server = createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+    });
+    if (closing) {
+      res.setHeader('Connection', 'close');
+      res.on('finish', () => setImmediate(() => server.closeIdleConnections()));
+    }
+    handle(req, res).catch((err: unknown) => {
+      const e = toHttpError(err);
+      if (e.status >= 500) log(`grove: error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      sendError(res, e);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const methods = ROUTES[path];
+    if (!methods) {
+      throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `no endpoint ${JSON.stringify(path)}; this server answers POST /invocations, GET /ping, /health and /version`);
+    }
+    const method = req.method ?? 'GET';
+    if (!methods.includes(method)) {
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${methods.join(' or ')}`, { Allow: methods.join(', ') });
+    }
+    if (path === '/invocations') return invocations(req, res);
+    if (path === '/version') return sendJson(res, 200, versionOf(slot.current));
+    if (closing) throw new HttpError(503, 'TEMPORARILY_UNAVAILABLE', 'the server is shutting down');
+    sendJson(res, 200, { status: 'ok', model_version: slot.current.label });
+  }
+
+  async function invocations(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const kind = bodyKindOf(req.headers['content-type']);
+    const body = await readBody(req, maxBody);
+    const model = slot.current; // this request stays on this model, whatever a swap does meanwhile
+    const input = requestInput(body, kind, model);
+    const applied = applyPreprocessing(input, model.preprocessing, { noteExtraColumns: false });
+    if (applied.rows === 0) throw badRequest('the request has no rows to score');
+    const predictions = applied.rows <= syncMax ? model.model.predictSync(applied.x) : await model.model.predict(applied.x);
+    const text = predictionsJson(predictions);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [MODEL_VERSION_HEADER]: model.label });
+    res.end(text);
+  }
+
+  server.keepAliveTimeout = 5000;
+  await listen(server, options.port ?? SERVE_DEFAULTS.port, options.host ?? SERVE_DEFAULTS.host);
+  const address = server.address() as AddressInfo;
+  slot.watch(uri, { ...loadOptions, pollSeconds: options.pollSeconds ?? SERVE_DEFAULTS.pollSeconds, log });
+
+  let closed: Promise<void> | null = null;
+  return {
+    host: address.address,
+    port: address.port,
+    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+    slot,
+    inFlight: () => inFlight,
+    close(): Promise<void> {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        const stopped = slot.stop();
+        const force = setTimeout(() => server.closeAllConnections(), SERVE_DEFAULTS.shutdownGraceMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          void stopped.then(resolve);
+        });
+        server.closeIdleConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'the address is in use (another server?); pick another --port' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      reject(new GroveError('INVALID_OPTION', `cannot listen on ${host}:${port}: ${why}`, { option: '--port', value: port }));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** The whole body, or 413 as soon as it is known to be over the limit. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const tooLarge = () => new HttpError(413, 'RESOURCE_EXHAUSTED', `the request body is over the limit of ${max} bytes (grove serve --max-body)`);
+  const declared = Number(req.headers['content-length']);
+  if (declared > max) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.off('data', onData);
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+/** {"predictions":[...]}: numbers as JSON.stringify writes them (a forest never predicts NaN). */
+function predictionsJson(p: Float64Array): string {
+  let s = '{"predictions":[';
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    s += (i > 0 ? ',' : '') + (Number.isFinite(v) ? String(v) : 'null');
+  }
+  return s + ']}';
+}
+
+function versionOf(m: ServedModel): Record<string, unknown> {
+  const s = m.source;
+  return {
+    model_uri: s.uri,
+    model_name: s.modelName,
+    model_version: s.version,
+    model_alias: s.alias,
+    run_id: s.runId,
+    sha256: s.sha256,
+    loaded_at: m.loadedAt.toISOString(),
+    backend: m.model.backend,
+    grove_version: GROVE_VERSION,
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: HttpError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // a body left unread (413, 415) is not worth draining: answer, then close the connection
+  const headers: Record<string, string | number> = { 'Content-Type': 'application/json', ...err.headers };
+  if (!res.req.complete) headers.Connection = 'close';
+  const text = errorBody(err);
+  headers['Content-Length'] = Buffer.byteLength(text);
+  res.writeHead(err.status, headers);
+  res.end(text);
+}
