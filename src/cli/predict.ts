@@ -1,11 +1,10 @@
 // `grove predict <model-uri> --input <file>`: score a file with a saved or registered model.
-import { renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { applyPreprocessing, categoricalColumnsOf, formatPredictionsCsv, loadData } from '../data/index.js';
-import { GroveError } from '../errors.js';
+import { applyPreprocessing, categoricalColumnsOf, loadData } from '../data/index.js';
 import { loadModel } from '../serve/load-model.js';
+import { predictionsCsvChunks, predictionsJsonChunks, writeChunks, writeFileAtomically } from '../serve/write-predictions.js';
 import { choiceOption, intOption } from './options.js';
-import { note, printJson } from './output.js';
+import { note } from './output.js';
 import { addTrackingUriOption, type TrackingFlags } from './tracking-uri.js';
 
 interface PredictFlags extends TrackingFlags {
@@ -23,7 +22,7 @@ export function register(program: Command): void {
     .argument('<model-uri>', 'a model file path, runs:/<run-id>/model, models:/<name>/<version>, models:/<name>/latest or models:/<name>@<alias>')
     .requiredOption('--input <file>', 'rows to score: CSV, TSV, .csv.gz, JSON or Arrow (columns in any order; a target column is ignored)')
     .option('--output <file>', 'write the CSV here instead of stdout')
-    .option('--json', 'print {"predictions": [...]} instead of CSV')
+    .option('--json', 'print {"predictions": [...]} instead of CSV (to --output when given)')
     .option('--backend <b>', 'native or js (default: native, falling back to js)', choiceOption('--backend', ['native', 'js'] as const))
     .option('--threads <n>', 'prediction threads (default: all cores)', intOption('--threads', 1));
   addTrackingUriOption(cmd)
@@ -39,21 +38,16 @@ async function predict(uri: string, flags: PredictFlags): Promise<void> {
   const applied = applyPreprocessing(input, preprocessing);
   for (const line of applied.notes) note(`grove: ${line}`);
   const predictions = applied.rows === 0 ? new Float64Array(0) : await model.predict(applied.x);
-  if (flags.json) {
-    printJson({ predictions: Array.from(predictions) });
-    return;
-  }
-  const csv = formatPredictionsCsv(input, predictions);
+  // streamed in chunks of rows: the output of a large file never has to fit in one string
+  const chunks = flags.json ? predictionsJsonChunks(predictions) : predictionsCsvChunks(input, predictions);
   if (!flags.output) {
-    process.stdout.write(csv);
+    try {
+      await writeChunks(process.stdout, chunks);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err; // the reader left (| head): not an error
+    }
     return;
   }
-  const tmp = `${flags.output}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, csv);
-    renameSync(tmp, flags.output);
-  } catch (err) {
-    throw new GroveError('INVALID_FILE', `cannot write ${flags.output}: ${(err as Error).message}`, { file: flags.output });
-  }
+  await writeFileAtomically(flags.output, chunks);
   note(`grove: wrote ${predictions.length} predictions to ${flags.output}`);
 }
