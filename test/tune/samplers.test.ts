@@ -206,8 +206,7 @@ test('tpe: ask(k) depends only on configs before k and values before k - lag', (
 test('tpe beats random on a synthetic objective at equal budget', (t) => {
   const space = defaultSpace();
   const budget = 40;
-  const seeds = 10;
-  const meanBest = (kind: SamplerKind) => {
+  const meanBest = (kind: SamplerKind, seeds: number) => {
     let sum = 0;
     for (let seed = 0; seed < seeds; seed++) {
       const h = runSequential(createSampler(kind, space, seed), budget);
@@ -215,10 +214,14 @@ test('tpe beats random on a synthetic objective at equal budget', (t) => {
     }
     return sum / seeds;
   };
-  const random = meanBest('random');
-  const tpe = meanBest('tpe');
-  t.diagnostic(`mean best over ${seeds} seeds, ${budget} trials: random ${random.toFixed(4)}, tpe ${tpe.toFixed(4)}`);
-  assert.ok(tpe < 0.8 * random, `tpe ${tpe} vs random ${random}`);
+  for (const seeds of [10, 30]) {
+    const random = meanBest('random', seeds);
+    const tpe = meanBest('tpe', seeds);
+    t.diagnostic(`mean best of ${budget} trials over ${seeds} seeds: random ${random.toFixed(4)}, tpe ${tpe.toFixed(4)}`);
+    assert.ok(tpe < random, `${seeds} seeds: tpe ${tpe} vs random ${random}`);
+    // Seeds 0-9 happen to be TPE's weakest; with 30 the margin is wide.
+    if (seeds === 30) assert.ok(tpe < 0.7 * random, `${seeds} seeds: tpe ${tpe} vs random ${random}`);
+  }
 });
 
 test('tpe does not propose the config of a trial still running', (t) => {
