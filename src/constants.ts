@@ -32,3 +32,23 @@ export const DEFAULT_TEST_FRACTION = 0.2;
 
 /** Environment variable naming an addon file to load instead of searching for one. */
 export const NATIVE_PATH_ENV = 'GROVE_NATIVE_PATH';
+
+/** Tuning: from this many training rows on, trials run one at a time on every core. */
+export const TUNE_WIDE_TRIAL_ROWS = 50_000;
+
+/** Tuning defaults. */
+export const TUNE_DEFAULTS = {
+  trials: 30,
+  sampler: 'tpe' as const,
+  scheduler: 'fifo' as const,
+  metric: 'rmse' as const,
+  valFraction: 0.2,
+  testFraction: 0.2,
+  seed: 0,
+  experiment: 'Default',
+  /** successive halving: keep the best 1/eta at each rung; rungs at n/eta^2, n/eta, n trees */
+  ashaEta: 3,
+  ashaRungs: 3,
+  /** consecutive failed trials after which a study gives up */
+  maxConsecutiveFailures: 10,
+};

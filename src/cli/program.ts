@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { GROVE_VERSION } from '../version.js';
 import { register as registerTrain } from './train.js';
 import { register as registerPredict } from './predict.js';
+import { register as registerTune } from './tune.js';
 import { register as registerServe } from './serve.js';
 import { register as registerExperiments } from './experiments.js';
 import { register as registerRuns } from './runs.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrain(program);
   registerPredict(program);
+  registerTune(program);
   registerServe(program);
   registerExperiments(program);
   registerRuns(program);
