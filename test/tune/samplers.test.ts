@@ -270,3 +270,11 @@ test('tpe does not repeat earlier configs while the space has room, and still an
   assert.equal(new Set(h.slice(0, 6)).size, 6, h.slice(0, 6).join(' '));
   assert.equal(h.length, 20);
 });
+
+test('a trial number must be a non-negative integer', () => {
+  for (const kind of ['tpe', 'random', 'grid'] as const) {
+    const s = createSampler(kind, defaultSpace(), 0);
+    assert.throws(() => s.ask(-1, []), (e: unknown) => e instanceof GroveError && /trial: a trial number/.test(e.message));
+    assert.throws(() => s.ask(1.5, []), (e: unknown) => e instanceof GroveError && /trial/.test(e.message));
+  }
+});

@@ -15,8 +15,14 @@ export const SAMPLER_KINDS: readonly SamplerKind[] = ['tpe', 'random', 'grid'];
 export function createSampler(kind: SamplerKind, space: SearchSpace, seed: number, options: SamplerOptions = {}): Sampler {
   validateSpace(space);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw invalidOption('seed', seed, 'must be an integer in [0, 4294967295]');
-  if (kind === 'tpe') return createTpeSampler(space, seed, options);
-  if (kind === 'random') return createRandomSampler(space, seed);
-  if (kind === 'grid') return createGridSampler(space, seed, options.gridRepeats);
-  throw invalidOption('sampler', kind, `must be one of ${SAMPLER_KINDS.join(', ')}`);
+  const inner = kind === 'tpe' ? createTpeSampler(space, seed, options) : kind === 'random' ? createRandomSampler(space, seed) : kind === 'grid' ? createGridSampler(space, seed, options.gridRepeats) : undefined;
+  if (!inner) throw invalidOption('sampler', kind, `must be one of ${SAMPLER_KINDS.join(', ')}`);
+  return {
+    name: inner.name,
+    capacity: inner.capacity,
+    ask(number, history) {
+      if (!Number.isInteger(number) || number < 0 || number > 0xffffffff) throw invalidOption('trial', number, 'a trial number must be an integer >= 0');
+      return inner.ask(number, history);
+    },
+  };
 }

@@ -10,7 +10,8 @@
  * "constant liar"), so k is not proposed on top of a trial still running. The study loop
  * guarantees trials < k - lag have ended when it asks k, which makes ask(k) a function of
  * (seed, k, configs of trials < k, values of trials < k - lag): the same sequence for any
- * number of trials in flight.
+ * number of trials in flight. On top of the liar, the proposal is the best-scoring combination
+ * of candidates that no earlier trial (running or not) has run, while one exists.
  */
 import { invalidOption } from '../../errors.js';
 import type { Rng } from '../../forest/js/rng.js';
