@@ -1,16 +1,35 @@
 #!/usr/bin/env node
-// The `grove` command. Runs the compiled CLI from dist/ when it exists (the npm package);
-// in a source checkout without a build it runs the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
+// The `grove` command. The npm package ships dist/ and no src/, so it runs dist/cli/main.js.
+// In a source checkout it runs the TypeScript sources through tsx unless dist/ was built after
+// the newest source file: a stale dist/ must never shadow newer sources (tests spawn this file).
+// GROVE_FROM_SOURCE=1 forces the sources.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = join(root, 'dist', 'cli', 'main.js');
-if (existsSync(compiled) && !process.env.GROVE_FROM_SOURCE) {
+const sources = join(root, 'src');
+
+// Directories count too: deleting or renaming a source file touches its directory.
+function newestMtime(dir) {
+  let newest = statSync(dir).mtimeMs;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function useCompiled() {
+  if (process.env.GROVE_FROM_SOURCE || !existsSync(compiled)) return false;
+  return !existsSync(sources) || statSync(compiled).mtimeMs >= newestMtime(sources);
+}
+
+if (useCompiled()) {
   await import(pathToFileURL(compiled).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+  await import(pathToFileURL(join(sources, 'cli', 'main.ts')).href);
 }

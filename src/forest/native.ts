@@ -127,6 +127,7 @@ let warned = false;
 export function warnFallbackOnce(load: NativeLoad): void {
   if (warned) return;
   warned = true;
-  const why = load.errors.length > 0 ? load.errors[load.errors.length - 1] : 'no addon found';
+  // A binary that exists but failed says more than a candidate that was never built.
+  const why = [...load.errors].reverse().find((e) => !e.endsWith(': not found')) ?? load.errors[load.errors.length - 1] ?? 'no addon found';
   process.stderr.write(`grove: warning: native engine unavailable (${why}); using the pure-TS backend\n`);
 }
