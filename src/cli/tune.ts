@@ -14,7 +14,7 @@ import type { MetricName } from '../tune/trial-task.js';
 import { runTune, type TuneResult } from '../tune/tune.js';
 import { choiceOption, floatOption, intOption, listOption } from './options.js';
 import { formatTable, note, printJson } from './output.js';
-import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-uri.js';
 
 interface TuneFlags extends TrackingFlags {
   target?: string;
@@ -116,8 +116,7 @@ async function tune(data: string | undefined, flags: TuneFlags, command: Command
   process.on('SIGTERM', onSignal);
   const bar = progressPrinter(flags.json === true);
   try {
-    const result = await withStore(flags, { create: true }, (store) =>
-      runTune(store, request, execution, {
+    const result = await runTune((create) => openTrackingStore(flags, { create }), request, execution, {
         signal: controller.signal,
         faults: faultsFromEnv(),
         onStart: (b) => note(`grove: ${b.concurrency} trial${b.concurrency === 1 ? '' : 's'} in flight x ${b.threadsPerTrial} thread${b.threadsPerTrial === 1 ? '' : 's'} on ${b.cpus} cpus (${b.reason})`),
@@ -126,8 +125,7 @@ async function tune(data: string | undefined, flags: TuneFlags, command: Command
           bar.clear();
           note(`grove: ${m}`);
         },
-      }),
-    );
+      });
     bar.clear();
     for (const n of result.notes) note(`grove: ${n}`);
     report(result, flags.json === true);

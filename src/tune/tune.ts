@@ -5,7 +5,8 @@ import type { Store } from '../track/store.js';
 import { refitBest, type RefitOutcome } from './refit.js';
 import type { Config } from './space.js';
 import { checkStudyConfig, studyConfigFromParams, type StudyConfig } from './study-config.js';
-import { prepareStudyData } from './study-data.js';
+import { prepareStudyData, type StudyData } from './study-data.js';
+import { planBudget } from './budget.js';
 import { TAG_FAILURE, TAG_STUDY_STATE, TAG_TYPE, TYPE_REFIT } from './study-record.js';
 import { countFinished, createStudy, findStudy, loadTrials, optimize, type Execution, type OptimizeHooks, type OptimizeOutcome, type StudyHandle } from './study.js';
 import { objectiveOf } from './trial-task.js';
@@ -27,8 +28,36 @@ export interface TuneResult {
   notes: string[];
 }
 
-export async function runTune(store: Store, request: TuneRequest, execution: Execution = {}, hooks: OptimizeHooks & { onPhase?: (message: string) => void } = {}): Promise<TuneResult> {
-  const { study, data } = request.kind === 'new' ? await startNew(store, request.config) : await resume(store, request.ref, request.trials);
+/**
+ * `openStore(create)` is called once: after a new study's options and data have been checked
+ * (so bad input writes nothing, not even an empty store), or first of all to find a study to
+ * resume (which must exist). The store is closed at the end.
+ */
+export async function runTune(
+  openStore: (create: boolean) => Promise<Store>,
+  request: TuneRequest,
+  execution: Execution = {},
+  hooks: OptimizeHooks & { onPhase?: (message: string) => void } = {},
+): Promise<TuneResult> {
+  let store: Store | null = null;
+  try {
+    if (request.kind === 'new') {
+      checkStudyConfig(request.config);
+      planBudget({ ...execution, rows: 0, trials: request.config.trials }); // checks the flags
+      const data = await prepareStudyData(request.config);
+      store = await openStore(true);
+      const study = await createStudy(store, request.config, data.fingerprint);
+      return await tuneStudy(store, study, data, execution, hooks);
+    }
+    store = await openStore(false);
+    const { study, data } = await resume(store, request.ref, request.trials);
+    return await tuneStudy(store, study, data, execution, hooks);
+  } finally {
+    await store?.close();
+  }
+}
+
+async function tuneStudy(store: Store, study: StudyHandle, data: StudyData, execution: Execution, hooks: OptimizeHooks & { onPhase?: (message: string) => void }): Promise<TuneResult> {
   const c = study.config;
   try {
     hooks.onPhase?.(`study ${c.studyName} (${study.run.runId}): ${c.trials} trials, ${c.sampler} sampler, ${c.scheduler} scheduler, ${c.evaluation === 'cv' ? `${c.folds}-fold CV` : c.evaluation === 'val' ? `validation split ${c.valFraction}` : 'out-of-bag'} ${c.metric}`);
@@ -60,13 +89,6 @@ export async function runTune(store: Store, request: TuneRequest, execution: Exe
     await store.endRun(study.run.runId, 'FAILED', { tags: { [TAG_STUDY_STATE]: 'failed', [TAG_FAILURE]: message.slice(0, 1000) } }).catch(() => undefined);
     throw err;
   }
-}
-
-async function startNew(store: Store, config: StudyConfig) {
-  checkStudyConfig(config);
-  const data = await prepareStudyData(config); // bad data fails here, before anything is written
-  const study = await createStudy(store, config, data.fingerprint);
-  return { study, data };
 }
 
 async function resume(store: Store, ref: string, trials?: number) {
