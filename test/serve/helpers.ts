@@ -59,7 +59,7 @@ export interface Reply {
   json: Record<string, unknown>;
 }
 
-export async function post(base: string, body: string | Buffer, contentType = 'application/json', path = '/invocations'): Promise<Reply> {
+export async function post(base: string, body: string, contentType = 'application/json', path = '/invocations'): Promise<Reply> {
   const res = await fetch(base + path, { method: 'POST', headers: { 'Content-Type': contentType }, body });
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
 }
