@@ -23,6 +23,8 @@ export type {
 } from './store.js';
 export { RUN_STATUSES } from './store.js';
 export { SqliteStore, BUSY_TIMEOUT_MS, DEFAULT_SEARCH_LIMIT } from './sqlite-store.js';
+export { PostgresStore } from './postgres-store.js';
+export type { PostgresOpenOptions } from './postgres-store.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { parseFilter, parseOrderBy } from './filter.js';
 export type { FilterClause, OrderBy } from './filter.js';

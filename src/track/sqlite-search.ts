@@ -5,6 +5,10 @@
 // SQLite can walk the (key, value) index in order and stop after `limit` rows: first the runs
 // that have a value for the key, then (only if more rows are wanted) the runs that have none,
 // which sort last. A single query with "NULLs last" would sort every run.
+//
+// The same compiler serves PostgreSQL (dialect 'postgres'): LIKE there is case-sensitive already
+// (with ESCAPE '' so a backslash is literal, as in SQLite's GLOB), ILIKE is native, a join is
+// spelled JOIN, and the caller renumbers the ? placeholders as $1, $2, ...
 import type { FilterClause, OrderBy } from './filter.js';
 
 /** A piece of SQL with the values for its placeholders, in order. */
@@ -12,6 +16,8 @@ export interface Sql {
   text: string;
   params: unknown[];
 }
+
+export type Dialect = 'sqlite' | 'postgres';
 
 /** Which runs a query part covers. */
 export type SearchPart = 'all' | 'with-primary' | 'without-primary';
@@ -39,7 +45,14 @@ function likeToGlob(pattern: string): string {
   return out;
 }
 
-function comparison(column: string, op: string, value: unknown, params: unknown[]): string {
+function comparison(column: string, op: string, value: unknown, params: unknown[], dialect: Dialect): string {
+  if (dialect === 'postgres') {
+    params.push(value);
+    if (op === 'LIKE' || op === 'ILIKE') return `${column} ${op} ? ESCAPE ''`;
+    // an integer column compared with a fraction or a huge number: compare as doubles
+    if (typeof value === 'number' && !Number.isSafeInteger(value) && column.startsWith('r.')) return `${column} ${op} ?::float8`;
+    return `${column} ${op} ?`;
+  }
   if (op === 'LIKE') {
     params.push(likeToGlob(String(value)));
     return `${column} GLOB ?`;
@@ -62,7 +75,7 @@ export function splitsOnPrimary(orderBy: OrderBy[]): boolean {
  * `scope` holds extra conditions on runs r (experiment, parent). Returns null when the part
  * cannot match (a filter on the primary key's value excludes runs without a value).
  */
-export function compileSearch(columns: string, clauses: FilterClause[], orderBy: OrderBy[], scope: Sql[], part: SearchPart): Sql | null {
+export function compileSearch(columns: string, clauses: FilterClause[], orderBy: OrderBy[], scope: Sql[], part: SearchPart, dialect: Dialect = 'sqlite'): Sql | null {
   const params: unknown[] = [];
   const where: string[] = [];
   const order: string[] = [];
@@ -78,11 +91,11 @@ export function compileSearch(columns: string, clauses: FilterClause[], orderBy:
     const samePrimary = (c: FilterClause) => c.kind === primary.kind && c.key === primary.key;
     if (part === 'with-primary') {
       // CROSS JOIN keeps p0 (the ordered index) as the outer loop
-      from = `FROM ${t} p0 CROSS JOIN runs r ON r.run_id = p0.run_id`;
+      from = `FROM ${t} p0 ${dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN'} runs r ON r.run_id = p0.run_id`;
       where.push('p0.key = ?', 'p0.value IS NOT NULL');
       params.push(primary.key);
       // filters on the ordered key become a range on the index
-      for (const c of clauses.filter(samePrimary)) where.push(comparison('p0.value', c.op, c.value, params));
+      for (const c of clauses.filter(samePrimary)) where.push(comparison('p0.value', c.op, c.value, params, dialect));
       order.push(`p0.value ${primary.ascending ? 'ASC' : 'DESC'}`);
     } else {
       if (clauses.some(samePrimary)) return null;
@@ -115,11 +128,11 @@ export function compileSearch(columns: string, clauses: FilterClause[], orderBy:
 
   for (const c of pending) {
     if (c.kind === 'attribute') {
-      where.push(comparison(ATTRIBUTE_COLUMN[c.key], c.op, c.value, params));
+      where.push(comparison(ATTRIBUTE_COLUMN[c.key], c.op, c.value, params, dialect));
       continue;
     }
     params.push(c.key);
-    const cond = comparison('x.value', c.op, c.value, params);
+    const cond = comparison('x.value', c.op, c.value, params, dialect);
     where.push(`EXISTS (SELECT 1 FROM ${TABLE[c.kind]} x WHERE x.run_id = r.run_id AND x.key = ? AND ${cond})`);
   }
   for (const s of scope) {

@@ -1,5 +1,7 @@
 // Where the tracking store lives: --tracking-uri, else GROVE_TRACKING_URI, else ./grove.db.
 import { GroveError } from '../errors.js';
+import { redactUrl } from './postgres-connection.js';
+import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -15,7 +17,7 @@ export function trackingUriFrom(flag?: string | null, env: NodeJS.ProcessEnv = p
   return fromEnv ? fromEnv : DEFAULT_TRACKING_URI;
 }
 
-const ACCEPTED = 'sqlite:<path>, sqlite:///<absolute path>, or a plain file path (postgres://... comes with the scale-out work)';
+const ACCEPTED = 'sqlite:<path>, sqlite:///<absolute path>, a plain file path, or postgres://user:password@host:5432/database[?schema=name] (postgresql:// too)';
 
 export function parseTrackingUri(uri: string): TrackingLocation {
   if (typeof uri !== 'string' || uri.trim() === '') throw new GroveError('INVALID_URI', `empty tracking URI; use ${ACCEPTED}`, { uri });
@@ -34,19 +36,18 @@ export function parseTrackingUri(uri: string): TrackingLocation {
 }
 
 export interface OpenStoreOptions {
-  /** create a missing SQLite file (default true); commands that only read pass false */
+  /** create a missing SQLite file or PostgreSQL schema (default true); commands that only read pass false */
   create?: boolean;
 }
 
 export async function openStore(uri: string = trackingUriFrom(), options: OpenStoreOptions = {}): Promise<Store> {
   const loc = parseTrackingUri(uri);
-  if (loc.kind === 'postgres') {
-    throw new GroveError('INVALID_URI', `tracking URI ${JSON.stringify(redact(uri))}: PostgreSQL is not supported yet (the PostgreSQL store comes with the scale-out work); use a SQLite file for now`, { uri: redact(uri) });
-  }
+  // create: false on PostgreSQL refuses a database (or schema) without grove's tables
+  if (loc.kind === 'postgres') return PostgresStore.open(loc.url, { create: options.create });
   return SqliteStore.open(loc.path, { create: options.create });
 }
 
 /** Hides a password in a connection URL before it reaches a message. */
 export function redact(uri: string): string {
-  return uri.replace(/^([a-z]+:\/\/[^:/@]+):[^@]*@/i, '$1:***@');
+  return redactUrl(uri);
 }

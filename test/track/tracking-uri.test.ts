@@ -26,11 +26,12 @@ test('accepts sqlite:<path>, sqlite:///<abs path> and plain paths', () => {
   assert.throws(() => parseTrackingUri(''), /empty tracking URI/);
 });
 
-test('postgres URIs are reserved for the scale-out work, with the password hidden', async () => {
-  for (const uri of ['postgres://user:secret@db:5432/grove', 'postgresql://db/grove']) {
-    await rejectsWith(openStore(uri), 'INVALID_URI', /not supported yet \(the PostgreSQL store comes with the scale-out work\)/);
+test('postgres URIs open a PostgresStore; an unreachable server is a STORE_ERROR with the password hidden', async () => {
+  for (const uri of ['postgres://user:secret@127.0.0.1:1/grove', 'postgresql://user:secret@127.0.0.1:1/grove?schema=x']) {
+    await rejectsWith(openStore(uri), 'STORE_ERROR', /cannot reach the PostgreSQL server/);
+    await assert.rejects(openStore(uri), (err: Error) => !err.message.includes('secret') && err.message.includes('user:***@'));
   }
-  await assert.rejects(openStore('postgres://user:secret@db/grove'), (err: Error) => !err.message.includes('secret'));
+  await rejectsWith(openStore('postgres://127.0.0.1:1/grove?schema=no-dashes'), 'INVALID_URI', /schema "no-dashes"/);
 });
 
 test('openStore opens SQLite files; create: false does not create one', async () => {
