@@ -7,19 +7,19 @@ import { regressionMetrics } from '../forest/metrics.js';
 import { resolveThreads, type RandomForestParams } from '../forest/params.js';
 import type { TypedMatrix } from '../forest/matrix.js';
 import { GroveError } from '../errors.js';
-import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type ImputeStrategy, type PrepareOptions, type UnseenPolicy } from '../data/index.js';
+import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type PrepareOptions } from '../data/index.js';
+import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
 import { checkRecordOptions, recordRun } from '../track/record-run.js';
 import { paramsToSnake } from '../forest/params.js';
-import { choiceOption, floatOption, intOption, listOption } from './options.js';
+import { choiceOption, floatOption, intOption } from './options.js';
 import { note, printJson } from './output.js';
 import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-uri.js';
 
-interface TrainFlags extends TrackingFlags {
+interface TrainFlags extends TrackingFlags, DataFlags {
   experiment: string;
   runName?: string;
   register?: string;
   alias?: string;
-  target?: string;
   trees?: number;
   maxDepth?: number;
   minSamplesSplit?: number;
@@ -37,26 +37,14 @@ interface TrainFlags extends TrackingFlags {
   save?: string;
   json?: boolean;
   track: boolean;
-  features?: string[];
-  drop?: string[];
-  oneHot?: boolean;
-  unseenCategory?: UnseenPolicy;
-  impute?: ImputeStrategy;
-  dropMissingRows?: boolean;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description('fit a random forest on a data file (or built-in dataset) and evaluate it on held-out rows')
-    .argument('<data>', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]'")
-    .option('--target <column>', "column to predict (default 'target'; 'y' for friedman1)")
-    .option('--features <a,b,c>', 'feature columns, in this order (default: every other column)', listOption)
-    .option('--drop <x,y>', 'columns to leave out of the features', listOption)
-    .option('--one-hot', 'one engine column per category (default: ordinal codes)')
-    .option('--unseen-category <policy>', 'a category unseen in training, at prediction: error (default) or fallback', choiceOption('--unseen-category', ['error', 'fallback'] as const))
-    .option('--impute <strategy>', 'fill missing feature values: median, mean or most-frequent (fitted on the training rows)', choiceOption('--impute', ['median', 'mean', 'most-frequent'] as const))
-    .option('--drop-missing-rows', 'drop rows with a missing feature value instead of failing')
+    .argument('<data>', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]'");
+  addDataOptions(cmd)
     .option('--trees <n>', `number of trees (default ${FOREST_DEFAULTS.nEstimators})`, intOption('--trees', 1))
     .option('--n-estimators <n>', 'alias of --trees', intOption('--n-estimators', 1))
     .option('--max-depth <n>', 'maximum tree depth (default: no limit)', intOption('--max-depth', 1))
@@ -112,17 +100,8 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
   }
   if (flags.track) checkRecordOptions({ experiment: flags.experiment, register: flags.register, alias: flags.alias });
 
-  if (flags.impute && flags.dropMissingRows) {
-    throw new GroveError('INVALID_OPTION', '--impute and --drop-missing-rows exclude each other: give one', { option: '--impute' });
-  }
   const prepareOptions: PrepareOptions = {
-    target: flags.target,
-    features: flags.features,
-    drop: flags.drop,
-    oneHot: flags.oneHot,
-    unseenCategory: flags.unseenCategory,
-    impute: flags.impute,
-    dropMissingRows: flags.dropMissingRows,
+    ...dataOptionsFrom(flags),
     seed: flags.seed,
     testFraction: flags.test === undefined ? (flags.testFrac ?? DEFAULT_TEST_FRACTION) : undefined,
   };

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { TUNE_DEFAULTS } from '../constants.js';
-import type { ImputeStrategy, UnseenPolicy } from '../data/index.js';
 import { GroveError } from '../errors.js';
 import type { SchedulerKind } from '../tune/scheduler.js';
 import type { SamplerKind } from '../tune/samplers/index.js';
@@ -12,18 +11,12 @@ import { dataStem, defaultStudyName, type StudyConfig } from '../tune/study-conf
 import type { Progress } from '../tune/study.js';
 import type { MetricName } from '../tune/trial-task.js';
 import { runTune, type TuneResult } from '../tune/tune.js';
-import { choiceOption, floatOption, intOption, listOption } from './options.js';
+import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
+import { choiceOption, floatOption, intOption } from './options.js';
 import { formatTable, note, printJson } from './output.js';
 import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-uri.js';
 
-interface TuneFlags extends TrackingFlags {
-  target?: string;
-  features?: string[];
-  drop?: string[];
-  oneHot?: boolean;
-  impute?: ImputeStrategy;
-  dropMissingRows?: boolean;
-  unseenCategory?: UnseenPolicy;
+interface TuneFlags extends TrackingFlags, DataFlags {
   trials?: number;
   space?: string;
   sampler: SamplerKind;
@@ -51,14 +44,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('tune')
     .description('tune a random forest: parallel trials, every trial tracked, the best refitted, registered and promoted')
-    .argument('[data]', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]' (not needed with --resume)")
-    .option('--target <column>', "column to predict (default 'target'; 'y' for friedman1)")
-    .option('--features <a,b,c>', 'feature columns (default: every other column)', listOption)
-    .option('--drop <x,y>', 'columns to leave out of the features', listOption)
-    .option('--one-hot', 'one engine column per category (default: ordinal codes)')
-    .option('--impute <strategy>', 'fill missing feature values: median, mean or most-frequent', choiceOption('--impute', ['median', 'mean', 'most-frequent'] as const))
-    .option('--drop-missing-rows', 'drop rows with a missing feature value')
-    .option('--unseen-category <policy>', 'error (default) or fallback', choiceOption('--unseen-category', ['error', 'fallback'] as const))
+    .argument('[data]', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]' (not needed with --resume)");
+  addDataOptions(cmd)
     .option('--trials <n>', `trials that must finish (default ${TUNE_DEFAULTS.trials}; failed ones are replaced)`, intOption('--trials', 1))
     .option('--space <file>', 'search space as JSON (default: the built-in space; see README)')
     .option('--sampler <s>', 'tpe (default), random or grid', choiceOption('--sampler', ['tpe', 'random', 'grid'] as const), TUNE_DEFAULTS.sampler)
@@ -158,13 +145,7 @@ function buildConfig(data: string, f: TuneFlags): StudyConfig {
   }
   return {
     data,
-    target: f.target,
-    features: f.features,
-    drop: f.drop,
-    oneHot: f.oneHot,
-    impute: f.impute,
-    dropMissingRows: f.dropMissingRows,
-    unseenCategory: f.unseenCategory,
+    ...dataOptionsFrom(f),
     trials: f.trials ?? TUNE_DEFAULTS.trials,
     space,
     sampler: f.sampler,

@@ -11,8 +11,8 @@ import type { EvaluationKind, MetricName } from './trial-task.js';
 export interface StudyConfig {
   data: string;
   target?: string;
-  features?: string[];
-  drop?: string[];
+  features?: readonly string[];
+  drop?: readonly string[];
   oneHot?: boolean;
   impute?: ImputeStrategy;
   dropMissingRows?: boolean;
