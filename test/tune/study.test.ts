@@ -173,3 +173,30 @@ test('--resume names a study that is not in an existing store', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /no study named "no-such-study"/);
 });
+
+test('the npm run tune path: grove tune diabetes with every default, from an empty directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grove-tune-clean-'));
+  const r = spawnSync(process.execPath, [grove, 'tune', 'diabetes'], { encoding: 'utf8', cwd: dir, timeout: 240_000, env: { ...process.env, GROVE_TRACKING_URI: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(existsSync(join(dir, 'grove.db')), 'the default store ./grove.db');
+  assert.match(r.stdout, /top trials/);
+  assert.match(r.stdout, /test RMSE/);
+  assert.match(r.stdout, /baseline RMSE/);
+  assert.match(r.stdout, /models:\/diabetes\/1/);
+  assert.match(r.stdout, /alias production  moved to version 1/);
+  assert.match(r.stdout, /30 finished, 0 failed/);
+});
+
+test('cross-validation logs each fold as a step of fold_rmse; out-of-bag evaluation needs no validation rows', () => {
+  const w = workspace();
+  const cv = w.json(['tune', 'diabetes', '--trials', '3', '--sampler', 'random', '--cv', '3', '--no-promote']);
+  assert.equal(cv.trials_finished, 3);
+  const trial = w.trials(cv.study_id)[0];
+  const show = w.json(['runs', 'show', trial.run_id]);
+  const folds = JSON.stringify(show);
+  assert.match(folds, /fold_rmse/);
+  assert.ok(typeof trial.metrics.val_rmse === 'number');
+  const oob = w.json(['tune', 'diabetes', '--trials', '3', '--eval', 'oob', '--no-promote']);
+  assert.equal(oob.trials_finished, 3);
+  assert.ok(oob.best_val_rmse > 30 && oob.best_val_rmse < 90, String(oob.best_val_rmse));
+});
