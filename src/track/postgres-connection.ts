@@ -37,14 +37,19 @@ export function parsePostgresUri(uri: string, schemaOption?: string): PostgresTa
   }
   const schema = schemaOption ?? url.searchParams.get('schema');
   url.searchParams.delete('schema');
+  // session settings go in the startup packet's options (options in the URI win over pool
+  // config, so they are appended there). Our queries touch few rows: starting parallel workers
+  // costs more than it saves (100+ ms on a busy server), so they are off.
+  const settings = ['-c max_parallel_workers_per_gather=0'];
   if (schema !== null) {
     if (!SCHEMA_NAME.test(schema)) {
       throw new GroveError('INVALID_URI', `tracking URI ${JSON.stringify(location)}: schema ${JSON.stringify(schema)} must be 1-63 letters, digits or _, not starting with a digit`, { uri: location, schema });
     }
-    // the quotes keep the name's case; options from the URI win over pool config, so append there
-    const options = url.searchParams.get('options');
-    url.searchParams.set('options', `${options ? `${options} ` : ''}-c search_path="${schema}"`);
+    // the quotes keep the name's case
+    settings.push(`-c search_path="${schema}"`);
   }
+  const options = url.searchParams.get('options');
+  url.searchParams.set('options', [...(options ? [options] : []), ...settings].join(' '));
   return { connectionString: url.toString(), schema, location };
 }
 
