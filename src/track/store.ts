@@ -27,6 +27,8 @@
  * - Many processes (and worker threads, each with its own Store) may use one store at the same
  *   time. Every write method is one transaction: it is applied completely or not at all.
  * - A Store object itself is not meant to be shared across threads; open one per thread.
+ * - On PostgreSQL many machines share one store; a Store holds a small connection pool, so its
+ *   methods may also be called concurrently from one process.
  *
  * Errors are GroveErrors: NOT_FOUND (unknown id or name), CONFLICT (immutability or uniqueness),
  * INVALID_OPTION (bad name, key or value), INVALID_URI, STORE_ERROR (the database failed).
@@ -68,6 +70,7 @@ export interface RunInfo {
   /** the host and pid of the process that created the run (for dead-process detection) */
   host: string;
   pid: number;
+  /** ms since the epoch by the store's clock: the database server's on PostgreSQL, so machines with skewed clocks agree on staleness */
   heartbeatTime: number;
 }
 
