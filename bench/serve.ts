@@ -7,7 +7,7 @@
 // Needs wrk (apt-get install wrk); without it the line says so and nothing is measured.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -68,14 +68,22 @@ async function main(): Promise<void> {
   const single = JSON.stringify({ dataframe_split: { columns, data: [rows[0]] } });
   const batch = JSON.stringify({ dataframe_split: { columns, data: Array.from({ length: 1000 }, (_, i) => rows[i % rows.length]) } });
 
+  // a short unmeasured run first: JIT warm-up and connection set-up are not the steady state
+  const warmup = Math.min(3, Math.max(1, Math.round(duration / 10)));
+  const measure = (body: string, conns: number) => async (port: number) => {
+    await wrk(dir, port, body, conns, warmup);
+    return wrk(dir, port, body, conns, duration);
+  };
+  const load = loadavg()[0];
   try {
-    const fast = await withServer(root, uri, db, undefined, (port) => wrk(dir, port, single, connections, duration));
-    const async_ = await withServer(root, uri, db, '0', (port) => wrk(dir, port, single, connections, duration));
-    const large = await withServer(root, uri, db, undefined, (port) => wrk(dir, port, batch, 4, duration));
+    const fast = await withServer(root, uri, db, undefined, measure(single, connections));
+    const async_ = await withServer(root, uri, db, '0', measure(single, connections));
+    const large = await withServer(root, uri, db, undefined, measure(batch, 4));
     const ok = (r: WrkResult) => Object.values(r.errors).every((n) => n === 0);
     const result = {
       bench: 'serve',
-      machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, load_average_at_start: Math.round(load * 100) / 100 },
+      warmup_s: warmup,
       model: { uri, trees: Number(args.trees), data: 'diabetes' },
       load: 'wrk -t1 on the same machine (it takes part of a core from the server)',
       single_row: { connections, ...fast, zero_errors: ok(fast) },

@@ -12,11 +12,12 @@ export const SERVE_DEFAULTS = {
 };
 
 /**
- * Batches up to this many rows are scored on the event loop (predictSync): for a few rows the
- * async worker's hand-off costs more than the walk itself. Larger batches go to the async
- * native predict so /ping keeps answering (measured in bench/serve.ts).
+ * Batches of up to this many tree walks (rows x trees) are scored on the event loop with
+ * predictSync: there the async worker's hand-off (about 20 us) costs more than the walk itself
+ * (about 0.2 us per tree and row), and 4096 walks hold the loop well under a millisecond.
+ * Larger batches go to the async native predict so /ping keeps answering (bench/serve.ts).
  */
-export const SYNC_PREDICT_MAX_ROWS = 64;
+export const SYNC_PREDICT_MAX_WALKS = 4096;
 
 /** Rows per chunk when grove predict streams its CSV or JSON output. */
 export const OUTPUT_CHUNK_ROWS = 8192;

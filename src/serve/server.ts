@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { applyPreprocessing } from '../data/index.js';
 import { GroveError } from '../errors.js';
 import { GROVE_VERSION } from '../version.js';
-import { SERVE_DEFAULTS, SYNC_PREDICT_MAX_ROWS } from './constants.js';
+import { SERVE_DEFAULTS } from './constants.js';
 import { bodyKindOf } from './content-type.js';
 import { HttpError, badRequest, errorBody, toHttpError } from './http-error.js';
 import type { LoadModelOptions } from './load-model.js';
@@ -23,7 +23,7 @@ export interface ServerOptions extends LoadModelOptions {
   port?: number;
   maxBodyBytes?: number;
   pollSeconds?: number;
-  /** batches up to this many rows are scored synchronously (default SYNC_PREDICT_MAX_ROWS) */
+  /** batches up to this many rows are scored synchronously (default: by the model's size, see SYNC_PREDICT_MAX_WALKS; 0 never) */
   syncMaxRows?: number;
   /** server log lines (default: stderr) */
   log?: (line: string) => void;
@@ -50,7 +50,6 @@ const ROUTES: Record<string, readonly string[]> = {
 export async function startServer(uri: string, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => void process.stderr.write(line + '\n'));
   const maxBody = options.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes;
-  const syncMax = options.syncMaxRows ?? SYNC_PREDICT_MAX_ROWS;
   const loadOptions: LoadModelOptions = { trackingUri: options.trackingUri, backend: options.backend, threads: options.threads };
   const slot = new ModelSlot(await loadServedModel(uri, loadOptions));
   let inFlight = 0;
@@ -97,6 +96,7 @@ export async function startServer(uri: string, options: ServerOptions = {}): Pro
     const input = requestInput(body, kind, model);
     const applied = applyPreprocessing(input, model.preprocessing, { noteExtraColumns: false });
     if (applied.rows === 0) throw badRequest('the request has no rows to score');
+    const syncMax = options.syncMaxRows ?? model.syncMaxRows;
     const predictions = applied.rows <= syncMax ? model.model.predictSync(applied.x) : await model.model.predict(applied.x);
     const text = predictionsJson(predictions);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [MODEL_VERSION_HEADER]: model.label });

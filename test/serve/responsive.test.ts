@@ -12,7 +12,7 @@ let server: RunningServer;
 
 before(async () => {
   // more trees than the other tests: scoring 100k rows should take a while
-  trainRegistered(db, 'big', 300);
+  trainRegistered(db, 'big', 100);
   server = await startServer('models:/big@production', { port: 0, trackingUri: db, pollSeconds: 0, log: () => {} });
 });
 after(() => server.close());

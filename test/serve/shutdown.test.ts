@@ -33,7 +33,7 @@ async function serve(db: string, uri: string): Promise<Child> {
 test('SIGTERM with requests in flight: they finish with 200, new connections are refused, exit 0', async () => {
   const dir = tempDir();
   const db = join(dir, 'grove.db');
-  trainRegistered(db, 's', 300);
+  trainRegistered(db, 's', 100);
   const child = await serve(db, 'models:/s@production');
   try {
     const body = JSON.stringify({ dataframe_split: { columns: FEATURES, data: diabetesRows(50_000) } });
