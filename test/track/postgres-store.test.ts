@@ -259,6 +259,29 @@ function suite(): void {
       await store.close();
     });
 
+    test('4 processes writing runs, metrics, artifacts, versions and alias moves into one new schema: no errors, every row present', async () => {
+      const schema = newSchema();
+      const runs = 10;
+      const results = await runTogether([0, 1, 2, 3].map((w) => ['write', URL_, schema, String(w), String(runs)]));
+      for (const r of results) assert.equal(r.code, 0, r.stderr);
+      const store = await PostgresStore.open(URL_, { schema });
+      const all = await store.searchRuns({ limit: Infinity });
+      assert.equal(all.length, 4 * runs);
+      assert.ok(all.every((r) => r.status === 'FINISHED' && r.metrics.loss === 1 / 50));
+      assert.equal(new Set(all.map((r) => r.runName)).size, 4 * runs);
+      const count = async (t: string) => Number((await admin.query(`SELECT COUNT(*) AS c FROM "${schema}".${t}`)).rows[0].c);
+      assert.equal(await count('metrics'), 4 * runs * 50);
+      assert.equal(await count('blobs'), 1);
+      assert.equal(await count('experiments'), 1);
+      assert.deepEqual((await store.listModelVersions('shared')).map((v) => v.version), [...Array(4 * runs)].map((_, i) => i + 1));
+      // every alias move is recorded, and the history chains from one move to the next
+      const history = await store.getAliasHistory('shared', 'best');
+      assert.equal(history[0].oldVersion, null);
+      for (let i = 1; i < history.length; i++) assert.equal(history[i].oldVersion, history[i - 1].newVersion, `history breaks at ${i}`);
+      assert.equal((await store.getRegisteredModel('shared')).aliases.best, history[history.length - 1].newVersion);
+      await store.close();
+    });
+
     test('the CLI lists runs and models from a postgres:// tracking URI', async () => {
       const store = await freshStore();
       const uri = `${URL_}?schema=${store.schema}`;
