@@ -14,7 +14,7 @@ export function tempDir(): string {
 
 /** grove <args> synchronously (never while an in-process server must answer: it blocks the loop). */
 export function groveSync(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [grove, ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [grove, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
 }
 
 /** grove <args> without blocking the event loop. */
