@@ -10,6 +10,7 @@ import { register as registerExperiments } from './experiments.js';
 import { register as registerRuns } from './runs.js';
 import { register as registerModels } from './models.js';
 import { register as registerData } from './data.js';
+import { register as registerUi } from './ui.js';
 
 export function buildProgram(): Command {
   const program = new Command('grove')
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerModels(program);
   registerData(program);
+  registerUi(program);
   return program;
 }
