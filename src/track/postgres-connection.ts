@@ -62,7 +62,8 @@ const types: pg.CustomTypesConfig = {
 };
 
 export function createPool(target: PostgresTarget, max = POOL_MAX): pg.Pool {
-  const pool = new pg.Pool({ connectionString: target.connectionString, max, types, connectionTimeoutMillis: 10_000, application_name: 'grove' });
+  // allowExitOnIdle: idle connections do not keep a finished CLI process alive
+  const pool = new pg.Pool({ connectionString: target.connectionString, max, types, connectionTimeoutMillis: 10_000, application_name: 'grove', allowExitOnIdle: true });
   // an idle connection dropped by the server must not crash the process; the next query reconnects
   pool.on('error', () => undefined);
   return pool;
