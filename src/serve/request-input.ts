@@ -7,7 +7,7 @@ import { normalizeColumn } from '../data/column.js';
 import { readDelimited } from '../data/delimited.js';
 import { tableOf } from '../data/source.js';
 import type { BodyKind } from './content-type.js';
-import { HttpError } from './http-error.js';
+import { HttpError, badRequest } from './http-error.js';
 import { columnsFromJson } from './json-input.js';
 
 /** Names the request in data-layer messages: 'request: column "age", data row 2: ...'. */
@@ -23,9 +23,11 @@ export interface InputSchema {
 export function requestInput(body: Buffer, kind: BodyKind, schema: InputSchema): LoadedData {
   if (kind === 'csv') {
     const r = readDelimited(body, ',', { source: REQUEST_SOURCE }, schema.categorical);
+    checkNames(r.columns.map((c) => c.name));
     return { table: r.table, columns: r.columns, source: REQUEST_SOURCE, format: 'csv', notes: [] };
   }
   const raw = columnsFromJson(parseJson(body), schema.inputColumns);
+  checkNames(raw.names);
   // what fromTable does to a JSON file's table, without first building that table (a single-row
   // request spends more time in arquero's constructor than in the forest)
   const origin = { source: REQUEST_SOURCE };
@@ -42,4 +44,9 @@ function parseJson(body: Buffer): unknown {
     const hint = /\b(NaN|-?Infinity)\b/.test(text) ? '; JSON has no NaN or Infinity: send null (or "NaN") for a missing value' : '';
     throw new HttpError(400, 'MALFORMED_REQUEST', `the body is not valid JSON (${(err as Error).message})${hint}`);
   }
+}
+
+/** Columns are kept in plain objects by name: "__proto__" would vanish from them (and with it the row count). */
+function checkNames(names: string[]): void {
+  if (names.includes('__proto__')) throw badRequest('"__proto__" is not allowed as a column name');
 }

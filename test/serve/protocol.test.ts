@@ -114,6 +114,8 @@ test('bad requests: status, error_code and a message naming the problem, never a
     { what: 'a nested object', body: JSON.stringify({ dataframe_records: [{ ...record, age: { years: 3 } }] }), status: 400, code: 'INVALID_PARAMETER_VALUE', message: /column "age", data row 1: unsupported value/ },
     { what: 'a ragged CSV', body: `${FEATURES.join(',')}\n${row.join(',')},9\n`, type: 'text/csv', status: 400, code: 'BAD_REQUEST', message: /request: line 2 \(data row 1\) has 11 fields, but the header has 10/ },
     { what: 'an empty CSV', body: '', type: 'text/csv', status: 400, code: 'BAD_REQUEST', message: /request is empty/ },
+    { what: 'a "__proto__" column (JSON)', body: `{"dataframe_records": [{"__proto__": 1, ${JSON.stringify(record).slice(1)}]}`, status: 400, code: 'BAD_REQUEST', message: /"__proto__" is not allowed/ },
+    { what: 'a "__proto__" column (CSV)', body: `__proto__,${FEATURES.join(',')}\n1,${row.join(',')}\n`, type: 'text/csv', status: 400, code: 'BAD_REQUEST', message: /"__proto__" is not allowed/ },
     { what: 'text/plain', body: 'x', type: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /"text\/plain" is not supported/ },
     { what: 'charset latin1', body: 'x', type: 'text/csv; charset=latin1', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /charset "latin1" is not supported; grove reads UTF-8 only/ },
     { what: 'JSON in ISO-8859-1', body: '{}', type: 'application/json; charset=ISO-8859-1', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /iso-8859-1/ },
