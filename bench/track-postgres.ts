@@ -111,6 +111,17 @@ function cliTime(uri: string, filter: string): number {
   return Math.round(times.sort((a, b) => a - b)[1]);
 }
 
+function cliStartup(): number {
+  const bin = new URL('../bin/grove.js', import.meta.url).pathname;
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, [bin, '--version']);
+    times.push(performance.now() - t0);
+  }
+  return Math.round(times.sort((a, b) => a - b)[1]);
+}
+
 try {
   const batch1000 = await medianRate(1000);
   const batch100 = await medianRate(100);
@@ -131,6 +142,8 @@ try {
     search_study_best20_ms: await timeQuery(store, { parentRunId: studyId, orderBy: ['metrics.rmse ASC'], limit: 20 }, 20),
     search_param_order_limit20_ms: await timeQuery(store, { filter: "params.max_features = 'sqrt'", orderBy: ['params.n_estimators DESC'], limit: 20 }, 20),
     cli_runs_list_ms: cliTime(`${URL_}${URL_.includes('?') ? '&' : '?'}schema=${store.schema}`, filter),
+    // the part of cli_runs_list_ms that is starting node + tsx + the CLI, without any store work
+    cli_startup_ms: cliStartup(),
     filter,
   };
   await store.close();
