@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PostgresStore } from '../../src/track/postgres-store.js';
 import { PG_SCHEMA_VERSION } from '../../src/track/postgres-migrations.js';
+import { createPool, parsePostgresUri, transaction } from '../../src/track/postgres-connection.js';
 import { SqliteStore } from '../../src/track/sqlite-store.js';
 import { openStore } from '../../src/track/tracking-uri.js';
 import type { SearchRunsOptions, Store } from '../../src/track/store.js';
@@ -134,6 +135,31 @@ function suite(): void {
       await (await PostgresStore.open(URL_, { schema })).close();
       await admin.query(`INSERT INTO "${schema}".schema_version (version, applied_time) VALUES ($1, 0)`, [PG_SCHEMA_VERSION + 1]);
       await rejectsWith(PostgresStore.open(URL_, { schema }), 'STORE_ERROR', /newer than this grove knows/);
+    });
+
+    test('a transaction chosen as a deadlock victim is run again and both commit', async () => {
+      const target = parsePostgresUri(URL_, newSchema());
+      const pool = createPool(target);
+      await pool.query(`CREATE SCHEMA "${target.schema}"`);
+      await pool.query('CREATE TABLE t (id integer PRIMARY KEY, n integer NOT NULL); INSERT INTO t VALUES (1, 0), (2, 0)');
+      let attempts = 0;
+      // each locks one row, waits until the other holds its row, then wants the other's row
+      let held = 0;
+      const bothHold = async () => {
+        held++;
+        while (held < 2) await new Promise((r) => setTimeout(r, 5));
+      };
+      const tx = (first: number, second: number) =>
+        transaction(pool, target.location, async (c) => {
+          attempts++;
+          await c.query('UPDATE t SET n = n + 1 WHERE id = $1', [first]);
+          await bothHold();
+          await c.query('UPDATE t SET n = n + 1 WHERE id = $1', [second]);
+        });
+      await Promise.all([tx(1, 2), tx(2, 1)]);
+      assert.equal(attempts, 3, 'one of the two ran twice');
+      assert.deepEqual((await pool.query('SELECT n FROM t ORDER BY id')).rows, [{ n: 2 }, { n: 2 }]);
+      await pool.end();
     });
 
     test('searches give the same runs as the SQLite store, with both search plans', async () => {
