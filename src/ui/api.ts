@@ -206,7 +206,7 @@ export class Api {
   private async studyImportance(id: string): Promise<ApiResult> {
     const study = await loadStudy(this.store, id);
     const r = await this.importance.get(study);
-    return { json: { study_id: id, objective: study.objective, n_trials: r.n_trials, reason: r.reason, importances: r.importances as unknown as Json } };
+    return { json: { study_id: id, objective: study.objective, n_trials: r.n_trials, basis: r.basis, reason: r.reason, importances: r.importances as unknown as Json } };
   }
 
   private async models(): Promise<ApiResult> {

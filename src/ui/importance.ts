@@ -11,6 +11,8 @@ export interface Importance {
 export interface ImportanceResult {
   n_trials: number;
   importances: Importance[];
+  /** which trials the forest saw: 'finished', or 'finished and pruned' when too few finished (ASHA) */
+  basis: string;
   /** why there are none (too few trials, nothing varied) */
   reason: string | null;
 }
@@ -30,12 +32,19 @@ export function encodeParams(trials: Trial[], names: string[]): number[][] {
   return trials.map((_, i) => columns.map((c) => c[i]));
 }
 
+/** Finished trials; when successive halving left too few, pruned ones too (their last rung's value). */
+function usable(study: Study): { trials: Trial[]; basis: string } {
+  const scored = study.trials.filter((t) => t.status === 'FINISHED' && t.value !== null);
+  const finished = scored.filter((t) => !t.pruned);
+  return finished.length >= MIN_TRIALS ? { trials: finished, basis: 'finished' } : { trials: scored, basis: 'finished and pruned' };
+}
+
 export async function studyImportance(study: Study): Promise<ImportanceResult> {
-  const done = study.trials.filter((t) => t.status === 'FINISHED' && !t.pruned && t.value !== null);
+  const { trials: done, basis } = usable(study);
   const names = [...new Set(done.flatMap((t) => Object.keys(t.params)))].sort();
   const varying = names.filter((n) => new Set(done.map((t) => t.params[n])).size > 1);
-  if (done.length < MIN_TRIALS) return { n_trials: done.length, importances: [], reason: `needs at least ${MIN_TRIALS} finished trials` };
-  if (varying.length === 0) return { n_trials: done.length, importances: [], reason: 'no hyperparameter varied between trials' };
+  if (done.length < MIN_TRIALS) return { n_trials: done.length, basis, importances: [], reason: `needs at least ${MIN_TRIALS} finished trials` };
+  if (varying.length === 0) return { n_trials: done.length, basis, importances: [], reason: 'no hyperparameter varied between trials' };
   const x = encodeParams(done, varying);
   const y = done.map((t) => t.value!);
   const forest = new RandomForestRegressor({ nEstimators: 64, seed: 0, threads: 1, minSamplesLeaf: 2 });
@@ -43,7 +52,7 @@ export async function studyImportance(study: Study): Promise<ImportanceResult> {
   const imp = forest.featureImportances;
   const importances = varying.map((param, i) => ({ param, importance: Number.isFinite(imp[i]) ? imp[i] : 0 }));
   importances.sort((a, b) => b.importance - a.importance);
-  return { n_trials: done.length, importances, reason: null };
+  return { n_trials: done.length, basis, importances, reason: null };
 }
 
 /** Refits only when the set of finished trials changed. */
@@ -51,8 +60,8 @@ export class ImportanceCache {
   private readonly entries = new Map<string, { key: string; result: Promise<ImportanceResult> }>();
 
   get(study: Study): Promise<ImportanceResult> {
-    const done = study.trials.filter((t) => t.status === 'FINISHED' && !t.pruned && t.value !== null);
-    const key = `${done.length}:${done.at(-1)?.run_id ?? ''}`;
+    const done = study.trials.filter((t) => t.status === 'FINISHED' && t.value !== null);
+    const key = `${done.length}:${done.filter((t) => t.pruned).length}:${done.at(-1)?.run_id ?? ''}`;
     const hit = this.entries.get(study.run.runId);
     if (hit && hit.key === key) return hit.result;
     const result = studyImportance(study);

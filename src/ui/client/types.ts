@@ -112,6 +112,7 @@ export interface StudyJson {
 
 export interface ImportanceJson {
   n_trials: number;
+  basis: string;
   reason: string | null;
   importances: { param: string; importance: number }[];
 }

@@ -61,7 +61,7 @@ export function lineChart(series: LineSeries[], options: LineOptions): HTMLEleme
           spanGaps: true,
           value: (_u, v) => (v === null ? '—' : fmtNum(v)),
           paths: s.pointsOnly ? () => null : s.stepped ? stepped : undefined,
-          points: s.pointsOnly ? { show: true, size: 6, fill: color, stroke: color } : { show: s.x.length < 60 },
+          points: s.pointsOnly ? { show: true, size: 6, fill: color, stroke: color } : { show: !s.stepped && s.x.length < 60 },
         };
       }),
     ],

@@ -10,6 +10,8 @@ import type { History, RunJson } from '../types.js';
 
 const MAX_CHARTS = 12;
 const lowerIsBetter = (key: string) => !/(^|_)r2$/.test(key);
+// only scores get a best mark (not counts or timings)
+const isScore = (key: string) => /(^|_)(rmse|mse|mae|r2|loss|error)$/.test(key);
 
 export async function comparePage(ctx: PageContext): Promise<void> {
   const ids = (ctx.query.get('ids') ?? '').split(',').filter(Boolean);
@@ -34,7 +36,7 @@ export async function comparePage(ctx: PageContext): Promise<void> {
   const metricRows = metricKeys.map((k) => {
     const vals = runs.map((r) => r.metrics[k]);
     const finite = vals.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    const best = finite.length > 1 ? (lowerIsBetter(k) ? Math.min(...finite) : Math.max(...finite)) : null;
+    const best = finite.length > 1 && isScore(k) ? (lowerIsBetter(k) ? Math.min(...finite) : Math.max(...finite)) : null;
     return h('tr', null, h('th', null, k), vals.map((v) => h('td', { class: `num${v === best ? ' best' : ''}` }, fmtMetric(k, v))));
   });
 
@@ -47,11 +49,23 @@ export async function comparePage(ctx: PageContext): Promise<void> {
     return h('figure', null, h('figcaption', null, k), lineChart(series.filter((s) => s.x.length > 0), { xLabel: 'step', yLabel: k, height: 220, legendMax: 10 }));
   });
 
+  // every score as points across the selected runs (x = the run's column), even without histories
+  const scoreKeys = metricKeys.filter(isScore);
+  const x = runs.map((_, i) => i + 1);
+  const scores = scoreKeys.length
+    ? lineChart(
+        scoreKeys.map((k, i) => ({ label: k, x, y: runs.map((r) => r.metrics[k] ?? null), pointsOnly: true, color: seriesColor(i) })),
+        { xLabel: 'run (column)', yLabel: 'score', height: 240 },
+      )
+    : null;
+
   add(ctx.root, 
     h('p', { class: 'crumbs' }, link('/', 'Experiments'), ' / '),
     h('h1', null, `Compare ${runs.length} runs`),
     section('Params', h('label', { class: 'inline' }, onlyDiff, ` only the ${nDiff} that differ (of ${paramKeys.length})`), h('div', { class: 'scroll' }, paramTable)),
     section('Metrics', h('div', { class: 'scroll' }, h('table', { class: 'grid compare', id: 'metrics' }, h('thead', null, head), h('tbody', null, metricRows)))),
+    scores ? section('Scores by run', h('div', { id: 'scores' }, scores)) : null,
+    scores ? section('Scores by run', h('div', { id: 'scores' }, scores)) : null,
     charts.length ? section('Metric histories', h('div', { class: 'chart-grid', id: 'overlays' }, charts)) : null,
   );
 }

@@ -28,6 +28,12 @@ function history(st: StudyJson, done: TrialJson[]): HTMLElement {
     bx.push(t.number);
     by.push(best);
   }
+  // the line runs on to the last trial
+  const last = Math.max(...done.map((t) => t.number));
+  if (best !== null && bx[bx.length - 1] < last) {
+    bx.push(last);
+    by.push(best);
+  }
   const series = [
     { label: st.objective, x: finished.map((t) => t.number), y: finished.map((t) => t.value), pointsOnly: true, color: '#2b8cbe' },
     { label: 'best so far', x: bx, y: by, stepped: true, color: '#d7301f', width: 2 },
@@ -64,7 +70,7 @@ function importanceBody(imp: ImportanceJson | null, error: string | null): HTMLE
     'div',
     null,
     barChart(imp.importances.map((i) => ({ label: i.param, value: i.importance })), 'hyperparameter importance'),
-    h('p', { class: 'muted' }, `A 64-tree grove forest fitted on ${imp.n_trials} finished trials (hyperparameters → objective); impurity importances, summing to 1.`),
+    h('p', { class: 'muted' }, `A 64-tree grove forest fitted on ${imp.n_trials} ${imp.basis} trials (hyperparameters → objective); impurity importances, summing to 1.`),
   );
 }
 
