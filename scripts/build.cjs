@@ -12,7 +12,8 @@ const root = join(__dirname, '..');
 const native = !process.argv.includes('--no-native');
 
 function run(script, args) {
-  const r = spawnSync(process.execPath, [require.resolve(script), ...args], { cwd: root, stdio: 'inherit' });
+  // Progress goes to stderr: `npm pack --json` runs this as prepack and its stdout must stay JSON.
+  const r = spawnSync(process.execPath, [require.resolve(script), ...args], { cwd: root, stdio: [0, 2, 2] });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

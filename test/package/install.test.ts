@@ -90,8 +90,8 @@ before(() => {
     if (existsSync(join(repo, f))) cpSync(join(repo, f), join(stage, f), { recursive: true });
   }
   symlinkSync(join(repo, 'node_modules'), join(stage, 'node_modules'));
-  const packed = run('npm', ['pack', '--json', '--pack-destination', work], { cwd: stage });
-  tarball = join(work, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename);
+  run('npm', ['pack', '--pack-destination', work], { cwd: stage });
+  tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
 
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'grove-consumer', private: true, type: 'module' }));
