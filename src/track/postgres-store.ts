@@ -417,28 +417,28 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** All history rows in one INSERT over arrays, and one upsert of the latest value per key. */
+  /** History rows and the latest value per key in one statement (arrays, one round trip). */
   private async insertMetrics(c: Client, runId: string, metrics: Metric[]): Promise<void> {
     if (metrics.length === 0) return;
-    await c.query(
-      `INSERT INTO metrics (run_id, key, value, step, timestamp)
-       SELECT $1, k, v, s, t FROM unnest($2::text[], $3::float8[], $4::bigint[], $5::bigint[]) AS u (k, v, s, t)`,
-      [runId, metrics.map((m) => m.key), metrics.map((m) => nanToNull(m.value)), metrics.map((m) => m.step), metrics.map((m) => m.timestamp)],
-    );
     const latest = new Map<string, Metric>();
     for (const m of metrics) {
       const cur = latest.get(m.key);
       if (!cur || m.step > cur.step || (m.step === cur.step && m.timestamp >= cur.timestamp)) latest.set(m.key, m);
     }
-    // sorted keys: two writers of one run lock the rows in the same order (no deadlock)
+    // sorted keys: two writers of one run lock the latest rows in the same order (no deadlock)
     const last = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const columns = (list: Metric[]) => [list.map((m) => m.key), list.map((m) => nanToNull(m.value)), list.map((m) => m.step), list.map((m) => m.timestamp)];
     await c.query(
-      `INSERT INTO latest_metrics (run_id, key, value, step, timestamp)
-       SELECT $1, k, v, s, t FROM unnest($2::text[], $3::float8[], $4::bigint[], $5::bigint[]) AS u (k, v, s, t)
+      `WITH history AS (
+         INSERT INTO metrics (run_id, key, value, step, timestamp)
+         SELECT $1, k, v, s, t FROM unnest($2::text[], $3::float8[], $4::bigint[], $5::bigint[]) AS u (k, v, s, t)
+       )
+       INSERT INTO latest_metrics (run_id, key, value, step, timestamp)
+       SELECT $1, k, v, s, t FROM unnest($6::text[], $7::float8[], $8::bigint[], $9::bigint[]) AS u (k, v, s, t)
        ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, step = excluded.step, timestamp = excluded.timestamp
        WHERE excluded.step > latest_metrics.step
           OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`,
-      [runId, last.map((m) => m.key), last.map((m) => nanToNull(m.value)), last.map((m) => m.step), last.map((m) => m.timestamp)],
+      [runId, ...columns(metrics), ...columns(last)],
     );
   }
 
