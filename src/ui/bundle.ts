@@ -1,6 +1,7 @@
 // Where the dashboard's static files live, and building the front-end bundle on demand: in a
 // source checkout `grove ui` rebuilds src/ui/static/app.js when it is missing or older than the
-// client sources (esbuild, a dev dependency); the npm package ships the built files.
+// client sources (esbuild, a dev dependency); the npm package ships the built files in
+// dist/ui/static/ (npm run build:ui -- --dist, run by prepack).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,8 +18,8 @@ function packageRoot(): string {
 }
 
 export const ROOT = packageRoot();
-export const STATIC_DIR = join(ROOT, 'src', 'ui', 'static');
 const CLIENT_DIR = join(ROOT, 'src', 'ui', 'client');
+export const STATIC_DIR = existsSync(CLIENT_DIR) ? join(ROOT, 'src', 'ui', 'static') : join(ROOT, 'dist', 'ui', 'static');
 const BUNDLE = join(STATIC_DIR, 'app.js');
 
 function newestMtime(dir: string): number {
