@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "forest.h"
@@ -17,7 +18,8 @@ namespace {
 
 using grove::Dataset;
 using grove::FitResult;
-using grove::FlatForest;
+using grove::FlatForestView;
+using grove::FlatTree;
 using grove::ForestParams;
 
 [[noreturn]] void throw_type(Napi::Env env, const std::string& message) {
@@ -136,22 +138,57 @@ Array to_js(Napi::Env env, const std::vector<T>& v) {
   return Array::New(env, v.size(), buf, 0);
 }
 
-Napi::Object forest_to_js(Napi::Env env, const FitResult& r) {
-  const FlatForest& f = r.forest;
+// The trees of a fit as concatenated typed arrays, each tree freed once copied (so the forest
+// is held twice only one tree at a time), plus a NativeForest over the fit's packed predictor.
+Napi::Object forest_to_js(Napi::Env env, FitResult& r, Napi::Value handle) {
+  size_t nodes = 0;
+  for (const FlatTree& t : r.trees) nodes += t.feature.size();
+  auto make = [&](auto* tag, size_t n, auto kind) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, n * sizeof(T));
+    return std::make_pair(static_cast<T*>(buf.Data()), Napi::TypedArrayOf<T>::New(env, n, buf, 0, kind));
+  };
+  auto [offsets, js_offsets] = make(static_cast<uint32_t*>(nullptr), r.trees.size() + 1, napi_uint32_array);
+  auto [feature, js_feature] = make(static_cast<int32_t*>(nullptr), nodes, napi_int32_array);
+  auto [left, js_left] = make(static_cast<int32_t*>(nullptr), nodes, napi_int32_array);
+  auto [right, js_right] = make(static_cast<int32_t*>(nullptr), nodes, napi_int32_array);
+  auto [n_samples, js_n_samples] = make(static_cast<int32_t*>(nullptr), nodes, napi_int32_array);
+  auto [threshold, js_threshold] = make(static_cast<double*>(nullptr), nodes, napi_float64_array);
+  auto [value, js_value] = make(static_cast<double*>(nullptr), nodes, napi_float64_array);
+  auto [weighted_n, js_weighted_n] = make(static_cast<double*>(nullptr), nodes, napi_float64_array);
+  auto [impurity, js_impurity] = make(static_cast<double*>(nullptr), nodes, napi_float64_array);
+  size_t at = 0;
+  offsets[0] = 0;
+  for (size_t t = 0; t < r.trees.size(); ++t) {
+    FlatTree& tree = r.trees[t];
+    const size_t n = tree.feature.size();
+    std::copy(tree.feature.begin(), tree.feature.end(), feature + at);
+    std::copy(tree.left.begin(), tree.left.end(), left + at);
+    std::copy(tree.right.begin(), tree.right.end(), right + at);
+    std::copy(tree.n_samples.begin(), tree.n_samples.end(), n_samples + at);
+    std::copy(tree.threshold.begin(), tree.threshold.end(), threshold + at);
+    std::copy(tree.value.begin(), tree.value.end(), value + at);
+    std::copy(tree.weighted_n.begin(), tree.weighted_n.end(), weighted_n + at);
+    std::copy(tree.impurity.begin(), tree.impurity.end(), impurity + at);
+    at += n;
+    offsets[t + 1] = static_cast<uint32_t>(at);
+    tree = FlatTree();
+  }
   Napi::Object o = Napi::Object::New(env);
-  o.Set("treeOffsets", to_js<uint32_t, Napi::Uint32Array>(env, f.offsets));
-  o.Set("feature", to_js<int32_t, Napi::Int32Array>(env, f.feature));
-  o.Set("left", to_js<int32_t, Napi::Int32Array>(env, f.left));
-  o.Set("right", to_js<int32_t, Napi::Int32Array>(env, f.right));
-  o.Set("nSamples", to_js<int32_t, Napi::Int32Array>(env, f.n_samples));
-  o.Set("threshold", to_js<double, Napi::Float64Array>(env, f.threshold));
-  o.Set("value", to_js<double, Napi::Float64Array>(env, f.value));
-  o.Set("weightedN", to_js<double, Napi::Float64Array>(env, f.weighted_n));
-  o.Set("impurity", to_js<double, Napi::Float64Array>(env, f.impurity));
+  o.Set("treeOffsets", js_offsets);
+  o.Set("feature", js_feature);
+  o.Set("left", js_left);
+  o.Set("right", js_right);
+  o.Set("nSamples", js_n_samples);
+  o.Set("threshold", js_threshold);
+  o.Set("value", js_value);
+  o.Set("weightedN", js_weighted_n);
+  o.Set("impurity", js_impurity);
   if (!r.oob_sum.empty()) {
     o.Set("oobSum", to_js<double, Napi::Float64Array>(env, r.oob_sum));
     o.Set("oobCount", to_js<int32_t, Napi::Int32Array>(env, r.oob_count));
   }
+  o.Set("handle", handle);
   return o;
 }
 
@@ -205,30 +242,12 @@ std::unique_ptr<FitJob> read_fit(const Napi::CallbackInfo& info) {
   return job;
 }
 
-class FitWorker : public Napi::AsyncWorker {
- public:
-  FitWorker(Napi::Env env, std::unique_ptr<FitJob> job)
-      : Napi::AsyncWorker(env, "grove.fit"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      job_->run();
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(forest_to_js(Env(), job_->result)); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  std::unique_ptr<FitJob> job_;
-  Napi::Promise::Deferred deferred_;
-};
-
-// A validated forest held natively, so that each predict call skips validation.
+// A forest held natively (validated once), so that each predict call skips validation. Built
+// from JavaScript arrays (viewed in place, not copied), or around the predictor a fit packed.
 class NativeForest : public Napi::ObjectWrap<NativeForest> {
  public:
+  using Shared = std::shared_ptr<const grove::Predictor>;
+
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeForest",
                        {InstanceMethod<&NativeForest::Predict>("predict"),
@@ -237,30 +256,41 @@ class NativeForest : public Napi::ObjectWrap<NativeForest> {
 
   explicit NativeForest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeForest>(info) {
     Napi::Env env = info.Env();
+    if (info.Length() == 1 && info[0].IsExternal()) {  // from a fit, on the addon's side only
+      predictor_ = *info[0].As<Napi::External<Shared>>().Data();
+      return;
+    }
     if (info.Length() != 1 || !info[0].IsObject()) throw_type(env, "NativeForest expects one forest object");
     Napi::Object o = info[0].As<Napi::Object>();
-    FlatForest f;
+    FlatForestView f;
     f.n_features = static_cast<int32_t>(get_int(env, o, "nFeatures", 1, 1 << 24));
-    auto copy = [&](auto tag, const char* key, auto& out) {
-      using T = typename decltype(tag)::first_type;
-      constexpr napi_typedarray_type kind = decltype(tag)::second_type::value;
+    auto offsets = typed<uint32_t, napi_uint32_array>(env, o.Get("treeOffsets"), "treeOffsets");
+    f.offsets = offsets.first;
+    f.n_offsets = offsets.second;
+    size_t n = 0;
+    bool first = true;
+    bool same = true;
+    auto view = [&](auto tag, const char* key) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      constexpr napi_typedarray_type kind = std::is_same_v<T, double> ? napi_float64_array : napi_int32_array;
       auto v = typed<T, kind>(env, o.Get(key), key);
-      out.assign(v.first, v.first + v.second);
+      if (first) n = v.second;
+      same = same && v.second == n;
+      first = false;
+      return v.first;
     };
-    using U32 = std::pair<uint32_t, std::integral_constant<napi_typedarray_type, napi_uint32_array>>;
-    using I32 = std::pair<int32_t, std::integral_constant<napi_typedarray_type, napi_int32_array>>;
-    using F64 = std::pair<double, std::integral_constant<napi_typedarray_type, napi_float64_array>>;
-    copy(U32{}, "treeOffsets", f.offsets);
-    copy(I32{}, "feature", f.feature);
-    copy(I32{}, "left", f.left);
-    copy(I32{}, "right", f.right);
-    copy(I32{}, "nSamples", f.n_samples);
-    copy(F64{}, "threshold", f.threshold);
-    copy(F64{}, "value", f.value);
-    copy(F64{}, "weightedN", f.weighted_n);
-    copy(F64{}, "impurity", f.impurity);
+    f.feature = view(static_cast<int32_t*>(nullptr), "feature");
+    f.left = view(static_cast<int32_t*>(nullptr), "left");
+    f.right = view(static_cast<int32_t*>(nullptr), "right");
+    f.n_samples = view(static_cast<int32_t*>(nullptr), "nSamples");
+    f.threshold = view(static_cast<double*>(nullptr), "threshold");
+    f.value = view(static_cast<double*>(nullptr), "value");
+    f.weighted_n = view(static_cast<double*>(nullptr), "weightedN");
+    f.impurity = view(static_cast<double*>(nullptr), "impurity");
+    if (!same) throw Napi::RangeError::New(env, "invalid forest: node arrays have different lengths");
+    f.n_nodes = n;
     try {
-      predictor_ = std::make_shared<grove::Predictor>(f);
+      predictor_ = std::make_shared<const grove::Predictor>(f);
     } catch (const std::exception& e) {
       throw Napi::RangeError::New(env, e.what());
     }
@@ -268,7 +298,7 @@ class NativeForest : public Napi::ObjectWrap<NativeForest> {
 
  private:
   struct PredictJob {
-    std::shared_ptr<const grove::Predictor> predictor;
+    Shared predictor;
     Matrix x;
     int32_t threads = 1;
     std::vector<double> out;
@@ -331,7 +361,7 @@ class NativeForest : public Napi::ObjectWrap<NativeForest> {
     return to_js<double, Napi::Float64Array>(info.Env(), job->out);
   }
 
-  std::shared_ptr<const grove::Predictor> predictor_;
+  Shared predictor_;
 };
 
 // Per-environment addon state (safe in worker threads): the class constructor lives here.
@@ -350,26 +380,62 @@ class GroveAddon : public Napi::Addon<GroveAddon> {
     forest_ = Napi::Persistent(forest);
   }
 
- private:
-  Napi::Value Fit(const Napi::CallbackInfo& info) {
-    auto* worker = new FitWorker(info.Env(), read_fit(info));
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+  // A NativeForest around a fit's predictor (the External lives only for the constructor call).
+  Napi::Value wrap(Napi::Env env, const NativeForest::Shared& predictor) {
+    NativeForest::Shared copy = predictor;
+    return forest_.New({Napi::External<NativeForest::Shared>::New(env, &copy)});
   }
 
-  Napi::Value FitSync(const Napi::CallbackInfo& info) {
-    auto job = read_fit(info);
-    try {
-      job->run();
-    } catch (const std::exception& e) {
-      throw Napi::Error::New(info.Env(), e.what());
-    }
-    return forest_to_js(info.Env(), job->result);
-  }
+ private:
+  Napi::Value Fit(const Napi::CallbackInfo& info);
+  Napi::Value FitSync(const Napi::CallbackInfo& info);
 
   Napi::FunctionReference forest_;
 };
+
+Napi::Object fit_output(Napi::Env env, FitJob& job) {
+  Napi::Value handle = env.GetInstanceData<GroveAddon>()->wrap(env, job.result.predictor);
+  job.result.predictor.reset();
+  return forest_to_js(env, job.result, handle);
+}
+
+class FitWorker : public Napi::AsyncWorker {
+ public:
+  FitWorker(Napi::Env env, std::unique_ptr<FitJob> job)
+      : Napi::AsyncWorker(env, "grove.fit"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      job_->run();
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(fit_output(Env(), *job_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::unique_ptr<FitJob> job_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value GroveAddon::Fit(const Napi::CallbackInfo& info) {
+  auto* worker = new FitWorker(info.Env(), read_fit(info));
+  Napi::Promise p = worker->promise();
+  worker->Queue();
+  return p;
+}
+
+Napi::Value GroveAddon::FitSync(const Napi::CallbackInfo& info) {
+  auto job = read_fit(info);
+  try {
+    job->run();
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+  return fit_output(info.Env(), *job);
+}
 
 }  // namespace
 

@@ -11,7 +11,8 @@
 //   impurity[i]   weighted variance of the target in the node (for importances)
 //
 // A forest concatenates its trees' arrays; tree t owns nodes [offsets[t], offsets[t+1]) and
-// its child ids are local to the tree. The same layout is used by the model file and the TS twin.
+// its child ids are local to the tree. The same layout is used by the model file, the addon's
+// typed arrays and the TS twin.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -43,15 +44,17 @@ struct FlatTree {
   }
 };
 
-struct FlatForest {
+// A forest's concatenated arrays owned by someone else (JavaScript typed arrays, a file):
+// read-only, validated before use (validate.h).
+struct FlatForestView {
   int32_t n_features = 0;
-  std::vector<uint32_t> offsets{0};
-  std::vector<int32_t> feature, left, right, n_samples;
-  std::vector<double> threshold, value, weighted_n, impurity;
+  const uint32_t* offsets = nullptr;  // n_trees + 1 entries
+  size_t n_offsets = 0;
+  const int32_t *feature = nullptr, *left = nullptr, *right = nullptr, *n_samples = nullptr;
+  const double *threshold = nullptr, *value = nullptr, *weighted_n = nullptr, *impurity = nullptr;
+  size_t n_nodes = 0;
 
-  int32_t n_trees() const { return static_cast<int32_t>(offsets.size()) - 1; }
-  void reserve(size_t nodes, size_t trees);
-  void append(const FlatTree& t);
+  int32_t n_trees() const { return static_cast<int32_t>(n_offsets) - 1; }
 };
 
 }  // namespace grove

@@ -14,24 +14,6 @@
 
 namespace grove {
 
-void FlatForest::reserve(size_t nodes, size_t trees) {
-  for (auto* v : {&feature, &left, &right, &n_samples}) v->reserve(nodes);
-  for (auto* v : {&threshold, &value, &weighted_n, &impurity}) v->reserve(nodes);
-  offsets.reserve(trees + 1);
-}
-
-void FlatForest::append(const FlatTree& t) {
-  feature.insert(feature.end(), t.feature.begin(), t.feature.end());
-  left.insert(left.end(), t.left.begin(), t.left.end());
-  right.insert(right.end(), t.right.begin(), t.right.end());
-  n_samples.insert(n_samples.end(), t.n_samples.begin(), t.n_samples.end());
-  threshold.insert(threshold.end(), t.threshold.begin(), t.threshold.end());
-  value.insert(value.end(), t.value.begin(), t.value.end());
-  weighted_n.insert(weighted_n.end(), t.weighted_n.begin(), t.weighted_n.end());
-  impurity.insert(impurity.end(), t.impurity.begin(), t.impurity.end());
-  offsets.push_back(static_cast<uint32_t>(feature.size()));
-}
-
 namespace {
 
 void require(bool ok, const std::string& message) {
@@ -93,20 +75,14 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
   inbags.clear();
 
   FitResult result;
-  result.forest.n_features = data.cols;
-  size_t total = 0;
-  for (const FlatTree& t : trees) total += t.feature.size();
-  result.forest.reserve(total, trees.size());
-  for (FlatTree& t : trees) {
-    result.forest.append(t);
-    t = FlatTree();  // release as we go: peak memory holds one copy of the forest, not two
-  }
-
+  result.n_features = data.cols;
+  result.predictor = std::make_shared<const Predictor>(trees, data.cols);
   if (oob) {
     result.oob_sum.resize(static_cast<size_t>(data.rows));
     result.oob_count.resize(static_cast<size_t>(data.rows));
-    Predictor(result.forest).predict_oob(data, inbag_bits.data(), words, result.oob_sum.data(), result.oob_count.data(), threads);
+    result.predictor->predict_oob(data, inbag_bits.data(), words, result.oob_sum.data(), result.oob_count.data(), threads);
   }
+  result.trees = std::move(trees);
   return result;
 }
 

@@ -3,17 +3,25 @@
 // then out-of-bag predictions row by row, summing trees in order.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
 #include "dataset.h"
 #include "flat_tree.h"
 #include "params.h"
+#include "predictor.h"
 
 namespace grove {
 
 struct FitResult {
-  FlatForest forest;
+  int32_t n_features = 0;
+  // The trees in index order. Callers copy them out and free each one as they go, so the
+  // forest is never held twice (peak memory).
+  std::vector<FlatTree> trees;
+  // The same trees packed for prediction: fit already needs it for OOB, and predict after fit
+  // reuses it instead of repacking.
+  std::shared_ptr<const Predictor> predictor;
   // Per training row: the sum of the predictions of the trees that did not draw it, and how
   // many trees that was (a forest grown in steps adds them up). Empty when bootstrap is off or
   // OOB was not requested.

@@ -1,6 +1,7 @@
 #include "predictor.h"
 
 #include <algorithm>
+#include <utility>
 #include <stdexcept>
 #include <string>
 
@@ -14,37 +15,48 @@ constexpr int64_t kBlock = 2048;  // rows per block: a tree stays in cache acros
 constexpr int kLanes = 8;         // rows walking one tree together
 }  // namespace
 
-Predictor::Predictor(const FlatForest& f) {
+Predictor::Predictor(const FlatForestView& f) {
   validate_forest(f);
   n_features_ = f.n_features;
-  nodes_.reserve(f.feature.size());
-  std::vector<int32_t> stack;
-  std::vector<std::pair<int32_t, int32_t>> patch;  // (packed parent, local right child) to fix up
-  std::vector<int32_t> packed_of;
+  nodes_.reserve(f.n_nodes);
   for (int32_t t = 0; t < f.n_trees(); ++t) {
-    const int32_t base = static_cast<int32_t>(f.offsets[t]);
-    const int32_t size = static_cast<int32_t>(f.offsets[t + 1]) - base;
-    roots_.push_back(static_cast<int32_t>(nodes_.size()));
-    packed_of.assign(size, -1);
-    patch.clear();
-    stack.assign(1, 0);
-    // Depth-first, left first: whatever order the file used, left children end up adjacent.
-    while (!stack.empty()) {
-      const int32_t local = stack.back();
-      stack.pop_back();
-      const int32_t k = base + local;
-      packed_of[local] = static_cast<int32_t>(nodes_.size());
-      if (f.feature[k] < 0) {
-        nodes_.push_back(Node{f.value[k], -1, -1});
-      } else {
-        patch.emplace_back(static_cast<int32_t>(nodes_.size()), f.right[k]);
-        nodes_.push_back(Node{f.threshold[k], f.feature[k], -1});
-        stack.push_back(f.right[k]);
-        stack.push_back(f.left[k]);
-      }
-    }
-    for (const auto& [parent, right] : patch) nodes_[parent].right = packed_of[right];
+    const size_t base = f.offsets[t];
+    const int32_t size = static_cast<int32_t>(f.offsets[t + 1] - base);
+    pack_tree(f.feature + base, f.left + base, f.right + base, f.threshold + base, f.value + base, size);
   }
+}
+
+Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features) {
+  n_features_ = n_features;
+  size_t total = 0;
+  for (const FlatTree& t : trees) total += t.feature.size();
+  nodes_.reserve(total);
+  for (const FlatTree& t : trees) {
+    pack_tree(t.feature.data(), t.left.data(), t.right.data(), t.threshold.data(), t.value.data(), t.size());
+  }
+}
+
+void Predictor::pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
+                          const double* value, int32_t size) {
+  // Depth-first, left first: whatever order the arrays used, left children end up adjacent.
+  roots_.push_back(static_cast<int32_t>(nodes_.size()));
+  std::vector<int32_t> stack(1, 0);
+  std::vector<std::pair<int32_t, int32_t>> patch;  // (packed parent, local right child)
+  std::vector<int32_t> packed_of(static_cast<size_t>(size), -1);
+  while (!stack.empty()) {
+    const int32_t local = stack.back();
+    stack.pop_back();
+    packed_of[local] = static_cast<int32_t>(nodes_.size());
+    if (feature[local] < 0) {
+      nodes_.push_back(Node{value[local], -1, -1});
+    } else {
+      patch.emplace_back(static_cast<int32_t>(nodes_.size()), right[local]);
+      nodes_.push_back(Node{threshold[local], feature[local], -1});
+      stack.push_back(right[local]);
+      stack.push_back(left[local]);
+    }
+  }
+  for (const auto& [parent, right_local] : patch) nodes_[parent].right = packed_of[right_local];
 }
 
 template <bool kOob>

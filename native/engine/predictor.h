@@ -15,7 +15,9 @@ namespace grove {
 class Predictor {
  public:
   // Validates the forest first (throws std::invalid_argument).
-  explicit Predictor(const FlatForest& forest);
+  explicit Predictor(const FlatForestView& forest);
+  // Trees the engine just grew: already valid.
+  Predictor(const std::vector<FlatTree>& trees, int32_t n_features);
 
   int32_t n_features() const { return n_features_; }
   int32_t n_trees() const { return static_cast<int32_t>(roots_.size()); }
@@ -34,6 +36,9 @@ class Predictor {
     int32_t feature;            // -1 for a leaf
     int32_t right;              // absolute id of the right child; the left child is this id + 1
   };
+
+  void pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
+                 const double* value, int32_t size);
 
   template <bool kOob>
   void score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,

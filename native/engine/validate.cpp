@@ -11,18 +11,14 @@ namespace {
 std::string at(int32_t t, int64_t i) { return "tree " + std::to_string(t) + " node " + std::to_string(i) + ": "; }
 }  // namespace
 
-void validate_forest(const FlatForest& f) {
-  const size_t n = f.feature.size();
-  if (f.left.size() != n || f.right.size() != n || f.threshold.size() != n || f.value.size() != n ||
-      f.n_samples.size() != n || f.weighted_n.size() != n || f.impurity.size() != n) {
-    fail("node arrays have different lengths");
-  }
+void validate_forest(const FlatForestView& f) {
+  const size_t n = f.n_nodes;
   if (f.n_features < 1) fail("n_features must be >= 1");
-  if (f.offsets.size() < 2) fail("a forest needs at least one tree");
+  if (f.n_offsets < 2) fail("a forest needs at least one tree");
   if (f.offsets[0] != 0) fail("tree offsets must start at 0");
-  if (f.offsets.back() != n) fail("tree offsets end at " + std::to_string(f.offsets.back()) + ", not at the node count " + std::to_string(n));
+  if (f.offsets[f.n_offsets - 1] != n) fail("tree offsets end at " + std::to_string(f.offsets[f.n_offsets - 1]) + ", not at the node count " + std::to_string(n));
   if (n > 0x7FFFFFFFu) fail("too many nodes");
-  for (size_t t = 0; t + 1 < f.offsets.size(); ++t) {
+  for (size_t t = 0; t + 1 < f.n_offsets; ++t) {
     const int32_t tree = static_cast<int32_t>(t);
     if (f.offsets[t + 1] <= f.offsets[t]) fail("tree " + std::to_string(t) + " is empty or offsets decrease");
     const int64_t base = f.offsets[t];

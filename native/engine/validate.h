@@ -5,6 +5,7 @@
 
 namespace grove {
 
-void validate_forest(const FlatForest& forest);
+// Every array must hold n_nodes entries (the caller checked the lengths it was given).
+void validate_forest(const FlatForestView& forest);
 
 }  // namespace grove

@@ -28,6 +28,8 @@ export interface NativeMatrixArgs {
 export interface NativeFitOutput extends Omit<FlatForest, 'nFeatures'> {
   oobSum?: Float64Array;
   oobCount?: Int32Array;
+  /** the fit's trees already packed for prediction */
+  handle: NativeForestHandle;
 }
 
 export interface NativeFitArgs extends NativeMatrixArgs {

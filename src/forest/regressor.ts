@@ -234,7 +234,8 @@ export class RandomForestRegressor {
       this.featureNames = job.options.featureNames ? [...job.options.featureNames] : Array.from({ length: job.args.cols }, (_, j) => `x${j}`);
       this.targetName = job.options.targetName ?? null;
     }
-    this.#native = null;
+    // a fresh native fit comes with its trees packed for prediction; a grown forest repacks
+    this.#native = !job.grow && 'handle' in out ? out.handle : null;
     this.#importances = null;
     this.#backend = job.addon ? 'native' : 'js';
     this.#oobPrediction = null;
@@ -305,7 +306,7 @@ interface PreparedFit {
 }
 
 function withoutOob(out: NativeFitOutput): Omit<FlatForest, 'nFeatures'> {
-  const { oobSum: _sum, oobCount: _count, ...rest } = out;
+  const { oobSum: _sum, oobCount: _count, handle: _handle, ...rest } = out;
   return rest;
 }
 
