@@ -49,23 +49,21 @@ export async function comparePage(ctx: PageContext): Promise<void> {
     return h('figure', null, h('figcaption', null, k), lineChart(series.filter((s) => s.x.length > 0), { xLabel: 'step', yLabel: k, height: 220, legendMax: 10 }));
   });
 
-  // every score as points across the selected runs (x = the run's column), even without histories
-  const scoreKeys = metricKeys.filter(isScore);
+  // each score as a point per selected run (x = the run's column), even without histories
   const x = runs.map((_, i) => i + 1);
-  const scores = scoreKeys.length
-    ? lineChart(
-        scoreKeys.map((k, i) => ({ label: k, x, y: runs.map((r) => r.metrics[k] ?? null), pointsOnly: true, color: seriesColor(i) })),
-        { xLabel: 'run (column)', yLabel: 'score', height: 240 },
-      )
-    : null;
+  const scores = metricKeys
+    .filter(isScore)
+    .slice(0, MAX_CHARTS)
+    .map((k) =>
+      h('figure', null, h('figcaption', null, k), lineChart([{ label: k, x, y: runs.map((r) => r.metrics[k] ?? null), pointsOnly: runs.length > 20 }], { xLabel: 'run (column)', yLabel: k, height: 200, integerX: true })),
+    );
 
   add(ctx.root, 
     h('p', { class: 'crumbs' }, link('/', 'Experiments'), ' / '),
     h('h1', null, `Compare ${runs.length} runs`),
     section('Params', h('label', { class: 'inline' }, onlyDiff, ` only the ${nDiff} that differ (of ${paramKeys.length})`), h('div', { class: 'scroll' }, paramTable)),
     section('Metrics', h('div', { class: 'scroll' }, h('table', { class: 'grid compare', id: 'metrics' }, h('thead', null, head), h('tbody', null, metricRows)))),
-    scores ? section('Scores by run', h('div', { id: 'scores' }, scores)) : null,
-    scores ? section('Scores by run', h('div', { id: 'scores' }, scores)) : null,
+    scores.length ? section('Scores by run', h('div', { class: 'chart-grid', id: 'scores' }, scores)) : null,
     charts.length ? section('Metric histories', h('div', { class: 'chart-grid', id: 'overlays' }, charts)) : null,
   );
 }
