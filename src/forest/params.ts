@@ -124,8 +124,13 @@ export function resolveMtry(v: MaxFeatures, p: number): number {
   return m.count;
 }
 
+let cores: number | undefined;
+
+/** 0 means every core; the count is read once (the syscall is not free on a hot predict path). */
 export function resolveThreads(threads: number): number {
-  return threads === 0 ? availableParallelism() : threads;
+  if (threads !== 0) return threads;
+  cores ??= availableParallelism();
+  return cores;
 }
 
 export function resolveSplitMode(mode: SplitMode, rows: number): 0 | 1 {
