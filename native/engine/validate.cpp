@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace grove {
 
@@ -18,11 +19,15 @@ void validate_forest(const FlatForestView& f) {
   if (f.offsets[0] != 0) fail("tree offsets must start at 0");
   if (f.offsets[f.n_offsets - 1] != n) fail("tree offsets end at " + std::to_string(f.offsets[f.n_offsets - 1]) + ", not at the node count " + std::to_string(n));
   if (n > 0x7FFFFFFFu) fail("too many nodes");
+  std::vector<uint8_t> parents;
   for (size_t t = 0; t + 1 < f.n_offsets; ++t) {
     const int32_t tree = static_cast<int32_t>(t);
     if (f.offsets[t + 1] <= f.offsets[t]) fail("tree " + std::to_string(t) + " is empty or offsets decrease");
     const int64_t base = f.offsets[t];
     const int64_t size = static_cast<int64_t>(f.offsets[t + 1]) - base;
+    // every node but the root has exactly one parent: a node shared by two parents would make
+    // the "tree" a DAG whose paths a walk could multiply exponentially
+    parents.assign(static_cast<size_t>(size), 0);
     for (int64_t i = 0; i < size; ++i) {
       const size_t k = static_cast<size_t>(base + i);
       const int32_t feat = f.feature[k];
@@ -35,6 +40,8 @@ void validate_forest(const FlatForestView& f) {
         if (f.left[k] <= i || f.left[k] >= size) fail(at(tree, i) + "left child " + std::to_string(f.left[k]) + " out of range");
         if (f.right[k] <= i || f.right[k] >= size) fail(at(tree, i) + "right child " + std::to_string(f.right[k]) + " out of range");
         if (f.left[k] == f.right[k]) fail(at(tree, i) + "both children are the same node");
+        if (++parents[f.left[k]] > 1) fail(at(tree, f.left[k]) + "has more than one parent");
+        if (++parents[f.right[k]] > 1) fail(at(tree, f.right[k]) + "has more than one parent");
         if (std::isnan(f.threshold[k])) fail(at(tree, i) + "threshold is NaN");
       }
     }

@@ -48,6 +48,8 @@ export function validateFlatForest(f: FlatForest): void {
     if (offsets[t + 1] <= offsets[t]) fail(`tree ${t} is empty or offsets decrease`);
     const base = offsets[t];
     const size = offsets[t + 1] - base;
+    // one parent per node: a node shared by two parents makes a DAG with exponentially many paths
+    const parents = new Uint8Array(size);
     for (let i = 0; i < size; i++) {
       const k = base + i;
       const feat = f.feature[k];
@@ -60,6 +62,8 @@ export function validateFlatForest(f: FlatForest): void {
         if (f.left[k] <= i || f.left[k] >= size) fail(at + `left child ${f.left[k]} out of range`);
         if (f.right[k] <= i || f.right[k] >= size) fail(at + `right child ${f.right[k]} out of range`);
         if (f.left[k] === f.right[k]) fail(at + 'both children are the same node');
+        if (++parents[f.left[k]] > 1) fail(`tree ${t} node ${f.left[k]}: has more than one parent`);
+        if (++parents[f.right[k]] > 1) fail(`tree ${t} node ${f.right[k]}: has more than one parent`);
         if (Number.isNaN(f.threshold[k])) fail(at + 'threshold is NaN');
       }
     }

@@ -85,6 +85,7 @@ test('rejects a hostile file with a valid checksum but out-of-range indices', as
     ['feature out of range', (g) => (g.feature[0] = 99), /feature 99/],
     ['leaf with a child', (g) => (g.left[g.treeOffsets[1] - 1] = 1), /leaf has children/],
     ['offsets past the end', (g) => (g.treeOffsets[1] = 0), /empty|offsets/],
+    ['a node with two parents (a DAG)', (g) => (g.right[0] = g.left[1]), /more than one parent/],
   ];
   for (const [name, damage, pattern] of cases) {
     const g = {
@@ -111,6 +112,9 @@ test('the addon re-checks a forest handed to it directly and never crashes', asy
   assert.throws(() => new addon.NativeForest(bad), /left child/);
   assert.throws(() => new addon.NativeForest({ ...f, value: f.value.subarray(1) }), /different lengths/);
   assert.throws(() => new addon.NativeForest({ ...f, feature: new Float64Array(3) } as never), /typed-array type/);
+  const dag = { ...f, right: f.right.slice() };
+  dag.right[0] = f.left[1];
+  assert.throws(() => new addon.NativeForest(dag), /more than one parent/);
   const handle = new addon.NativeForest(f);
   assert.throws(() => handle.predictSync({ x: new Float64Array(5), rows: 1, cols: 10, layout: 'row', threads: 1 }), /expected rows \* cols/);
   assert.throws(() => handle.predictSync({ x: new Float64Array(3), rows: 1, cols: 3, layout: 'row', threads: 1 }), /forest expects 10/);
