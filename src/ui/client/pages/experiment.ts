@@ -197,7 +197,7 @@ export async function experimentPage(ctx: PageContext): Promise<void> {
   add(ctx.root, 
     h('p', { class: 'crumbs' }, link('/', 'Experiments'), ' / '),
     h('h1', null, experiment.name),
-    h('p', { class: 'muted' }, `${fmtNum(experiment.run_count)} runs · created `, timeEl(experiment.created_time)),
+    h('p', { class: 'muted' }, `${fmtNum(experiment.run_count)} run${experiment.run_count === 1 ? '' : 's'} · created `, timeEl(experiment.created_time)),
     studiesSection(studies),
     section('Runs', h('div', { class: 'toolbar' }, input, applyBtn, clearBtn, compareBtn), errorLine, tableBox, pager),
   );
