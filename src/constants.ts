@@ -52,3 +52,50 @@ export const TUNE_DEFAULTS = {
   /** consecutive failed trials after which a study gives up */
   maxConsecutiveFailures: 10,
 };
+
+// The data layer
+
+/** Cell texts read as "missing" (compared case-insensitively, after trimming spaces). */
+export const MISSING_TOKENS: ReadonlySet<string> = new Set(['', 'na', 'n/a', 'nan', 'null']);
+
+/** How many offending rows an error or note lists before it says "...". */
+export const MAX_ROWS_LISTED = 5;
+
+/** How many top values `describe` reports for categorical and boolean columns. */
+export const TOP_VALUES = 3;
+
+/** The built-in Friedman #1 dataset: default size and seed of `friedman1`. */
+export const FRIEDMAN_DEFAULT_ROWS = 1000;
+export const FRIEDMAN_DEFAULT_SEED = 0;
+
+/** The random stream of splits ("SPLT"), apart from the tree streams that share the seed. */
+export const SPLIT_STREAM = 0x53504c54;
+
+/** Default target column of a file when none is given. */
+export const DEFAULT_TARGET = 'target';
+
+/** Version of the Preprocessing record stored in model files. */
+export const PREPROCESSING_VERSION = 1;
+
+// The scoring server (grove serve) and batch prediction
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5000,
+  /** request bodies above this many bytes get 413 */
+  maxBodyBytes: 10 * 1024 * 1024,
+  /** how often a models:/<name>@<alias> server checks whether the alias moved */
+  pollSeconds: 10,
+  /** a graceful shutdown waits this long for in-flight requests before closing them */
+  shutdownGraceMs: 30_000,
+};
+
+/**
+ * Batches of up to this many tree walks (rows x trees) are scored on the event loop with
+ * predictSync: there the async worker's hand-off (about 20 us) costs more than the walk itself
+ * (about 0.2 us per tree and row), and 4096 walks hold the loop well under a millisecond.
+ * Larger batches go to the async native predict so /ping keeps answering (bench/serve.ts).
+ */
+export const SYNC_PREDICT_MAX_WALKS = 4096;
+
+/** Rows per chunk when grove predict streams its CSV or JSON output. */
+export const OUTPUT_CHUNK_ROWS = 8192;

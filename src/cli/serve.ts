@@ -1,6 +1,6 @@
 // `grove serve <model-uri>`: the HTTP scoring server, with alias hot-swap and graceful shutdown.
 import { InvalidArgumentError, type Command } from 'commander';
-import { SERVE_DEFAULTS } from '../serve/constants.js';
+import { SERVE_DEFAULTS } from '../constants.js';
 import { startServer } from '../serve/server.js';
 import { choiceOption, floatOption, intOption } from './options.js';
 import { note } from './output.js';

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { table } from 'arquero';
 import { GroveError } from '../errors.js';
-import { FRIEDMAN_DEFAULT_ROWS, FRIEDMAN_DEFAULT_SEED } from './constants.js';
+import { FRIEDMAN_DEFAULT_ROWS, FRIEDMAN_DEFAULT_SEED } from '../constants.js';
 import { friedman1 } from './friedman.js';
 import type { Column } from './column.js';
 import type { LoadedData } from './loaded.js';

@@ -1,6 +1,6 @@
 // How one text cell is read. The same rules serve CSV/TSV text and string values found in JSON,
 // Arrow or user tables, so a value means the same thing whatever file it came from.
-import { MISSING_TOKENS } from './constants.js';
+import { MISSING_TOKENS } from '../constants.js';
 
 export type CellClass = 'number' | 'missing' | 'infinity' | 'thousands' | 'true' | 'false' | 'text';
 

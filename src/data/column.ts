@@ -3,7 +3,7 @@
 // fingerprint and preprocessing never care where data came from.
 import { GroveError, formatValue } from '../errors.js';
 import { classifyText, textToNumber } from './cells.js';
-import { MAX_ROWS_LISTED } from './constants.js';
+import { MAX_ROWS_LISTED } from '../constants.js';
 
 /** numeric: Float64Array, NaN = missing. boolean: Float64Array of 0/1, NaN = missing.
  *  categorical: (string | null)[]. empty: every value missing (Float64Array of NaN). */

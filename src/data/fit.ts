@@ -2,7 +2,7 @@
 // values come from those rows and nothing else, so validation and test rows never leak in.
 import { GroveError } from '../errors.js';
 import type { Column } from './column.js';
-import { PREPROCESSING_VERSION } from './constants.js';
+import { PREPROCESSING_VERSION } from '../constants.js';
 import type { ImputeStrategy, InputColumn, MissingPolicy, Preprocessing, UnseenPolicy } from './preprocessing.js';
 
 export interface FitOptions {

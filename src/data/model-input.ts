@@ -1,7 +1,7 @@
 // What a saved model needs from the data layer at prediction and evaluation time.
 import { GroveError } from '../errors.js';
 import { missingRows, listRows } from './column.js';
-import { PREPROCESSING_VERSION } from './constants.js';
+import { PREPROCESSING_VERSION } from '../constants.js';
 import type { LoadedData } from './loaded.js';
 import { applyPreprocessing, parsePreprocessing, type Preprocessing } from './preprocessing.js';
 import type { TypedMatrix } from '../forest/matrix.js';

@@ -6,7 +6,7 @@ import { GroveError, closest, formatValue } from '../errors.js';
 import type { TypedMatrix } from '../forest/matrix.js';
 import { classifyText } from './cells.js';
 import { listRows, normalizeColumn, type Column } from './column.js';
-import { MAX_ROWS_LISTED, PREPROCESSING_VERSION } from './constants.js';
+import { MAX_ROWS_LISTED, PREPROCESSING_VERSION } from '../constants.js';
 import type { LoadedData } from './loaded.js';
 
 export type UnseenPolicy = 'error' | 'fallback';

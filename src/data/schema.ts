@@ -1,5 +1,5 @@
 // Schema report: per column its kind, missing and distinct counts, and min/max/mean or top values.
-import { TOP_VALUES } from './constants.js';
+import { TOP_VALUES } from '../constants.js';
 import type { Column, ColumnKind } from './column.js';
 import type { LoadedData } from './loaded.js';
 

@@ -1,7 +1,7 @@
 // Target and feature selection, with the target checks: present, numeric, not constant, enough rows.
 import { GroveError, closest, formatValue, invalidOption } from '../errors.js';
 import { listRows, missingRows, type Column } from './column.js';
-import { DEFAULT_TARGET } from './constants.js';
+import { DEFAULT_TARGET } from '../constants.js';
 import type { LoadedData } from './loaded.js';
 
 export interface SelectOptions {

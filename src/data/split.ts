@@ -3,7 +3,7 @@
 // the trees that use the same seed.
 import { GroveError, invalidOption } from '../errors.js';
 import { Rng } from '../forest/js/rng.js';
-import { SPLIT_STREAM } from './constants.js';
+import { SPLIT_STREAM } from '../constants.js';
 
 export interface SplitFractions {
   validation?: number;

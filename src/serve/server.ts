@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { applyPreprocessing } from '../data/index.js';
 import { GroveError } from '../errors.js';
 import { GROVE_VERSION } from '../version.js';
-import { SERVE_DEFAULTS } from './constants.js';
+import { SERVE_DEFAULTS } from '../constants.js';
 import { bodyKindOf } from './content-type.js';
 import { HttpError, badRequest, errorBody, toHttpError } from './http-error.js';
 import type { LoadModelOptions } from './load-model.js';

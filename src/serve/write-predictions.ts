@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { formatPredictionsCsv, type LoadedData } from '../data/index.js';
 import { GroveError } from '../errors.js';
-import { OUTPUT_CHUNK_ROWS } from './constants.js';
+import { OUTPUT_CHUNK_ROWS } from '../constants.js';
 
 /** CSV chunks, formatted by the data layer's formatPredictionsCsv one slice of rows at a time. */
 export function* predictionsCsvChunks(input: LoadedData, predictions: Float64Array, chunkRows = OUTPUT_CHUNK_ROWS): Generator<string> {
