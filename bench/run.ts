@@ -237,6 +237,75 @@ async function main(): Promise<void> {
   const timeline: { dataset: string; wall_s: number }[] = [];
   let waitedTotal = 0;
 
+  /** Writes everything measured so far (after each dataset too, so a long run leaves its numbers). */
+  const writeResults = (partial: boolean, dataLoad: Record<string, unknown>, tracking: Record<string, unknown>) => {
+    const done = datasets.filter((d) => results.some((r) => r.dataset === d.name));
+    const summary = computeSummary(results, done);
+    const totalS = (performance.now() - t0) / 1000;
+    const config = {
+      forest: { n_estimators: FOREST.trees, max_features: FOREST.maxFeatures, min_samples_leaf: FOREST.minSamplesLeaf, bootstrap: FOREST.bootstrap, seed: FOREST.seed },
+      test_fraction: TEST_FRACTION,
+      split_seed: SPLIT_SEED,
+      friedman: { seed: FRIEDMAN_SEED, noise: FRIEDMAN_NOISE, features: 10 },
+      reps: opts.reps,
+      reps_large: Math.min(opts.reps, opts.repsLarge),
+      threads: [1, 2],
+      threads_large: opts.threadsLarge,
+      large_rows: LARGE_ROWS,
+      max_fit_s: opts.maxFitS,
+      sizes: opts.sizes,
+      only: [...opts.only],
+      quick: opts.quick,
+    };
+    const report = renderReport({ results, summary, machine, peers, config, totalS, dataLoad, tracking, started });
+    const doc = {
+      schema: 'grove-bench/1',
+      partial,
+      date: started.toISOString(),
+      command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+      total_wall_s: totalS,
+      machine: { ...machine, load_average_at_end: loadavg().map((v) => Math.round(v * 100) / 100) },
+      peers: {
+        'scikit-learn': peers.sklearn,
+        numpy: peers.numpy,
+        python: peers.python,
+        xgboost: peers.xgboost,
+        ranger: peers.ranger,
+        r: peers.r,
+        'ml-random-forest': peers.mlRandomForest,
+      },
+      config,
+      datasets: datasets.map((d) => ({ name: d.name, rows: d.rows, cols: d.cols, n_train: d.nTrain, n_test: d.nTest, description: d.description })),
+      timeline,
+      quiet_wait_s: waitedTotal,
+      results: results.map((r) => ({
+        dataset: r.dataset,
+        rows: r.rows,
+        n_train: r.nTrain,
+        competitor: r.competitor,
+        mode: r.mode,
+        threads: r.threads,
+        runs: r.samples.length,
+        skipped: r.skipped,
+        failures: r.failures,
+        estimated_fit_s: r.estimatedFitS,
+        median: r.median ?? null,
+        fit_ratio_vs_grove_hist: r.fitRatioVsHist ?? null,
+        predict_ratio_vs_grove_hist: r.predictRatioVsHist ?? null,
+        samples: r.samples.map((s) => ({ ...s, raw: undefined, params: s.raw.params, version: s.raw.version, n_nodes: s.raw.n_nodes ?? null, oob_rmse: s.raw.oob_rmse ?? null })),
+      })),
+      summary,
+      report_markdown: report,
+      data_load: dataLoad,
+      tracking,
+    };
+    mkdirSync(dirname(opts.out), { recursive: true });
+    const tmp = `${opts.out}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n');
+    renameSync(tmp, opts.out);
+    return { report, totalS };
+  };
+
   for (const ds of datasets) {
     const dsStart = performance.now();
     const { jobs, skipped } = planDataset(ds, opts, available, previous);
@@ -291,74 +360,13 @@ async function main(): Promise<void> {
     const wall = (performance.now() - dsStart) / 1000;
     timeline.push({ dataset: ds.name, wall_s: wall });
     log(`bench: ${ds.name} done in ${wall.toFixed(0)} s (total ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    writeResults(true, { skipped: 'not run yet' }, { skipped: 'not run yet' });
   }
 
   const dataLoad = await runStage('bench/data-load.ts', 'data_load', opts.quick);
   const tracking = await runStage('bench/track.ts', 'tracking', opts.quick);
-
-  const summary = computeSummary(results, datasets);
-  const totalS = (performance.now() - t0) / 1000;
-  const config = {
-    forest: { n_estimators: FOREST.trees, max_features: FOREST.maxFeatures, min_samples_leaf: FOREST.minSamplesLeaf, bootstrap: FOREST.bootstrap, seed: FOREST.seed },
-    test_fraction: TEST_FRACTION,
-    split_seed: SPLIT_SEED,
-    friedman: { seed: FRIEDMAN_SEED, noise: FRIEDMAN_NOISE, features: 10 },
-    reps: opts.reps,
-    reps_large: Math.min(opts.reps, opts.repsLarge),
-    threads: [1, 2],
-    threads_large: opts.threadsLarge,
-    large_rows: LARGE_ROWS,
-    max_fit_s: opts.maxFitS,
-    sizes: opts.sizes,
-    only: [...opts.only],
-    quick: opts.quick,
-  };
-  const report = renderReport({ results, summary, machine, peers, config, totalS, dataLoad, tracking, started });
+  const { report, totalS } = writeResults(false, dataLoad, tracking);
   process.stdout.write(report);
-
-  const doc = {
-    schema: 'grove-bench/1',
-    date: started.toISOString(),
-    command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
-    total_wall_s: totalS,
-    machine: { ...machine, load_average_at_end: loadavg().map((v) => Math.round(v * 100) / 100) },
-    peers: {
-      'scikit-learn': peers.sklearn,
-      numpy: peers.numpy,
-      python: peers.python,
-      xgboost: peers.xgboost,
-      ranger: peers.ranger,
-      r: peers.r,
-      'ml-random-forest': peers.mlRandomForest,
-    },
-    config,
-    datasets: datasets.map((d) => ({ name: d.name, rows: d.rows, cols: d.cols, n_train: d.nTrain, n_test: d.nTest, description: d.description })),
-    timeline,
-    quiet_wait_s: waitedTotal,
-    results: results.map((r) => ({
-      dataset: r.dataset,
-      rows: r.rows,
-      n_train: r.nTrain,
-      competitor: r.competitor,
-      mode: r.mode,
-      threads: r.threads,
-      runs: r.samples.length,
-      skipped: r.skipped,
-      failures: r.failures,
-      estimated_fit_s: r.estimatedFitS,
-      median: r.median ?? null,
-      fit_ratio_vs_grove_hist: r.fitRatioVsHist ?? null,
-      predict_ratio_vs_grove_hist: r.predictRatioVsHist ?? null,
-      samples: r.samples.map((s) => ({ ...s, raw: undefined, params: s.raw.params, version: s.raw.version, n_nodes: s.raw.n_nodes ?? null, oob_rmse: s.raw.oob_rmse ?? null })),
-    })),
-    summary,
-    data_load: dataLoad,
-    tracking,
-  };
-  mkdirSync(dirname(opts.out), { recursive: true });
-  const tmp = `${opts.out}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n');
-  renameSync(tmp, opts.out);
   log(`bench: wrote ${opts.out} (${totalS.toFixed(0)} s in all)`);
 }
 

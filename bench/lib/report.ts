@@ -286,7 +286,7 @@ export function renderReport(inp: ReportInput): string {
   const noisy = all.filter((s) => s.busy_cores_before !== null && s.busy_cores_before >= 0.3).length;
   out.push(
     `Total benchmark time: ${(inp.totalS / 60).toFixed(1)} min; ${all.length} fits. ` +
-      (noisy ? `${noisy} of them started while other processes kept >= 0.3 cores busy (after waiting up to 60 s): this machine is shared, treat those numbers with care (busy_cores_before in the JSON).` : 'Every fit started on an otherwise idle machine (< 0.3 cores busy).'),
+      (noisy ? `${noisy} of them started while other processes kept >= 0.3 cores busy (the harness waits at most 30 s per fit, 240 s in all): this machine is shared, treat those numbers with care (busy_cores_before in the JSON).` : 'Every fit started on an otherwise idle machine (< 0.3 cores busy).'),
     '',
   );
   return out.join('\n');
