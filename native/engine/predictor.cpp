@@ -1,6 +1,7 @@
 #include "predictor.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 #include <stdexcept>
 #include <string>
@@ -19,6 +20,7 @@ Predictor::Predictor(const FlatForestView& f) {
   validate_forest(f);
   n_features_ = f.n_features;
   nodes_.reserve(f.n_nodes);
+  leaf_value_.reserve(f.n_nodes);
   for (int32_t t = 0; t < f.n_trees(); ++t) {
     const size_t base = f.offsets[t];
     const int32_t size = static_cast<int32_t>(f.offsets[t + 1] - base);
@@ -31,6 +33,7 @@ Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features) {
   size_t total = 0;
   for (const FlatTree& t : trees) total += t.feature.size();
   nodes_.reserve(total);
+  leaf_value_.reserve(total);
   for (const FlatTree& t : trees) {
     pack_tree(t.feature.data(), t.left.data(), t.right.data(), t.threshold.data(), t.value.data(), t.size());
   }
@@ -39,56 +42,65 @@ Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features) {
 void Predictor::pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
                           const double* value, int32_t size) {
   // Depth-first, left first: whatever order the arrays used, left children end up adjacent.
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   roots_.push_back(static_cast<int32_t>(nodes_.size()));
-  std::vector<int32_t> stack(1, 0);
-  std::vector<std::pair<int32_t, int32_t>> patch;  // (packed parent, local right child)
+  std::vector<std::pair<int32_t, int32_t>> stack(1, {0, 0});  // (local id, depth)
+  std::vector<std::pair<int32_t, int32_t>> patch;              // (packed parent, local right child)
   std::vector<int32_t> packed_of(static_cast<size_t>(size), -1);
+  int32_t depth = 0;
   while (!stack.empty()) {
-    const int32_t local = stack.back();
+    const auto [local, d] = stack.back();
     stack.pop_back();
-    packed_of[local] = static_cast<int32_t>(nodes_.size());
+    const int32_t id = static_cast<int32_t>(nodes_.size());
+    packed_of[local] = id;
     if (feature[local] < 0) {
-      nodes_.push_back(Node{value[local], -1, -1});
+      nodes_.push_back(Node{kNaN, 0, id});
+      leaf_value_.push_back(value[local]);
+      depth = std::max(depth, d);
     } else {
-      patch.emplace_back(static_cast<int32_t>(nodes_.size()), right[local]);
+      patch.emplace_back(id, right[local]);
       nodes_.push_back(Node{threshold[local], feature[local], -1});
-      stack.push_back(right[local]);
-      stack.push_back(left[local]);
+      leaf_value_.push_back(0.0);
+      stack.emplace_back(right[local], d + 1);
+      stack.emplace_back(left[local], d + 1);
     }
   }
   for (const auto& [parent, right_local] : patch) nodes_[parent].right = packed_of[right_local];
+  depth_.push_back(depth);
 }
 
 template <bool kOob>
 void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
                             double* sum, int32_t* count) const {
   const Node* nodes = nodes_.data();
+  const double* leaf = leaf_value_.data();
   for (size_t t = 0; t < roots_.size(); ++t) {
     const Node* root = nodes + roots_[t];
+    const int32_t depth = depth_[t];
     const uint64_t* bits = kOob ? inbag + words * t : nullptr;
-    for (int64_t i0 = begin; i0 < end; i0 += kLanes) {
-      const int lanes = static_cast<int>(std::min<int64_t>(kLanes, end - i0));
+    int64_t i0 = begin;
+    for (; i0 + kLanes <= end; i0 += kLanes) {
       const Node* at[kLanes];
-      for (int k = 0; k < lanes; ++k) at[k] = root;
-      // Advance every unfinished row one level per pass; the loads of different rows overlap.
-      bool moving = true;
-      while (moving) {
-        moving = false;
-        for (int k = 0; k < lanes; ++k) {
+      for (int k = 0; k < kLanes; ++k) at[k] = root;
+      for (int32_t s = 0; s < depth; ++s) {
+        for (int k = 0; k < kLanes; ++k) {
           const Node* n = at[k];
-          if (n->feature >= 0) {
-            const bool left = data.at(i0 + k, n->feature) <= n->threshold_or_value;
-            at[k] = left ? n + 1 : nodes + n->right;
-            moving = true;
-          }
+          at[k] = data.at(i0 + k, n->feature) <= n->threshold ? n + 1 : nodes + n->right;
         }
       }
-      for (int k = 0; k < lanes; ++k) {
+      for (int k = 0; k < kLanes; ++k) {
         const int64_t i = i0 + k;
         if (kOob && (bits[i >> 6] & (uint64_t{1} << (i & 63)))) continue;
-        sum[i - begin] += at[k]->threshold_or_value;
+        sum[i - begin] += leaf[at[k] - nodes];
         if (kOob) ++count[i - begin];
       }
+    }
+    for (; i0 < end; ++i0) {  // the last rows of the block, one at a time
+      const Node* n = root;
+      for (int32_t s = 0; s < depth; ++s) n = data.at(i0, n->feature) <= n->threshold ? n + 1 : nodes + n->right;
+      if (kOob && (bits[i0 >> 6] & (uint64_t{1} << (i0 & 63)))) continue;
+      sum[i0 - begin] += leaf[n - nodes];
+      if (kOob) ++count[i0 - begin];
     }
   }
 }

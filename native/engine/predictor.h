@@ -1,8 +1,10 @@
 // Prediction from a validated forest. The flat arrays are repacked into 16-byte nodes in
 // depth-first order, so a left child always follows its parent and needs no index: four nodes
-// per cache line. Rows are scored in blocks (parallel over blocks); inside a block each tree
-// walks several rows at once, so their memory loads overlap. Every row sums its trees in index
-// order, so results do not depend on block size or thread count.
+// per cache line. A leaf points to itself and compares against NaN (always false, so it "goes
+// right" to itself): a walk is then a fixed number of branch-free steps (the tree's depth), and
+// several rows walk one tree side by side so their memory loads overlap. Rows are scored in
+// blocks (parallel over blocks); every row sums its trees in index order, so results do not
+// depend on block size or thread count.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -32,9 +34,9 @@ class Predictor {
 
  private:
   struct Node {
-    double threshold_or_value;  // threshold of a split, value of a leaf
-    int32_t feature;            // -1 for a leaf
-    int32_t right;              // absolute id of the right child; the left child is this id + 1
+    double threshold;  // NaN for a leaf
+    int32_t feature;   // 0 for a leaf (any valid column: the NaN comparison decides)
+    int32_t right;     // absolute id of the right child (a leaf: itself); the left child is id + 1
   };
 
   void pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
@@ -45,7 +47,9 @@ class Predictor {
                    double* sum, int32_t* count) const;
 
   std::vector<Node> nodes_;
+  std::vector<double> leaf_value_;  // by node id; meaningful for leaves
   std::vector<int32_t> roots_;
+  std::vector<int32_t> depth_;      // steps that take any row of tree t to its leaf
   int32_t n_features_ = 0;
 };
 
