@@ -74,33 +74,41 @@ void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, con
                             double* sum, int32_t* count) const {
   const Node* nodes = nodes_.data();
   const double* leaf = leaf_value_.data();
+  // the rows this tree scores: all of the block, or (OOB) only those it did not draw
+  std::vector<int64_t> rows(static_cast<size_t>(end - begin));
   for (size_t t = 0; t < roots_.size(); ++t) {
     const Node* root = nodes + roots_[t];
     const int32_t depth = depth_[t];
-    const uint64_t* bits = kOob ? inbag + words * t : nullptr;
-    int64_t i0 = begin;
-    for (; i0 + kLanes <= end; i0 += kLanes) {
+    size_t m = 0;
+    if (kOob) {
+      const uint64_t* bits = inbag + words * t;
+      for (int64_t i = begin; i < end; ++i) {
+        if (!(bits[i >> 6] & (uint64_t{1} << (i & 63)))) rows[m++] = i;
+      }
+    } else {
+      for (int64_t i = begin; i < end; ++i) rows[m++] = i;
+    }
+    size_t r = 0;
+    for (; r + kLanes <= m; r += kLanes) {
       const Node* at[kLanes];
       for (int k = 0; k < kLanes; ++k) at[k] = root;
       for (int32_t s = 0; s < depth; ++s) {
         for (int k = 0; k < kLanes; ++k) {
           const Node* n = at[k];
-          at[k] = data.at(i0 + k, n->feature) <= n->threshold ? n + 1 : nodes + n->right;
+          at[k] = data.at(rows[r + k], n->feature) <= n->threshold ? n + 1 : nodes + n->right;
         }
       }
       for (int k = 0; k < kLanes; ++k) {
-        const int64_t i = i0 + k;
-        if (kOob && (bits[i >> 6] & (uint64_t{1} << (i & 63)))) continue;
-        sum[i - begin] += leaf[at[k] - nodes];
-        if (kOob) ++count[i - begin];
+        const int64_t i = rows[r + k] - begin;
+        sum[i] += leaf[at[k] - nodes];
+        if (kOob) ++count[i];
       }
     }
-    for (; i0 < end; ++i0) {  // the last rows of the block, one at a time
+    for (; r < m; ++r) {  // the last rows, one at a time
       const Node* n = root;
-      for (int32_t s = 0; s < depth; ++s) n = data.at(i0, n->feature) <= n->threshold ? n + 1 : nodes + n->right;
-      if (kOob && (bits[i0 >> 6] & (uint64_t{1} << (i0 & 63)))) continue;
-      sum[i0 - begin] += leaf[n - nodes];
-      if (kOob) ++count[i0 - begin];
+      for (int32_t s = 0; s < depth; ++s) n = data.at(rows[r], n->feature) <= n->threshold ? n + 1 : nodes + n->right;
+      sum[rows[r] - begin] += leaf[n - nodes];
+      if (kOob) ++count[rows[r] - begin];
     }
   }
 }
