@@ -208,6 +208,16 @@ function planDataset(
   return { jobs, skipped };
 }
 
+/** The other issues' benchmark rows: each script prints one JSON line. */
+const STAGES: [string, string][] = [
+  ['bench/data-load.ts', 'data_load'],
+  ['bench/track.ts', 'tracking'],
+  ['bench/track-postgres.ts', 'tracking_postgres'],
+  ['bench/tune.ts', 'tuning'],
+  ['bench/serve.ts', 'serving'],
+  ['bench/ui.ts', 'dashboard'],
+];
+
 async function runStage(script: string, name: string, quick: boolean): Promise<Record<string, unknown>> {
   if (!existsSync(script)) return { skipped: `${script} does not exist yet` };
   log(`bench: stage ${name}: node --import tsx ${script}`);
@@ -238,7 +248,7 @@ async function main(): Promise<void> {
   let waitedTotal = 0;
 
   /** Writes everything measured so far (after each dataset too, so a long run leaves its numbers). */
-  const writeResults = (partial: boolean, dataLoad: Record<string, unknown>, tracking: Record<string, unknown>) => {
+  const writeResults = (partial: boolean, stages: Record<string, Record<string, unknown>>) => {
     const done = datasets.filter((d) => results.some((r) => r.dataset === d.name));
     const summary = computeSummary(results, done);
     const totalS = (performance.now() - t0) / 1000;
@@ -257,7 +267,7 @@ async function main(): Promise<void> {
       only: [...opts.only],
       quick: opts.quick,
     };
-    const report = renderReport({ results, summary, machine, peers, config, totalS, dataLoad, tracking, started });
+    const report = renderReport({ results, summary, machine, peers, config, totalS, stages, started });
     const doc = {
       schema: 'grove-bench/1',
       partial,
@@ -296,8 +306,7 @@ async function main(): Promise<void> {
       })),
       summary,
       report_markdown: report,
-      data_load: dataLoad,
-      tracking,
+      stages,
     };
     mkdirSync(dirname(opts.out), { recursive: true });
     const tmp = `${opts.out}.${process.pid}.tmp`;
@@ -360,12 +369,12 @@ async function main(): Promise<void> {
     const wall = (performance.now() - dsStart) / 1000;
     timeline.push({ dataset: ds.name, wall_s: wall });
     log(`bench: ${ds.name} done in ${wall.toFixed(0)} s (total ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-    writeResults(true, { skipped: 'not run yet' }, { skipped: 'not run yet' });
+    writeResults(true, Object.fromEntries(STAGES.map(([, name]) => [name, { skipped: 'not run yet' }])));
   }
 
-  const dataLoad = await runStage('bench/data-load.ts', 'data_load', opts.quick);
-  const tracking = await runStage('bench/track.ts', 'tracking', opts.quick);
-  const { report, totalS } = writeResults(false, dataLoad, tracking);
+  const stages: Record<string, Record<string, unknown>> = {};
+  for (const [script, name] of STAGES) stages[name] = await runStage(script, name, opts.quick);
+  const { report, totalS } = writeResults(false, stages);
   process.stdout.write(report);
   log(`bench: wrote ${opts.out} (${totalS.toFixed(0)} s in all)`);
 }

@@ -15,7 +15,7 @@ import { startServer } from '../src/serve/server.js';
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '30' },
+    duration: { type: 'string', default: process.env.BENCH_QUICK === '1' ? '5' : '30' },
     connections: { type: 'string', default: '64' },
     trees: { type: 'string', default: '100' },
     // internal: this file also runs the server, in its own process, so wrk and the server do not share an event loop

@@ -14,7 +14,9 @@ import { openStore } from '../src/track/tracking-uri.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const grove = join(root, 'bin', 'grove.js');
 const args = process.argv.slice(2);
-const reps = Number(args[args.indexOf('--reps') + 1] || 3);
+const quick = process.env.BENCH_QUICK === '1';
+const reps = Number(args[args.indexOf('--reps') + 1] || (quick ? 1 : 3));
+const bigTrials = quick ? 20 : 100;
 const cpus = availableParallelism();
 const python = '/usr/bin/python3';
 
@@ -46,10 +48,10 @@ for (let r = 0; r < reps; r++) {
 }
 
 // 2. and 3. 100 TPE trials
-process.stderr.write('tune bench: 100 TPE trials\n');
+process.stderr.write(`tune bench: ${bigTrials} TPE trials\n`);
 const dir = mkdtempSync(join(tmpdir(), 'grove-bench-tune-'));
 const db = join(dir, 'g.db');
-const big = timed(process.execPath, [grove, 'tune', 'diabetes', '--trials', '100', '--no-promote', '--json', '--tracking-uri', db]);
+const big = timed(process.execPath, [grove, 'tune', 'diabetes', '--trials', String(bigTrials), '--no-promote', '--json', '--tracking-uri', db]);
 const out = JSON.parse(big.stdout);
 const store = await openStore(db);
 const trials = (await store.searchRuns({ parentRunId: out.study_id, limit: Infinity })).filter((t) => t.tags['grove.type'] === 'trial');
@@ -71,7 +73,8 @@ const result = {
     grove_runs_s: grovePs,
     sklearn_runs_s: sklearnPs,
   },
-  tpe_100: {
+  tpe: {
+    trials: bigTrials,
     wall_s: big.wallS,
     cpu_use_whole_command: (big.userS + big.sysS) / (big.wallS * cpus),
     trial_phase_s: (end - start) / 1000,

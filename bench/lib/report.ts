@@ -191,8 +191,8 @@ export interface ReportInput {
   peers: Peers;
   config: Record<string, unknown>;
   totalS: number;
-  dataLoad: Record<string, unknown>;
-  tracking: Record<string, unknown>;
+  /** name -> one JSON line of bench/<script>.ts */
+  stages: Record<string, Record<string, unknown>>;
   started: Date;
 }
 
@@ -281,7 +281,7 @@ export function renderReport(inp: ReportInput): string {
     const { wall_s: _w, ...rest } = s;
     return `- ${name}: ${JSON.stringify(rest)}`;
   };
-  out.push('### Other stages', '', stage('data_load (bench/data-load.ts)', inp.dataLoad), stage('tracking (bench/track.ts)', inp.tracking), '');
+  out.push('### Other stages', '', ...Object.entries(inp.stages).map(([name, s]) => stage(name, s)), '');
   const all = results.flatMap((r) => r.samples);
   const noisy = all.filter((s) => s.busy_cores_before !== null && s.busy_cores_before >= 0.3).length;
   out.push(
