@@ -91,11 +91,13 @@ export const SERVE_DEFAULTS = {
 
 /**
  * Batches of up to this many tree walks (rows x trees) are scored on the event loop with
- * predictSync: there the async worker's hand-off (about 20 us) costs more than the walk itself
- * (about 0.2 us per tree and row), and 4096 walks hold the loop well under a millisecond.
- * Larger batches go to the async native predict so /ping keeps answering (bench/serve.ts).
+ * predictSync; larger ones in the addon's async worker. In-process, a single-row sync predict
+ * is cheaper than the worker hand-off, but under load the async path lets the event loop parse
+ * the next request while another core scores: bench/serve.ts measured 15,300 single-row
+ * requests/s (p99 10.6 ms) async against 9,500 (p99 12.8 ms) sync at 64 connections on 2 cores.
+ * So every batch goes to the worker (0); raise this for a server pinned to one core.
  */
-export const SYNC_PREDICT_MAX_WALKS = 4096;
+export const SYNC_PREDICT_MAX_WALKS = 0;
 
 /** Rows per chunk when grove predict streams its CSV or JSON output. */
 export const OUTPUT_CHUNK_ROWS = 8192;

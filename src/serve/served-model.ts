@@ -14,7 +14,7 @@ export interface ServedModel extends LoadedModel, InputSchema {
   /** what the X-Grove-Model-Version header says: the registry version, else the run id, else "file" */
   label: string;
   loadedAt: Date;
-  /** batches up to this many rows are scored synchronously (at least one row) */
+  /** batches up to this many rows are scored synchronously (0: none) */
   syncMaxRows: number;
 }
 
@@ -28,7 +28,7 @@ export async function loadServedModel(uri: string, options: LoadModelOptions): P
     categorical: new Set(categoricalColumnsOf(loaded.preprocessing)),
     label: s.version !== null ? String(s.version) : (s.runId ?? 'file'),
     loadedAt: new Date(),
-    syncMaxRows: Math.max(1, Math.floor(SYNC_PREDICT_MAX_WALKS / loaded.model.nTrees)),
+    syncMaxRows: Math.floor(SYNC_PREDICT_MAX_WALKS / loaded.model.nTrees),
   };
 }
 
