@@ -40,6 +40,7 @@ import type {
   Tags,
   TerminalStatus,
 } from './store.js';
+import { RUN_COLUMNS, RUN_SELECT, VERSION_SELECT, nanToNull, nullToNan, runInfoFromRow, type ExperimentRow, type HistoryRow, type ModelRow, type RunRow, type VersionRow } from './store-rows.js';
 import { RUN_STATUSES } from './store.js';
 import { checkAlias, checkArtifactName, checkExperimentName, checkKey, checkModelName, checkRunId, checkTags, checkVersion, newRunId, normalizeBatch } from './validate.js';
 
@@ -50,76 +51,11 @@ const READ = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 type Db = Pick<pg.ClientBase, 'query'>;
 
-interface RunRow {
-  run_id: string;
-  experiment_id: number;
-  experiment_name: string;
-  run_name: string;
-  status: RunStatus;
-  start_time: number;
-  end_time: number | null;
-  parent_run_id: string | null;
-  data_fingerprint: string | null;
-  host: string;
-  pid: number;
-  heartbeat_time: number;
-}
-
-interface ExperimentRow {
-  experiment_id: number;
-  name: string;
-  created_time: number;
-}
-
-interface ModelRow {
-  name: string;
-  description: string;
-  created_time: number;
-  updated_time: number;
-}
-
-interface VersionRow {
-  name: string;
-  version: number;
-  run_id: string;
-  artifact: string;
-  created_time: number;
-  description: string;
-  sha256: string;
-  size: number;
-}
-
-interface HistoryRow {
-  name: string;
-  alias: string;
-  old_version: number | null;
-  new_version: number | null;
-  time: number;
-  who: string;
-}
-
-const RUN_COLUMNS = `r.run_id, r.experiment_id, (SELECT e.name FROM experiments e WHERE e.experiment_id = r.experiment_id) AS experiment_name,
-  r.run_name, r.status, r.start_time, r.end_time, r.parent_run_id, r.data_fingerprint, r.host, r.pid, r.heartbeat_time`;
-
-const RUN_SELECT = `SELECT r.run_id, r.experiment_id, e.name AS experiment_name, r.run_name, r.status, r.start_time,
-  r.end_time, r.parent_run_id, r.data_fingerprint, r.host, r.pid, r.heartbeat_time
-  FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id`;
-
-const VERSION_SELECT = `SELECT v.name, v.version, v.run_id, v.artifact, v.created_time, v.description, a.sha256, a.size
-  FROM model_versions v JOIN artifacts a ON a.run_id = v.run_id AND a.name = v.artifact`;
 
 /** ? placeholders (from the shared search compiler) to PostgreSQL's $1, $2, ... */
 export function numberPlaceholders(text: string): string {
   let n = 0;
   return text.replace(/\?/g, () => `$${++n}`);
-}
-
-function nanToNull(v: number): number | null {
-  return Number.isNaN(v) ? null : v;
-}
-
-function nullToNan(v: number | null): number {
-  return v === null ? NaN : v;
 }
 
 /** experiment ids are decimal integers; anything else matches nothing */
@@ -285,28 +221,11 @@ export class PostgresStore implements Store {
     if (found.rowCount === 0) throw new GroveError('NOT_FOUND', `no run with id ${runId}`, { runId });
   }
 
-  private static infoFromRow(row: RunRow): RunInfo {
-    return {
-      runId: row.run_id,
-      experimentId: String(row.experiment_id),
-      experimentName: row.experiment_name,
-      runName: row.run_name,
-      status: row.status,
-      startTime: row.start_time,
-      endTime: row.end_time,
-      parentRunId: row.parent_run_id,
-      dataFingerprint: row.data_fingerprint,
-      host: row.host,
-      pid: row.pid,
-      heartbeatTime: row.heartbeat_time,
-    };
-  }
-
   /** Params, latest metrics and tags of many runs in one query. */
   private async withData(db: Db, list: RunRow[]): Promise<Run[]> {
     if (list.length === 0) return [];
     const runs = new Map<string, Run>();
-    for (const row of list) runs.set(row.run_id, { ...PostgresStore.infoFromRow(row), params: {}, metrics: {}, tags: {} });
+    for (const row of list) runs.set(row.run_id, { ...runInfoFromRow(row), params: {}, metrics: {}, tags: {} });
     const data = await rows<{ t: string; run_id: string; key: string; value: string | null; num: number | null }>(
       db,
       `SELECT 'p' AS t, run_id, key, value, NULL::float8 AS num FROM params WHERE run_id = ANY($1::text[])
@@ -363,7 +282,7 @@ export class PostgresStore implements Store {
       if (cur.status !== 'RUNNING') throw new GroveError('CONFLICT', `run ${runId} has already ended (${cur.status})`, { runId, status: cur.status });
       await c.query('UPDATE runs SET status = $1, end_time = $2 WHERE run_id = $3', [status, options.endTime ?? Date.now(), runId]);
       await this.upsert(c, 'tags', ['run_id'], [runId], tags);
-      return PostgresStore.infoFromRow(await this.runRow(c, runId));
+      return runInfoFromRow(await this.runRow(c, runId));
     });
   }
 
@@ -374,7 +293,7 @@ export class PostgresStore implements Store {
       if (!cur) throw new GroveError('NOT_FOUND', `no run with id ${runId}`, { runId });
       if (cur.status === 'RUNNING') throw new GroveError('CONFLICT', `run ${runId} is still RUNNING; only an ended run can be resumed`, { runId });
       await c.query(`UPDATE runs SET status = 'RUNNING', end_time = NULL, host = $1, pid = $2, heartbeat_time = ${NOW_MS} WHERE run_id = $3`, [currentHost(), process.pid, runId]);
-      return PostgresStore.infoFromRow(await this.runRow(c, runId));
+      return runInfoFromRow(await this.runRow(c, runId));
     });
   }
 

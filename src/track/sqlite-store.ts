@@ -35,6 +35,7 @@ import type {
   Tags,
   TerminalStatus,
 } from './store.js';
+import { RUN_COLUMNS, RUN_SELECT, VERSION_SELECT, nanToNull, nullToNan, runInfoFromRow, type HistoryRow, type RunRow, type VersionRow } from './store-rows.js';
 import { RUN_STATUSES } from './store.js';
 import {
   checkAlias,
@@ -56,51 +57,6 @@ const METRIC_CHUNK = 200;
 // below this many runs in a search's scope, sorting them directly is cheaper than an index walk
 const SMALL_SCOPE = 5000;
 
-interface RunRow {
-  run_id: string;
-  experiment_id: number;
-  experiment_name: string;
-  run_name: string;
-  status: RunStatus;
-  start_time: number;
-  end_time: number | null;
-  parent_run_id: string | null;
-  data_fingerprint: string | null;
-  host: string;
-  pid: number;
-  heartbeat_time: number;
-}
-
-interface VersionRow {
-  name: string;
-  version: number;
-  run_id: string;
-  artifact: string;
-  created_time: number;
-  description: string;
-  sha256: string;
-  size: number;
-}
-
-interface HistoryRow {
-  name: string;
-  alias: string;
-  old_version: number | null;
-  new_version: number | null;
-  time: number;
-  who: string;
-}
-
-// the run columns of a search; the experiment name comes by subquery so searches can choose their join order
-const RUN_COLUMNS = `r.run_id, r.experiment_id, (SELECT e.name FROM experiments e WHERE e.experiment_id = r.experiment_id) AS experiment_name,
-  r.run_name, r.status, r.start_time, r.end_time, r.parent_run_id, r.data_fingerprint, r.host, r.pid, r.heartbeat_time`;
-
-const RUN_SELECT = `SELECT r.run_id, r.experiment_id, e.name AS experiment_name, r.run_name, r.status, r.start_time,
-  r.end_time, r.parent_run_id, r.data_fingerprint, r.host, r.pid, r.heartbeat_time
-  FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id`;
-
-const VERSION_SELECT = `SELECT v.name, v.version, v.run_id, v.artifact, v.created_time, v.description, a.sha256, a.size
-  FROM model_versions v JOIN artifacts a ON a.run_id = v.run_id AND a.name = v.artifact`;
 
 /** Maps better-sqlite3 errors to GroveErrors; GroveErrors pass through. */
 export function mapDriverError(err: unknown, location: string): Error {
@@ -127,14 +83,6 @@ export function mapDriverError(err: unknown, location: string): Error {
     return new GroveError('STORE_ERROR', `${location}: cannot write the database (${message})`, ctx, { cause: err });
   }
   return new GroveError('STORE_ERROR', `${location}: ${message}`, ctx, { cause: err });
-}
-
-function nanToNull(v: number): number | null {
-  return Number.isNaN(v) ? null : v;
-}
-
-function nullToNan(v: number | null): number {
-  return v === null ? NaN : v;
 }
 
 export interface SqliteOpenOptions {
@@ -299,27 +247,10 @@ export class SqliteStore implements Store {
     if (!this.stmt('SELECT 1 FROM runs WHERE run_id = ?').get(runId)) throw new GroveError('NOT_FOUND', `no run with id ${runId}`, { runId });
   }
 
-  private static infoFromRow(row: RunRow): RunInfo {
-    return {
-      runId: row.run_id,
-      experimentId: String(row.experiment_id),
-      experimentName: row.experiment_name,
-      runName: row.run_name,
-      status: row.status,
-      startTime: row.start_time,
-      endTime: row.end_time,
-      parentRunId: row.parent_run_id,
-      dataFingerprint: row.data_fingerprint,
-      host: row.host,
-      pid: row.pid,
-      heartbeatTime: row.heartbeat_time,
-    };
-  }
-
   /** Loads params, latest metrics and tags of many runs with three queries. */
   private withData(rows: RunRow[]): Run[] {
     const runs = new Map<string, Run>();
-    for (const row of rows) runs.set(row.run_id, { ...SqliteStore.infoFromRow(row), params: {}, metrics: {}, tags: {} });
+    for (const row of rows) runs.set(row.run_id, { ...runInfoFromRow(row), params: {}, metrics: {}, tags: {} });
     if (rows.length === 0) return [];
     const ids = JSON.stringify(rows.map((r) => r.run_id));
     const sel = (table: string) => this.stmt(`SELECT run_id, key, value FROM ${table} WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key`).all(ids) as { run_id: string; key: string; value: unknown }[];
@@ -367,7 +298,7 @@ export class SqliteStore implements Store {
       }
       this.stmt('UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?').run(status, options.endTime ?? Date.now(), runId);
       this.upsertTags(runId, tags);
-      return SqliteStore.infoFromRow(this.runRow(runId));
+      return runInfoFromRow(this.runRow(runId));
     });
   }
 
@@ -376,7 +307,7 @@ export class SqliteStore implements Store {
       const row = this.runRow(runId);
       if (row.status === 'RUNNING') throw new GroveError('CONFLICT', `run ${runId} is still RUNNING; only an ended run can be resumed`, { runId });
       this.stmt("UPDATE runs SET status = 'RUNNING', end_time = NULL, host = ?, pid = ?, heartbeat_time = ? WHERE run_id = ?").run(currentHost(), process.pid, Date.now(), runId);
-      return SqliteStore.infoFromRow(this.runRow(runId));
+      return runInfoFromRow(this.runRow(runId));
     });
   }
 
