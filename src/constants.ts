@@ -53,6 +53,20 @@ export const TUNE_DEFAULTS = {
   maxConsecutiveFailures: 10,
 };
 
+/** Shared studies (grove worker): how workers prove they are alive and how lost trials come back. */
+export const STUDY_QUEUE_DEFAULTS = {
+  /** a running trial whose heartbeat is older than this is lost: FAILED and queued again */
+  graceS: 30,
+  /** workers heartbeat this often (or a third of the grace period, if that is shorter) */
+  heartbeatS: 5,
+  /** a trial lost this many times stays FAILED */
+  maxAttempts: 3,
+  /** how often a worker with nothing to claim asks again */
+  pollMs: 200,
+  /** how long grove worker waits for its study to appear */
+  waitS: 60,
+};
+
 // The data layer
 
 /** Cell texts read as "missing" (compared case-insensitively, after trimming spaces). */

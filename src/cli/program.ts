@@ -11,6 +11,8 @@ import { register as registerRuns } from './runs.js';
 import { register as registerModels } from './models.js';
 import { register as registerData } from './data.js';
 import { register as registerUi } from './ui.js';
+import { register as registerWorker } from './worker.js';
+import { register as registerStudy } from './study.js';
 
 export function buildProgram(): Command {
   const program = new Command('grove')
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerPredict(program);
   registerTune(program);
+  registerWorker(program);
+  registerStudy(program);
   registerServe(program);
   registerExperiments(program);
   registerRuns(program);

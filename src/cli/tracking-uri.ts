@@ -17,7 +17,7 @@ export interface OutputFlags {
 export function addTrackingUriOption(cmd: Command): Command {
   return cmd.option(
     '--tracking-uri <uri>',
-    `where runs and models are stored: sqlite:<path>, sqlite:///<abs path> or a file path (default: $${TRACKING_URI_ENV}, else ${DEFAULT_TRACKING_URI})`,
+    `where runs and models are stored: sqlite:<path>, sqlite:///<abs path>, a file path, or postgres://user@host:5432/db[?schema=name] (default: $${TRACKING_URI_ENV}, else ${DEFAULT_TRACKING_URI})`,
   );
 }
 

@@ -2,18 +2,18 @@
 // register it and promote it. Flags only: the work is src/tune/tune.ts.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { TUNE_DEFAULTS } from '../constants.js';
+import { STUDY_QUEUE_DEFAULTS, TUNE_DEFAULTS } from '../constants.js';
 import { GroveError } from '../errors.js';
 import type { SchedulerKind } from '../tune/scheduler.js';
 import type { SamplerKind } from '../tune/samplers/index.js';
-import { defaultSpace, parseSpace, spaceToJson, type SearchSpace } from '../tune/space.js';
+import { defaultSpace, parseSpace, type SearchSpace } from '../tune/space.js';
 import { dataStem, defaultStudyName, type StudyConfig } from '../tune/study-config.js';
-import type { Progress } from '../tune/study.js';
 import type { MetricName } from '../tune/trial-task.js';
-import { runTune, type TuneResult } from '../tune/tune.js';
+import { SHIP_DATA_MAX_BYTES } from '../tune/ship-data.js';
+import { runTune } from '../tune/tune.js';
 import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
 import { choiceOption, floatOption, intOption } from './options.js';
-import { formatTable, note, printJson } from './output.js';
+import { runStudyCommand } from './study-output.js';
 import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-uri.js';
 
 interface TuneFlags extends TrackingFlags, DataFlags {
@@ -37,6 +37,9 @@ interface TuneFlags extends TrackingFlags, DataFlags {
   promote: boolean;
   resume?: string;
   backend: 'native' | 'js';
+  grace: number;
+  maxAttempts: number;
+  shipData?: boolean;
   json?: boolean;
 }
 
@@ -66,11 +69,14 @@ export function register(program: Command): void {
     .option('--no-promote', 'do not move the production alias')
     .option('--resume <study>', 'continue an interrupted study (its name or run id) to its trial count')
     .option('--backend <b>', 'native (default) or js', choiceOption('--backend', ['native', 'js'] as const), 'native')
+    .option('--grace <s>', 'shared studies: a trial whose worker sent no heartbeat for this long is run again', floatOption('--grace', (n) => (n > 0 ? null : 'must be > 0')), STUDY_QUEUE_DEFAULTS.graceS)
+    .option('--max-attempts <n>', 'shared studies: runs of one trial at most when its workers keep getting lost', intOption('--max-attempts', 1), STUDY_QUEUE_DEFAULTS.maxAttempts)
+    .option('--ship-data', `store the data file in the tracking store, for workers without a copy (files up to ${SHIP_DATA_MAX_BYTES / 2 ** 20} MiB)`)
     .option('--json', 'print one JSON object on stdout');
   addTrackingUriOption(cmd)
     .addHelpText(
       'after',
-      '\nExamples:\n  grove tune diabetes\n  grove tune houses.csv --target price --trials 100 --scheduler asha\n  grove tune diabetes --trials 10 --sampler random --cv 3\n  grove tune --resume diabetes-20261127-081530',
+      '\nOther processes and machines can work on the same study: grove worker --study <name> (see grove worker --help).\n\nExamples:\n  grove tune diabetes\n  grove tune houses.csv --target price --trials 100 --scheduler asha\n  grove tune diabetes --trials 10 --sampler random --cv 3\n  grove tune --resume diabetes-20261127-081530',
     )
     .action(async (data: string | undefined, flags: TuneFlags, command: Command) => {
       await tune(data, flags, command);
@@ -81,7 +87,7 @@ async function tune(data: string | undefined, flags: TuneFlags, command: Command
   const execution = { cpus: flags.cpus, concurrency: flags.concurrency, threadsPerTrial: flags.threadsPerTrial };
   let request: Parameters<typeof runTune>[1];
   if (flags.resume !== undefined) {
-    const given = ['target', 'space', 'sampler', 'scheduler', 'cv', 'eval', 'metric', 'study', 'register', 'seed'].filter((k) => command.getOptionValueSource(k) === 'cli');
+    const given = ['target', 'space', 'grace', 'maxAttempts', 'shipData', 'sampler', 'scheduler', 'cv', 'eval', 'metric', 'study', 'register', 'seed'].filter((k) => command.getOptionValueSource(k) === 'cli');
     if (data !== undefined || given.length > 0) {
       throw new GroveError('INVALID_OPTION', `--resume continues a study with its own recorded settings; drop ${data !== undefined ? 'the data argument' : `--${given[0]}`}`, { option: '--resume' });
     }
@@ -91,40 +97,11 @@ async function tune(data: string | undefined, flags: TuneFlags, command: Command
     request = { kind: 'new', config: buildConfig(data, flags) };
   }
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    note(`\ngrove: ${signal}: stopping; trials in flight are recorded KILLED (press Ctrl-C again to quit at once)`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const bar = progressPrinter(flags.json === true);
-  try {
-    const result = await runTune((create) => openTrackingStore(flags, { create }), request, execution, {
-        signal: controller.signal,
-        faults: faultsFromEnv(),
-        onStart: (b) => note(`grove: ${b.concurrency} trial${b.concurrency === 1 ? '' : 's'} in flight x ${b.threadsPerTrial} thread${b.threadsPerTrial === 1 ? '' : 's'} on ${b.cpus} cpus (${b.reason})`),
-        onProgress: bar.update,
-        onPhase: (m) => {
-          bar.clear();
-          note(`grove: ${m}`);
-        },
-      });
-    bar.clear();
-    for (const n of result.notes) note(`grove: ${n}`);
-    report(result, flags.json === true);
-    if (result.outcome.interrupted) {
-      note(`grove: study stopped after ${result.outcome.finished} finished trials; continue it with: grove tune --resume ${result.study.config.studyName}`);
-      process.exitCode = 130;
-    }
-  } finally {
-    bar.clear();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  await runStudyCommand(
+    (hooks) => runTune((create) => openTrackingStore(flags, { create }), request, execution, hooks),
+    flags.json === true,
+    (r) => `continue it with: grove tune --resume ${r.study.config.studyName}`,
+  );
 }
 
 function buildConfig(data: string, f: TuneFlags): StudyConfig {
@@ -162,101 +139,9 @@ function buildConfig(data: string, f: TuneFlags): StudyConfig {
     register: f.register ?? dataStem(data),
     promote: f.promote,
     backend: f.backend,
+    graceS: f.grace,
+    maxAttempts: f.maxAttempts,
+    shipData: f.shipData === true,
   };
 }
 
-/** GROVE_TUNE_FAULTS="2:throw,4:exit": a testing hook that makes those trials fail. */
-function faultsFromEnv(): Map<number, string> | undefined {
-  const spec = process.env.GROVE_TUNE_FAULTS;
-  if (!spec) return undefined;
-  return new Map(spec.split(',').map((p) => p.split(':')).map(([n, kind]) => [Number(n), kind] as [number, string]));
-}
-
-/** A live line on a terminal; one line per ended trial otherwise. */
-function progressPrinter(quietStdout: boolean) {
-  const tty = process.stderr.isTTY === true;
-  let shown = false;
-  let lastLogged = -1;
-  return {
-    update(p: Progress) {
-      const best = p.best === null ? '-' : fmt(p.best);
-      const eta = p.etaS === null ? '' : ` | ETA ${p.etaS < 1 ? '<1' : Math.round(p.etaS)}s`;
-      if (tty) {
-        const width = 24;
-        const filled = Math.round((width * p.finished) / p.target);
-        process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.finished}/${p.target} done, ${p.running} running, ${p.failed} failed | best ${best}${eta}   `);
-        shown = true;
-      } else if (p.last && p.last.number !== lastLogged) {
-        lastLogged = p.last.number;
-        const what = p.last.state === 'finished' ? `${p.last.pruned ? 'pruned' : 'finished'}: ${fmt(p.last.value!)}` : `${p.last.state}: ${p.last.error}`;
-        process.stderr.write(`grove: trial ${p.last.number} ${what} (${p.last.durationS.toFixed(2)} s) | ${p.finished}/${p.target} done, best ${best}\n`);
-      }
-      void quietStdout;
-    },
-    clear() {
-      if (shown) process.stderr.write('\r\x1b[K');
-      shown = false;
-    },
-  };
-}
-
-function report(r: TuneResult, json: boolean): void {
-  const c = r.study.config;
-  const key = `best_val_${c.metric}`;
-  const out = {
-    study_id: r.study.run.runId,
-    study_name: c.studyName,
-    experiment: c.experiment,
-    interrupted: r.outcome.interrupted,
-    trials_finished: r.top.length,
-    trials_failed: r.outcome.failed,
-    trials_killed: r.outcome.killed,
-    trials_pruned: r.outcome.pruned,
-    concurrency: r.outcome.budget.concurrency,
-    threads_per_trial: r.outcome.budget.threadsPerTrial,
-    best_trial: r.best?.number ?? null,
-    best_params: r.best?.config ?? null,
-    [key]: r.best?.value ?? null,
-    best_val_rmse: c.metric === 'rmse' ? (r.best?.value ?? null) : undefined,
-    test_rmse: r.refit?.test.rmse ?? null,
-    test_mae: r.refit?.test.mae ?? null,
-    test_r2: r.refit?.test.r2 ?? null,
-    baseline_test_rmse: r.refit?.baseline.rmse ?? null,
-    model_uri: r.refit?.modelUri ?? null,
-    version: r.refit?.version ?? null,
-    promoted: r.refit?.promotion.promoted ?? false,
-    promotion: r.refit?.promotion.reason ?? null,
-    champion_version: r.refit?.promotion.championVersion ?? null,
-    champion_test_rmse: c.metric === 'rmse' ? (r.refit?.promotion.championTest ?? null) : null,
-    space: spaceToJson(c.space),
-  };
-  if (json) {
-    printJson(out);
-    return;
-  }
-  const lines: string[] = [];
-  const top = r.top.slice(0, 5);
-  if (top.length > 0) {
-    const keys = Object.keys(top[0].config);
-    lines.push(`top trials (validation ${c.metric}):`);
-    lines.push(formatTable(['trial', `val_${c.metric}`, ...keys], top.map((t) => [t.number, fmt(t.value), ...keys.map((k) => String(t.config[k]))])).trimEnd());
-  }
-  if (r.refit && r.best) {
-    const { test, baseline, promotion } = r.refit;
-    const gain = ((baseline.rmse - test.rmse) / baseline.rmse) * 100;
-    lines.push('');
-    lines.push(`best params       ${JSON.stringify(r.best.config)}`);
-    lines.push(`validation ${c.metric.padEnd(6)} ${fmt(r.best.value)} (trial ${r.best.number})`);
-    lines.push(`test RMSE         ${fmt(test.rmse)}  (R² ${fmt(test.r2)})`);
-    lines.push(`baseline RMSE     ${fmt(baseline.rmse)}  (default hyperparameters, same split)`);
-    lines.push(`improvement       ${gain >= 0 ? '' : '-'}${Math.abs(gain).toFixed(1)}% ${gain >= 0 ? 'lower' : 'higher'} test RMSE than the baseline`);
-    lines.push(`model             ${r.refit.modelUri}`);
-    lines.push(`alias production  ${promotion.promoted ? `moved to version ${r.refit.version}` : 'not moved'}: ${promotion.reason}`);
-  }
-  lines.push(`study             ${c.studyName} (${r.study.run.runId}): ${r.top.length} finished, ${r.outcome.failed} failed, ${r.outcome.pruned} pruned`);
-  process.stdout.write(lines.join('\n') + '\n');
-}
-
-function fmt(v: number): string {
-  return Number(v.toPrecision(6)).toString();
-}

@@ -151,6 +151,54 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alias_history_name ON alias_history (name, alias, id);
     `,
   },
+  {
+    version: 2,
+    description: 'trial queues of shared studies: studies, study_trials, study_workers (see trial-queue.ts)',
+    sql: `
+      CREATE TABLE studies (
+        study_id TEXT PRIMARY KEY REFERENCES runs (run_id) ON DELETE CASCADE,
+        target INTEGER NOT NULL,
+        grace_ms INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        next_number INTEGER NOT NULL DEFAULT 0,
+        seq INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'refitting', 'finished', 'failed', 'killed')),
+        refit_worker TEXT,
+        refit_heartbeat INTEGER,
+        created_time INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE study_trials (
+        study_id TEXT NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'finished', 'failed', 'queued')),
+        config TEXT NOT NULL,
+        value REAL,
+        pruned INTEGER NOT NULL DEFAULT 0,
+        rungs TEXT,
+        run_id TEXT,
+        worker_id TEXT,
+        host TEXT,
+        pid INTEGER,
+        heartbeat INTEGER,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (study_id, number)
+      ) WITHOUT ROWID;
+      CREATE INDEX study_trials_seq ON study_trials (study_id, seq);
+      CREATE INDEX study_trials_running ON study_trials (study_id) WHERE state = 'running';
+      CREATE TABLE study_workers (
+        study_id TEXT NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,
+        worker_id TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_time INTEGER NOT NULL,
+        heartbeat INTEGER NOT NULL,
+        trials_done INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'active',
+        PRIMARY KEY (study_id, worker_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -159,6 +159,54 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alias_history_name ON alias_history (name, alias, id);
     `,
   },
+  {
+    version: 2,
+    description: 'trial queues of shared studies: studies, study_trials, study_workers (see trial-queue.ts)',
+    sql: `
+      CREATE TABLE studies (
+        study_id text COLLATE "C" PRIMARY KEY REFERENCES runs (run_id) ON DELETE CASCADE,
+        target integer NOT NULL,
+        grace_ms bigint NOT NULL,
+        max_attempts integer NOT NULL,
+        next_number integer NOT NULL DEFAULT 0,
+        seq bigint NOT NULL DEFAULT 0,
+        state text NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'refitting', 'finished', 'failed', 'killed')),
+        refit_worker text,
+        refit_heartbeat bigint,
+        created_time bigint NOT NULL
+      );
+      CREATE TABLE study_trials (
+        study_id text COLLATE "C" NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,
+        number integer NOT NULL,
+        attempt integer NOT NULL,
+        state text NOT NULL CHECK (state IN ('running', 'finished', 'failed', 'queued')),
+        config text NOT NULL,
+        value double precision,
+        pruned boolean NOT NULL DEFAULT false,
+        rungs text,
+        run_id text,
+        worker_id text,
+        host text,
+        pid integer,
+        heartbeat bigint,
+        seq bigint NOT NULL,
+        PRIMARY KEY (study_id, number)
+      );
+      CREATE INDEX study_trials_seq ON study_trials (study_id, seq);
+      CREATE INDEX study_trials_running ON study_trials (study_id) WHERE state = 'running';
+      CREATE TABLE study_workers (
+        study_id text COLLATE "C" NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,
+        worker_id text NOT NULL,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        started_time bigint NOT NULL,
+        heartbeat bigint NOT NULL,
+        trials_done integer NOT NULL DEFAULT 0,
+        state text NOT NULL DEFAULT 'active',
+        PRIMARY KEY (study_id, worker_id)
+      );
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

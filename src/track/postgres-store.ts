@@ -18,6 +18,8 @@ import { parseFilter, parseOrderBy, type FilterClause } from './filter.js';
 import { currentHost, whoAmI } from './liveness.js';
 import { NOW_MS, createPool, mapPgError, parsePostgresUri, transaction, type Client, type PostgresTarget } from './postgres-connection.js';
 import { migratePostgres } from './postgres-migrations.js';
+import { PostgresTrialQueue } from './postgres-trial-queue.js';
+import type { TrialQueue } from './trial-queue.js';
 import { compileSearch, splitsOnPrimary, type SearchPart, type Sql } from './sqlite-search.js';
 import type {
   AliasChange,
@@ -90,12 +92,14 @@ export class PostgresStore implements Store {
   private readonly who = whoAmI();
   private readonly smallScopeRuns: number;
   private closed = false;
+  readonly trials: TrialQueue;
 
   private constructor(target: PostgresTarget, pool: pg.Pool, smallScopeRuns: number) {
     this.location = target.location;
     this.schema = target.schema;
     this.pool = pool;
     this.smallScopeRuns = smallScopeRuns;
+    this.trials = new PostgresTrialQueue(pool, target.location);
   }
 
   /** Connects, and creates or migrates the schema if needed. */

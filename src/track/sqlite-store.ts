@@ -14,6 +14,8 @@ import { parseFilter, parseOrderBy, type FilterClause } from './filter.js';
 import { currentHost, whoAmI } from './liveness.js';
 import { migrate } from './migrations.js';
 import { compileSearch, splitsOnPrimary, type SearchPart, type Sql } from './sqlite-search.js';
+import { SqliteTrialQueue } from './sqlite-trial-queue.js';
+import type { TrialQueue } from './trial-queue.js';
 import type {
   AliasChange,
   ArtifactInfo,
@@ -101,12 +103,14 @@ export class SqliteStore implements Store {
   private readonly who = whoAmI();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly smallScopeRuns: number;
+  readonly trials: TrialQueue;
 
   private constructor(path: string, db: Database.Database, smallScopeRuns: number) {
     this.path = path;
     this.smallScopeRuns = smallScopeRuns;
     this.location = path === ':memory:' ? 'sqlite::memory:' : `sqlite:${path}`;
     this.db = db;
+    this.trials = new SqliteTrialQueue(db, (fn) => this.write(fn), (fn) => this.read(fn));
   }
 
   /** Opens (and if needed creates and migrates) the store at `path`. */

@@ -34,6 +34,8 @@
  * INVALID_OPTION (bad name, key or value), INVALID_URI, STORE_ERROR (the database failed).
  */
 
+import type { TrialQueue } from './trial-queue.js';
+
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'FINISHED', 'FAILED', 'KILLED'];
 export type TerminalStatus = Exclude<RunStatus, 'RUNNING'>;
@@ -196,6 +198,8 @@ export interface AliasChange {
 export interface Store {
   /** a description of where the store lives, for messages ("sqlite:/path/grove.db") */
   readonly location: string;
+  /** the trial queues of shared studies (trial-queue.ts) */
+  readonly trials: TrialQueue;
   close(): Promise<void>;
 
   // experiments

@@ -61,6 +61,8 @@ export async function refitBest(store: Store, study: StudyHandle, data: StudyDat
       test_mae: tested.mae,
       test_r2: tested.r2,
       baseline_test_rmse: baseline.rmse,
+      baseline_test_mae: baseline.mae,
+      baseline_test_r2: baseline.r2,
       [`best_val_${c.metric}`]: bestValue,
       n_train: train.x.rows,
       n_test: test.x.rows,

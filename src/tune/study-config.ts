@@ -1,6 +1,6 @@
 // Everything needed to run — and later resume — a study, as stored on the study run.
 import { basename } from 'node:path';
-import { TUNE_DEFAULTS } from '../constants.js';
+import { STUDY_QUEUE_DEFAULTS, TUNE_DEFAULTS } from '../constants.js';
 import type { ImputeStrategy, UnseenPolicy } from '../data/index.js';
 import { GroveError, invalidOption } from '../errors.js';
 import type { SchedulerKind } from './scheduler.js';
@@ -34,6 +34,12 @@ export interface StudyConfig {
   register: string;
   promote: boolean;
   backend: 'native' | 'js';
+  /** shared studies: a running trial without a heartbeat for this long is run again */
+  graceS: number;
+  /** shared studies: runs of one trial number at most (the first and its re-runs) */
+  maxAttempts: number;
+  /** the data file's bytes are stored in the study (--ship-data) */
+  shipData?: boolean;
 }
 
 /** A study name from the data and the time: diabetes-20261127-081530. */
@@ -57,6 +63,8 @@ export function checkStudyConfig(c: StudyConfig): void {
   if (c.evaluation === 'val' && c.valFraction + c.testFraction >= 0.9) {
     throw invalidOption('--val-frac', c.valFraction, `plus --test-frac ${c.testFraction} leaves too little to train on`);
   }
+  if (!(c.graceS > 0)) throw invalidOption('--grace', c.graceS, 'must be a positive number of seconds');
+  if (!Number.isInteger(c.maxAttempts) || c.maxAttempts < 1) throw invalidOption('--max-attempts', c.maxAttempts, 'must be an integer >= 1');
   if (c.trialTimeoutS !== null && !(c.trialTimeoutS > 0)) throw invalidOption('--trial-timeout', c.trialTimeoutS, 'must be a positive number of seconds');
   if (c.evaluation === 'oob' && c.space.bootstrap && JSON.stringify(c.space.bootstrap).includes('false')) {
     throw invalidOption('--eval', 'oob', 'needs bootstrap: the search space may turn it off');
@@ -99,6 +107,8 @@ function defaultsFor(c: Partial<StudyConfig>): Partial<StudyConfig> {
     trialTimeoutS: null,
     promote: true,
     backend: 'native',
+    graceS: STUDY_QUEUE_DEFAULTS.graceS,
+    maxAttempts: STUDY_QUEUE_DEFAULTS.maxAttempts,
     ...c,
   };
 }

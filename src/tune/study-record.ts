@@ -14,6 +14,10 @@
  *   trial logs one value per rung. Cross-validation folds are metric fold_<metric> at
  *   step = fold index. A trial stopped early ends FINISHED with tag pruned = "true".
  *   FAILED and KILLED trials carry tag grove.failure with the reason.
+ * - Trials are claimed through the store's trial queue (src/track/trial-queue.ts), which any
+ *   number of workers share. A trial whose worker stopped heartbeating ends FAILED and runs
+ *   again as a new child run with the same grove.trial and the next grove.attempt; a stopped
+ *   worker's trials end KILLED and run again the same way. grove.worker_id names the claimer.
  * - The final refit is one more child run with tag grove.type = "refit" and tag refit = "true",
  *   holding the model artifact and test_<metric> metrics.
  */
@@ -24,6 +28,10 @@ export const TYPE_REFIT = 'refit';
 export const TAG_STUDY_STATE = 'grove.study.state';
 export const TAG_TRIAL_NUMBER = 'grove.trial';
 export const TAG_WORKER = 'grove.worker';
+/** the grove worker process (host:pid:id) that claimed the trial */
+export const TAG_WORKER_ID = 'grove.worker_id';
+/** 1 for a trial's first run; a trial lost with its worker runs again as attempt 2, ... */
+export const TAG_ATTEMPT = 'grove.attempt';
 export const TAG_THREADS = 'grove.threads';
 export const TAG_PRUNED = 'pruned';
 export const TAG_REFIT = 'refit';

@@ -92,7 +92,7 @@ test('successive halving stops losing trials early and records their rungs as st
   assert.equal(history[history.length - 1].step, pruned[0].metrics.n_trees);
 });
 
-test('Ctrl-C mid-study records in-flight trials KILLED, and --resume completes the requested count once', async () => {
+test('Ctrl-C mid-study records in-flight trials KILLED, and --resume re-runs them and completes the requested count once', async () => {
   const w = workspace();
   const child = spawn(process.execPath, [grove, 'tune', 'friedman1:3000:1', '--trials', '24', '--study', 'stopme', '--no-promote', '--tracking-uri', w.db], {
     cwd: w.dir,
@@ -117,8 +117,18 @@ test('Ctrl-C mid-study records in-flight trials KILLED, and --resume completes t
   const trials = w.trials(resumed.study_id);
   const finished = trials.filter((t) => t.status === 'FINISHED');
   assert.equal(finished.length, 24);
-  const numbers = trials.map((t) => Number(t.tags['grove.trial']));
-  assert.equal(new Set(numbers).size, numbers.length, 'no trial number is used twice');
+  // a trial stopped by Ctrl-C runs again under its own number as the next attempt, with the same configuration
+  const killed = trials.filter((t) => t.status === 'KILLED');
+  assert.ok(killed.length >= 1, 'the interrupted trials are kept');
+  for (const k of killed) {
+    const rerun = finished.find((t) => t.tags['grove.trial'] === k.tags['grove.trial']);
+    assert.ok(rerun, `trial ${k.tags['grove.trial']} ran again`);
+    assert.equal(Number(rerun.tags['grove.attempt']), Number(k.tags['grove.attempt']) + 1);
+    assert.equal(rerun.tags['grove.config'], k.tags['grove.config']);
+  }
+  const finishedNumbers = finished.map((t) => Number(t.tags['grove.trial']));
+  assert.equal(new Set(finishedNumbers).size, 24, 'no trial number finishes twice');
+  assert.deepEqual([...finishedNumbers].sort((a, b) => a - b), [...Array(24).keys()], 'trial numbers 0..23, none skipped');
   assert.ok(trials.every((t) => t.status !== 'RUNNING'));
   const after = w.json(['runs', 'list', '--filter', `run_name = 'stopme'`]);
   assert.equal(after[0].status, 'FINISHED');
