@@ -1,6 +1,7 @@
 // `grove study status <name>`: who works on a shared study and how far it is.
 import type { Command } from 'commander';
 import { GroveError } from '../errors.js';
+import { currentHost, processExists } from '../track/liveness.js';
 import { studyConfigFromParams } from '../tune/study-config.js';
 import { findStudy } from '../tune/study.js';
 import { objectiveKey } from '../tune/study-record.js';
@@ -28,7 +29,13 @@ export function register(program: Command): void {
       }
       const s = await store.trials.status(run.runId, config.metric !== 'r2');
       const graceMs = s.study.graceMs;
-      const workers = s.workers.map((w) => ({ ...w, state: w.state === 'active' && w.heartbeatAgeMs > graceMs ? ('silent' as const) : w.state }));
+      // an active worker is "gone" when its process on this host has exited without leaving,
+      // "silent" when its heartbeat is older than the grace period
+      const host = currentHost();
+      const workers = s.workers.map((w) => ({
+        ...w,
+        state: w.state !== 'active' ? w.state : w.host === host && !processExists(w.pid) ? ('gone' as const) : w.heartbeatAgeMs > graceMs ? ('silent' as const) : w.state,
+      }));
       const out = {
         study_id: run.runId,
         study_name: config.studyName,
