@@ -87,6 +87,32 @@ test('several processes share one SQLite study: every trial once, one refit', as
   assert.equal(tj.trials_finished_here + wj.trials_finished_here, 24);
 });
 
+test('TPE over two processes proposes the same configurations as one process: no duplicates from seeded parallel workers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grove-tpe-'));
+  const db = join(dir, 'grove.db');
+  const common = ['tune', 'friedman1:3000:3', '--trials', '20', '--seed', '7', '--cpus', '1', '--no-promote', '--tracking-uri', db, '--json'];
+  const alone = start([...common, '--study', 'alone'], dir);
+  const aloneOut = JSON.parse((await alone.done).stdout);
+  // the worker starts first and waits for the study, so both take part
+  const worker = start(['worker', '--study', 'pair', '--cpus', '1', '--tracking-uri', db, '--json'], dir);
+  const tune = start([...common, '--study', 'pair'], dir);
+  const [t, w] = await Promise.all([tune.done, worker.done]);
+  ok(t, 'grove tune');
+  ok(w, 'grove worker');
+  const pairOut = JSON.parse(t.stdout);
+  const configs = (id: string) =>
+    trialRuns(db, id, dir)
+      .filter((r) => r.status === 'FINISHED')
+      .sort((a, b) => Number(a.tags['grove.trial']) - Number(b.tags['grove.trial']))
+      .map((r) => r.tags['grove.config']);
+  const a = configs(aloneOut.study_id);
+  const b = configs(pairOut.study_id);
+  assert.equal(a.length, 20);
+  assert.deepEqual(b, a);
+  assert.equal(new Set(b).size, 20, 'twenty distinct configurations');
+  assert.ok(JSON.parse(w.stdout).trials_finished_here > 0, 'the worker took part');
+});
+
 await withPostgres('shared studies on PostgreSQL', () => {
   const schemas = schemaFactory();
 
