@@ -7,6 +7,7 @@ import {
   TAG_PRUNED,
   TAG_STUDY_STATE,
   TAG_THREADS,
+  TAG_ATTEMPT,
   TAG_TRIAL_NUMBER,
   TAG_TYPE,
   TAG_WORKER,
@@ -19,6 +20,8 @@ import { num, runJson, type Json } from './json.js';
 
 export interface Trial {
   number: number;
+  /** 1, or 2, 3, ... for a trial run again after its worker was lost or stopped */
+  attempt: number;
   run_id: string;
   status: string;
   pruned: boolean;
@@ -77,6 +80,7 @@ export async function loadStudy(store: Store, runId: string): Promise<Study> {
     const value = c.metrics[objective];
     trials.push({
       number: Number(c.tags[TAG_TRIAL_NUMBER] ?? trials.length),
+      attempt: Number(c.tags[TAG_ATTEMPT] ?? 1) || 1,
       run_id: c.runId,
       status: c.status,
       pruned: c.tags[TAG_PRUNED] === 'true',
@@ -90,7 +94,7 @@ export async function loadStudy(store: Store, runId: string): Promise<Study> {
       failure: c.tags[TAG_FAILURE] ?? null,
     });
   }
-  trials.sort((a, b) => a.number - b.number);
+  trials.sort((a, b) => a.number - b.number || a.attempt - b.attempt);
   return {
     run,
     name: run.runName,

@@ -77,6 +77,8 @@ export interface RunDetail {
 
 export interface TrialJson {
   number: number;
+  /** 1, or 2, 3, ... for a trial run again after its worker was lost or stopped */
+  attempt: number;
   run_id: string;
   status: string;
   pruned: boolean;
