@@ -44,7 +44,8 @@ import type {
 } from './store.js';
 import { RUN_COLUMNS, RUN_SELECT, VERSION_SELECT, nanToNull, nullToNan, runInfoFromRow, type ExperimentRow, type HistoryRow, type ModelRow, type RunRow, type VersionRow } from './store-rows.js';
 import { RUN_STATUSES } from './store.js';
-import { checkAlias, checkArtifactName, checkExperimentName, checkKey, checkModelName, checkRunId, checkTags, checkVersion, newRunId, normalizeBatch } from './validate.js';
+import { checkAlias, checkArtifactName, checkExperimentName, checkKey, checkModelName, checkNewRunId,
+  checkRunId, checkTags, checkVersion, newRunId, normalizeBatch } from './validate.js';
 
 const DEFAULT_SEARCH_LIMIT = 100;
 // below this many runs in a search's scope, sorting them directly beats an index walk
@@ -248,7 +249,7 @@ export class PostgresStore implements Store {
   }
 
   async createRun(options: CreateRunOptions): Promise<Run> {
-    const runId = newRunId();
+    const runId = options.runId === undefined ? newRunId() : checkNewRunId(options.runId);
     const tags = checkTags(options.tags);
     const runName = options.runName ?? `run-${runId.slice(0, 8)}`;
     if (typeof runName !== 'string' || runName.length === 0 || runName.length > 250) {

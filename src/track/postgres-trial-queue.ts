@@ -121,9 +121,9 @@ export class PostgresTrialQueue implements TrialQueue {
       if (decision.kind === 'rerun') {
         row = (
           await c.query<TrialDbRow>(
-            `UPDATE study_trials SET state = 'running', attempt = attempt + 1, value = NULL, pruned = false, rungs = NULL, run_id = NULL, worker_id = $1, host = $2, pid = $3, heartbeat = ${NOW_MS}, seq = $4
+            `UPDATE study_trials SET state = 'running', attempt = attempt + 1, value = NULL, pruned = false, rungs = NULL, run_id = $7, worker_id = $1, host = $2, pid = $3, heartbeat = ${NOW_MS}, seq = $4
              WHERE study_id = $5 AND number = $6 AND state = 'queued' RETURNING ${TRIAL_COLUMNS}`,
-            [w.workerId, w.host, w.pid, seq, studyId, decision.number],
+            [w.workerId, w.host, w.pid, seq, studyId, decision.number, o.runId],
           )
         ).rows[0];
         if (!row) throw new GroveError('INTERNAL', `trial ${decision.number} of study ${studyId} is not queued`, { studyId });
@@ -131,8 +131,8 @@ export class PostgresTrialQueue implements TrialQueue {
         if (decision.number !== fresh.nextNumber) throw new GroveError('INTERNAL', `trial ${decision.number} proposed but the next number is ${fresh.nextNumber}`, { studyId });
         row = (
           await c.query<TrialDbRow>(
-            `INSERT INTO study_trials (study_id, number, attempt, state, config, worker_id, host, pid, heartbeat, seq) VALUES ($1, $2, 1, 'running', $3, $4, $5, $6, ${NOW_MS}, $7) RETURNING ${TRIAL_COLUMNS}`,
-            [studyId, decision.number, decision.config, w.workerId, w.host, w.pid, seq],
+            `INSERT INTO study_trials (study_id, number, attempt, state, config, run_id, worker_id, host, pid, heartbeat, seq) VALUES ($1, $2, 1, 'running', $3, $8, $4, $5, $6, ${NOW_MS}, $7) RETURNING ${TRIAL_COLUMNS}`,
+            [studyId, decision.number, decision.config, w.workerId, w.host, w.pid, seq, o.runId],
           )
         ).rows[0];
         await c.query('UPDATE studies SET next_number = $1 WHERE study_id = $2', [decision.number + 1, studyId]);
@@ -168,13 +168,6 @@ export class PostgresTrialQueue implements TrialQueue {
       reaped.push({ number: r.number, attempt: r.attempt, requeued });
     }
     return reaped;
-  }
-
-  async attachRun(studyId: string, workerId: string, number: number, attempt: number, runId: string): Promise<boolean> {
-    return this.write(async (c) => {
-      const r = await c.query("UPDATE study_trials SET run_id = $1 WHERE study_id = $2 AND number = $3 AND attempt = $4 AND worker_id = $5 AND state = 'running'", [runId, studyId, number, attempt, workerId]);
-      return r.rowCount === 1;
-    });
   }
 
   async heartbeat(studyId: string, workerId: string, trials: { number: number; attempt: number }[]): Promise<number[]> {

@@ -45,6 +45,7 @@ import {
   checkExperimentName,
   checkKey,
   checkModelName,
+  checkNewRunId,
   checkRunId,
   checkTags,
   checkVersion,
@@ -265,7 +266,7 @@ export class SqliteStore implements Store {
   }
 
   async createRun(options: CreateRunOptions): Promise<Run> {
-    const runId = newRunId();
+    const runId = options.runId === undefined ? newRunId() : checkNewRunId(options.runId);
     const tags = checkTags(options.tags);
     const runName = options.runName ?? `run-${runId.slice(0, 8)}`;
     if (typeof runName !== 'string' || runName.length === 0 || runName.length > 250) {

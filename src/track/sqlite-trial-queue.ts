@@ -109,15 +109,15 @@ export class SqliteTrialQueue implements TrialQueue {
       if (decision.kind === 'rerun') {
         const done = this.db
           .prepare(
-            "UPDATE study_trials SET state = 'running', attempt = attempt + 1, value = NULL, pruned = 0, rungs = NULL, run_id = NULL, worker_id = ?, host = ?, pid = ?, heartbeat = ?, seq = ? WHERE study_id = ? AND number = ? AND state = 'queued'",
+            "UPDATE study_trials SET state = 'running', attempt = attempt + 1, value = NULL, pruned = 0, rungs = NULL, run_id = ?, worker_id = ?, host = ?, pid = ?, heartbeat = ?, seq = ? WHERE study_id = ? AND number = ? AND state = 'queued'",
           )
-          .run(w.workerId, w.host, w.pid, now, seq, studyId, decision.number);
+          .run(o.runId, w.workerId, w.host, w.pid, now, seq, studyId, decision.number);
         if (done.changes !== 1) throw new GroveError('INTERNAL', `trial ${decision.number} of study ${studyId} is not queued`, { studyId });
       } else {
         if (decision.number !== fresh.nextNumber) throw new GroveError('INTERNAL', `trial ${decision.number} proposed but the next number is ${fresh.nextNumber}`, { studyId });
         this.db
-          .prepare("INSERT INTO study_trials (study_id, number, attempt, state, config, worker_id, host, pid, heartbeat, seq) VALUES (?, ?, 1, 'running', ?, ?, ?, ?, ?, ?)")
-          .run(studyId, decision.number, decision.config, w.workerId, w.host, w.pid, now, seq);
+          .prepare("INSERT INTO study_trials (study_id, number, attempt, state, config, run_id, worker_id, host, pid, heartbeat, seq) VALUES (?, ?, 1, 'running', ?, ?, ?, ?, ?, ?, ?)")
+          .run(studyId, decision.number, decision.config, o.runId, w.workerId, w.host, w.pid, now, seq);
         this.db.prepare('UPDATE studies SET next_number = ? WHERE study_id = ?').run(decision.number + 1, studyId);
       }
       const trial = trialFromRow(this.db.prepare(`SELECT ${TRIAL_COLUMNS} FROM study_trials WHERE study_id = ? AND number = ?`).get(studyId, decision.number) as TrialDbRow);
@@ -149,14 +149,6 @@ export class SqliteTrialQueue implements TrialQueue {
       reaped.push({ number: r.number, attempt: r.attempt, requeued });
     }
     return reaped;
-  }
-
-  async attachRun(studyId: string, workerId: string, number: number, attempt: number, runId: string): Promise<boolean> {
-    return this.write(
-      () =>
-        this.db.prepare("UPDATE study_trials SET run_id = ? WHERE study_id = ? AND number = ? AND attempt = ? AND worker_id = ? AND state = 'running'").run(runId, studyId, number, attempt, workerId)
-          .changes === 1,
-    );
   }
 
   async heartbeat(studyId: string, workerId: string, trials: { number: number; attempt: number }[]): Promise<number[]> {

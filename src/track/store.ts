@@ -108,6 +108,10 @@ export interface LogBatch {
 
 export interface CreateRunOptions {
   experimentId: string;
+  /** default: a new id. A caller that must name the run before it exists passes one (a claimed
+   *  trial: its queue row holds the id first, so a reaper can end the run whenever it appears);
+   *  32 lowercase hex digits, CONFLICT if taken */
+  runId?: string;
   /** default: a generated name */
   runName?: string;
   parentRunId?: string | null;

@@ -65,6 +65,9 @@ export type ClaimDecision = { kind: 'rerun'; number: number } | { kind: 'new'; n
 
 export interface ClaimOptions {
   worker: WorkerIdentity;
+  /** the id the claimed trial's run will be created with (recorded with the claim, so a reaper
+   *  ends the run even if the worker dies between claiming and creating it) */
+  runId: string;
   /** rows changed after this seq are handed to `decide` */
   sinceSeq: number;
   /**
@@ -139,8 +142,6 @@ export interface TrialQueue {
   joinStudy(studyId: string, worker: WorkerIdentity): Promise<void>;
   leaveStudy(studyId: string, workerId: string): Promise<void>;
   claim(studyId: string, options: ClaimOptions): Promise<ClaimResult>;
-  /** records the run of a claimed trial, so a reaper can end it */
-  attachRun(studyId: string, workerId: string, number: number, attempt: number, runId: string): Promise<boolean>;
   /** heartbeats this worker and its running trials; returns the numbers it no longer owns */
   heartbeat(studyId: string, workerId: string, trials: { number: number; attempt: number }[]): Promise<number[]>;
   /** false when this worker no longer owns that attempt (nothing is written) */

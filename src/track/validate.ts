@@ -24,6 +24,12 @@ export function checkKey(kind: string, key: string): string {
   return key;
 }
 
+/** A run id chosen by the caller for a run it is about to create. */
+export function checkNewRunId(runId: string): string {
+  if (typeof runId !== 'string' || !RUN_ID.test(runId)) throw new GroveError('INVALID_OPTION', `a run id is 32 lowercase hex digits (got ${JSON.stringify(runId)})`, { runId });
+  return runId;
+}
+
 export function checkRunId(runId: string): string {
   if (typeof runId !== 'string' || !RUN_ID.test(runId)) {
     throw new GroveError('NOT_FOUND', `no run with id ${JSON.stringify(runId)} (run ids are 32 hex digits)`, { runId });

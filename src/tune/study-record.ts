@@ -5,7 +5,7 @@
  * - The study is a top-level run: run_name = the study name, tag grove.type = "study".
  *   Its params record everything needed to continue it (data, target, space as JSON, sampler,
  *   seed, scheduler, evaluation, metric, n_trials, register name, ...). Its tag
- *   grove.study.state is "running", "finished", "failed" or "killed". At the end it carries the
+ *   grove.study.state is "creating" (while it is written), "running", "finished", "failed" or "killed". At the end it carries the
  *   metrics best_val_<metric>, test_rmse, baseline_test_rmse.
  * - Each trial is a child run (parent_run_id = the study run): tag grove.type = "trial",
  *   grove.trial = its number (0, 1, ...), grove.worker = who ran it, grove.threads = threads it
@@ -26,6 +26,8 @@ export const TYPE_STUDY = 'study';
 export const TYPE_TRIAL = 'trial';
 export const TYPE_REFIT = 'refit';
 export const TAG_STUDY_STATE = 'grove.study.state';
+/** the study run exists but its config, queue or shipped data are still being written */
+export const STATE_CREATING = 'creating';
 export const TAG_TRIAL_NUMBER = 'grove.trial';
 export const TAG_WORKER = 'grove.worker';
 /** the grove worker process (host:pid:id) that claimed the trial */

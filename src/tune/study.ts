@@ -7,6 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { STUDY_QUEUE_DEFAULTS, TUNE_DEFAULTS } from '../constants.js';
 import { GroveError } from '../errors.js';
 import type { Run, Store } from '../track/store.js';
+import { newRunId } from '../track/validate.js';
 import type { ClaimDecision, ClaimResult, StudyRow, TrialRow, TrialState } from '../track/trial-queue.js';
 import { planBudget, type ThreadBudget } from './budget.js';
 import { createTrialPool } from './pool.js';
@@ -15,8 +16,10 @@ import { AshaScheduler, rungTrees } from './scheduler.js';
 import { configToParams, type Config } from './space.js';
 import { studyParams, type StudyConfig } from './study-config.js';
 import type { StudyData } from './study-data.js';
+import { shipData } from './ship-data.js';
 import {
   objectiveKey,
+  STATE_CREATING,
   TAG_ATTEMPT,
   TAG_FAILURE,
   TAG_PRUNED,
@@ -95,18 +98,29 @@ export interface OptimizeOutcome {
   budget: ThreadBudget;
 }
 
-/** Creates the study run (a parent run holding the config). */
+/**
+ * Creates the study run (a parent run holding the config), its trial queue and, with
+ * --ship-data, its data. The run is tagged "creating" until all of that is written, so a worker
+ * waiting for the study never joins a half-made one.
+ */
 export async function createStudy(store: Store, config: StudyConfig, fingerprint: string): Promise<StudyHandle> {
   const experiment = await store.getOrCreateExperiment(config.experiment);
   const run = await store.createRun({
     experimentId: experiment.experimentId,
     runName: config.studyName,
     dataFingerprint: fingerprint,
-    tags: { [TAG_TYPE]: TYPE_STUDY, [TAG_STUDY_STATE]: 'running' },
+    tags: { [TAG_TYPE]: TYPE_STUDY, [TAG_STUDY_STATE]: STATE_CREATING },
   });
   await store.logBatch(run.runId, { params: studyParams(config) });
   await store.trials.openStudy(run.runId, { target: config.trials, graceMs: config.graceS * 1000, maxAttempts: config.maxAttempts });
+  if (config.shipData) await shipData(store, run.runId, config.data);
+  await store.setTag(run.runId, TAG_STUDY_STATE, 'running');
   return { run: await store.getRun(run.runId), config, history: [], runIds: new Map() };
+}
+
+/** True while createStudy is still writing the study. */
+export function stillCreating(run: Run): boolean {
+  return run.tags[TAG_STUDY_STATE] === STATE_CREATING;
 }
 
 /** Finds a study by run id or name (the newest study run of that name). */
@@ -240,12 +254,31 @@ export async function optimize(store: Store, study: StudyHandle, data: StudyData
     if (queued !== null) return { kind: 'rerun', number: queued };
     const next = s.nextNumber;
     if (next >= sampler.capacity) return view.running === 0 ? { kind: 'done' } : { kind: 'wait' };
-    // TPE's trial k learns from trials < k - lag: ask it only once those have ended, so the
-    // sequence of configurations does not depend on timing, concurrency or the number of workers.
+    if (!lagAllows(next)) return { kind: 'wait' };
+    return { kind: 'new', number: next, config: proposals.get(next) ?? propose(next) };
+  };
+
+  // TPE's trial k learns from trials < k - lag: ask it only once those have ended, so the
+  // sequence of configurations does not depend on timing, concurrency or the number of workers.
+  const lagAllows = (k: number) => {
     const oldest = view.lowestPending();
-    if (oldest !== null && next - lag > oldest) return { kind: 'wait' };
-    for (let n = history.length; n < next; n++) history[n] ??= { number: n, config: {}, state: 'failed' };
-    return { kind: 'new', number: next, config: JSON.stringify(sampler.ask(next, history)) };
+    return oldest === null || k - lag <= oldest;
+  };
+  const propose = (k: number) => {
+    for (let n = history.length; n < k; n++) history[n] ??= { number: n, config: {}, state: 'failed' };
+    return JSON.stringify(sampler.ask(k, history));
+  };
+  // ask(k) is then a function of the seed, k, the configs of trials < k and the values of trials
+  // < k - lag, none of which change once k is next: so the next proposal is computed before the
+  // claim, outside its transaction (TPE over 10,000 trials takes tens of ms; the study lock should
+  // not wait for it), and used if k is still next when the claim runs.
+  const proposals = new Map<number, string>();
+  let knownNext = 0;
+  const prepareNext = () => {
+    const k = knownNext;
+    for (const n of proposals.keys()) if (n < k) proposals.delete(n);
+    if (proposals.has(k) || k >= sampler.capacity || view.lowestQueued() !== null || view.finished + view.running >= target || !lagAllows(k)) return;
+    proposals.set(k, propose(k));
   };
 
   const launch = async (trial: TrialRow) => {
@@ -258,6 +291,7 @@ export async function optimize(store: Store, study: StudyHandle, data: StudyData
     running.set(number, entry);
     view.own(number, trial.attempt);
     const run = await store.createRun({
+      runId: trial.runId!,
       experimentId: study.run.experimentId,
       runName: `${c.studyName}-trial-${number}${trial.attempt > 1 ? `-attempt-${trial.attempt}` : ''}`,
       parentRunId: studyId,
@@ -273,10 +307,6 @@ export async function optimize(store: Store, study: StudyHandle, data: StudyData
     });
     entry.runId = run.runId;
     await store.logBatch(run.runId, { params: config });
-    if (!(await store.trials.attachRun(studyId, session.identity.workerId, number, trial.attempt, run.runId))) {
-      entry.lost = true;
-      Atomics.store(cancel, 0, 1);
-    }
     study.runIds.set(number, run.runId);
     const channel = asha ? new MessageChannel() : null;
     const rungs = rungTrees(c.scheduler, trees, TUNE_DEFAULTS.ashaEta, TUNE_DEFAULTS.ashaRungs);
@@ -380,16 +410,17 @@ export async function optimize(store: Store, study: StudyHandle, data: StudyData
     return { number: entry.number, state: killed ? 'killed' : 'failed', value: null, pruned: false, error: message, durationS: (Date.now() - entry.started) / 1000 };
   };
 
-  // another worker owns the trial now (ours went silent past the grace period): its run was
-  // ended by the reaper and nothing of ours is recorded
-  const onLost = async (entry: Running): Promise<TrialEvent> => ({
-    number: entry.number,
-    state: 'lost',
-    value: null,
-    pruned: false,
-    error: 'taken over by another worker after a missed heartbeat',
-    durationS: (Date.now() - entry.started) / 1000,
-  });
+  // another worker owns the trial now (ours went silent past the grace period): the reaper
+  // ended our run, or, if we created it after being reaped, we end it here
+  const onLost = async (entry: Running): Promise<TrialEvent> => {
+    const error = 'taken over by another worker after this one missed its heartbeats';
+    if (entry.runId) {
+      await store.endRun(entry.runId, 'FAILED', { tags: { [TAG_FAILURE]: error } }).catch((err: unknown) => {
+        if (!(err instanceof GroveError && err.code === 'CONFLICT')) throw err;
+      });
+    }
+    return { number: entry.number, state: 'lost', value: null, pruned: false, error, durationS: (Date.now() - entry.started) / 1000 };
+  };
 
   const onAbort = () => {
     for (const r of running.values()) Atomics.store(r.cancel, 0, 1);
@@ -404,9 +435,11 @@ export async function optimize(store: Store, study: StudyHandle, data: StudyData
       }
       let waitForOthers = false;
       if (claimable && running.size < budget.concurrency) {
-        const claimed = await store.trials.claim(studyId, { worker: session.identity, sinceSeq: view.seq, decide });
+        prepareNext();
+        const claimed = await store.trials.claim(studyId, { worker: session.identity, runId: newRunId(), sinceSeq: view.seq, decide });
         view.apply(claimed.changes);
         target = claimed.study.target;
+        knownNext = claimed.study.nextNumber;
         if (claimed.reaped.length > 0) hooks.onReap?.(claimed.reaped);
         if (claimed.trial) {
           await launch(claimed.trial);

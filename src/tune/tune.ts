@@ -14,10 +14,10 @@ import type { Config } from './space.js';
 import { checkStudyConfig, studyConfigFromParams, type StudyConfig } from './study-config.js';
 import { prepareStudyData, type StudyData } from './study-data.js';
 import { TAG_FAILURE, TAG_STUDY_STATE, TAG_TYPE, TYPE_REFIT } from './study-record.js';
-import { countFinished, createStudy, ensureQueue, findStudy, optimize, type Execution, type OptimizeHooks, type OptimizeOutcome, type StudyHandle } from './study.js';
+import { countFinished, createStudy, ensureQueue, findStudy, optimize, stillCreating, type Execution, type OptimizeHooks, type OptimizeOutcome, type StudyHandle } from './study.js';
 import { objectiveOf, type MetricName } from './trial-task.js';
 import { heartbeatInterval, WorkerSession } from './worker-session.js';
-import { checkShippable, shipData, shippedDataName } from './ship-data.js';
+import { checkShippable, shippedDataName } from './ship-data.js';
 
 export type TuneRequest = { kind: 'new'; config: StudyConfig } | { kind: 'resume'; ref: string; trials?: number };
 
@@ -67,7 +67,6 @@ export async function runTune(openStore: (create: boolean) => Promise<Store>, re
       const data = await prepareStudyData(request.config);
       store = await openStore(true);
       const study = await createStudy(store, request.config, data.fingerprint);
-      if (request.config.shipData) await shipData(store, study.run.runId, request.config.data);
       return await workOn(store, study, data, execution, hooks, true);
     }
     store = await openStore(false);
@@ -98,19 +97,23 @@ async function waitForStudy(store: Store, ref: string, waitS: number, hooks: Hoo
   const deadline = Date.now() + waitS * 1000;
   let said = false;
   for (;;) {
+    let run: Run | null = null;
     try {
-      return await findStudy(store, ref);
+      run = await findStudy(store, ref);
     } catch (err) {
-      if (!(err instanceof GroveError && err.code === 'NOT_FOUND') || Date.now() >= deadline) {
-        if (err instanceof GroveError && err.code === 'NOT_FOUND') {
-          throw new GroveError('NOT_FOUND', `no study named "${ref}" appeared in ${store.location} within ${waitS} s (--wait)`, { option: '--study' });
-        }
-        throw err;
-      }
-      if (!said) hooks.onPhase?.(`waiting up to ${waitS} s for study "${ref}" to appear in ${store.location}`);
-      said = true;
-      await new Promise((r) => setTimeout(r, 500));
+      if (!(err instanceof GroveError && err.code === 'NOT_FOUND')) throw err;
     }
+    if (run && !stillCreating(run)) return run;
+    if (Date.now() >= deadline) {
+      throw new GroveError(
+        'NOT_FOUND',
+        run ? `study "${ref}" in ${store.location} was still being created after ${waitS} s (--wait); did its grove tune stop?` : `no study named "${ref}" appeared in ${store.location} within ${waitS} s (--wait)`,
+        { option: '--study' },
+      );
+    }
+    if (!said) hooks.onPhase?.(`waiting up to ${waitS} s for study "${ref}" to appear in ${store.location}`);
+    said = true;
+    await new Promise((r) => setTimeout(r, run ? 100 : 500));
   }
 }
 

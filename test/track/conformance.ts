@@ -81,6 +81,17 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
     });
 
     describe('runs', () => {
+      withStore('a run created under an id the caller chose keeps it; the id cannot be taken twice or be malformed', async (store) => {
+        const exp = await store.createExperiment('chosen');
+        const id = 'ab'.repeat(16);
+        const run = await store.createRun({ experimentId: exp.experimentId, runId: id });
+        assert.equal(run.runId, id);
+        assert.equal((await store.getRun(id)).runId, id);
+        await rejectsWith(store.createRun({ experimentId: exp.experimentId, runId: id }), 'CONFLICT');
+        await rejectsWith(store.createRun({ experimentId: exp.experimentId, runId: 'AB'.repeat(16) }), 'INVALID_OPTION', /32 lowercase hex digits/);
+        assert.equal((await store.searchRuns({ experimentIds: [exp.experimentId] })).length, 1);
+      });
+
       withStore('creates a RUNNING run that records host, pid and heartbeat', async (store) => {
         const exp = await store.createExperiment('e');
         const before = Date.now();

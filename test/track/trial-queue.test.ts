@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentHost } from '../../src/track/liveness.js';
+import { newRunId } from '../../src/track/validate.js';
 import { PostgresStore } from '../../src/track/postgres-store.js';
 import { SqliteStore } from '../../src/track/sqlite-store.js';
 import type { Store } from '../../src/track/store.js';
@@ -70,7 +71,7 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       const { studyId } = await newStudy(store, { target: 3 });
       const f = follower();
       const w = worker();
-      const a = await store.trials.claim(studyId, { worker: w, sinceSeq: f.seq, decide: f.decide });
+      const a = await store.trials.claim(studyId, { runId: newRunId(), worker: w, sinceSeq: f.seq, decide: f.decide });
       f.apply(a.changes);
       assert.equal(a.decision, 'new');
       assert.equal(a.trial!.number, 0);
@@ -78,7 +79,7 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       assert.equal(a.trial!.state, 'running');
       assert.equal(a.trial!.workerId, w.workerId);
       assert.equal(await store.trials.report(studyId, w.workerId, 0, 1, { state: 'finished', value: 2.5 }), true);
-      const b = await store.trials.claim(studyId, { worker: w, sinceSeq: f.seq, decide: f.decide });
+      const b = await store.trials.claim(studyId, { runId: newRunId(), worker: w, sinceSeq: f.seq, decide: f.decide });
       f.apply(b.changes);
       // only what changed: trial 0 finishing, then the new claim
       assert.deepEqual(
@@ -100,7 +101,7 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       const f = follower();
       const w = worker();
       const other = worker();
-      const c = await store.trials.claim(studyId, { worker: w, sinceSeq: 0, decide: f.decide });
+      const c = await store.trials.claim(studyId, { runId: newRunId(), worker: w, sinceSeq: 0, decide: f.decide });
       assert.equal(await store.trials.report(studyId, other.workerId, c.trial!.number, 1, { state: 'finished', value: 1 }), false);
       assert.equal(await store.trials.report(studyId, w.workerId, c.trial!.number, 2, { state: 'finished', value: 1 }), false);
       assert.equal(await store.trials.report(studyId, w.workerId, c.trial!.number, 1, { state: 'finished', value: 1 }), true);
@@ -121,7 +122,7 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
         const w = worker();
         let claims = 0;
         for (;;) {
-          const c = await store.trials.claim(studyId, { worker: w, sinceSeq: f.seq, decide: f.decide });
+          const c = await store.trials.claim(studyId, { runId: newRunId(), worker: w, sinceSeq: f.seq, decide: f.decide });
           f.apply(c.changes);
           if (c.decision === 'done') return claims;
           if (!c.trial) {
@@ -152,17 +153,17 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       const far = worker('another-machine', 4242);
       const near = worker();
       const f1 = follower();
-      const c1 = await store.trials.claim(studyId, { worker: far, sinceSeq: 0, decide: f1.decide });
-      const run = await store.createRun({ experimentId, parentRunId: studyId });
-      assert.equal(await store.trials.attachRun(studyId, far.workerId, 0, 1, run.runId), true);
+      const c1 = await store.trials.claim(studyId, { runId: newRunId(), worker: far, sinceSeq: 0, decide: f1.decide });
+      // the claim named the run before it exists; the worker creates it after
+      const run = await store.createRun({ runId: c1.trial!.runId!, experimentId, parentRunId: studyId });
       // within the grace period nothing is reaped: the other worker waits
       const f2 = follower();
-      const early = await store.trials.claim(studyId, { worker: near, sinceSeq: 0, decide: f2.decide });
+      const early = await store.trials.claim(studyId, { runId: newRunId(), worker: near, sinceSeq: 0, decide: f2.decide });
       f2.apply(early.changes);
       assert.equal(early.decision, 'wait');
       assert.deepEqual(early.reaped, []);
       await sleep(450);
-      const late = await store.trials.claim(studyId, { worker: near, sinceSeq: f2.seq, decide: f2.decide });
+      const late = await store.trials.claim(studyId, { runId: newRunId(), worker: near, sinceSeq: f2.seq, decide: f2.decide });
       assert.deepEqual(late.reaped, [{ number: 0, attempt: 1, requeued: true }]);
       assert.equal(late.decision, 'rerun');
       assert.equal(late.trial!.number, 0);
@@ -187,12 +188,12 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       const store = await stores();
       const { studyId } = await newStudy(store, { target: 2, graceMs: 300 });
       const far = worker('another-machine', 4243);
-      await store.trials.claim(studyId, { worker: far, sinceSeq: 0, decide: follower().decide });
+      await store.trials.claim(studyId, { runId: newRunId(), worker: far, sinceSeq: 0, decide: follower().decide });
       for (let i = 0; i < 6; i++) {
         await sleep(100);
         assert.deepEqual(await store.trials.heartbeat(studyId, far.workerId, [{ number: 0, attempt: 1 }]), []);
       }
-      const c = await store.trials.claim(studyId, { worker: worker(), sinceSeq: 0, decide: follower().decide });
+      const c = await store.trials.claim(studyId, { runId: newRunId(), worker: worker(), sinceSeq: 0, decide: follower().decide });
       assert.deepEqual(c.reaped, []);
       assert.equal(c.trial!.number, 1);
       await close();
@@ -203,8 +204,8 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       const store = await stores();
       const { studyId } = await newStudy(store, { target: 1, graceMs: 600_000 });
       const dead = worker(currentHost(), deadPid());
-      await store.trials.claim(studyId, { worker: dead, sinceSeq: 0, decide: follower().decide });
-      const c = await store.trials.claim(studyId, { worker: worker(), sinceSeq: 0, decide: follower().decide });
+      await store.trials.claim(studyId, { runId: newRunId(), worker: dead, sinceSeq: 0, decide: follower().decide });
+      const c = await store.trials.claim(studyId, { runId: newRunId(), worker: worker(), sinceSeq: 0, decide: follower().decide });
       assert.deepEqual(c.reaped, [{ number: 0, attempt: 1, requeued: true }]);
       assert.equal(c.trial!.attempt, 2);
       await close();
@@ -215,10 +216,10 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       const store = await stores();
       const { studyId } = await newStudy(store, { target: 1, graceMs: 600_000, maxAttempts: 2 });
       const f = follower();
-      await store.trials.claim(studyId, { worker: worker(currentHost(), deadPid()), sinceSeq: 0, decide: follower().decide });
-      const second = await store.trials.claim(studyId, { worker: worker(currentHost(), deadPid()), sinceSeq: 0, decide: follower().decide });
+      await store.trials.claim(studyId, { runId: newRunId(), worker: worker(currentHost(), deadPid()), sinceSeq: 0, decide: follower().decide });
+      const second = await store.trials.claim(studyId, { runId: newRunId(), worker: worker(currentHost(), deadPid()), sinceSeq: 0, decide: follower().decide });
       assert.equal(second.trial!.attempt, 2);
-      const third = await store.trials.claim(studyId, { worker: worker(), sinceSeq: f.seq, decide: f.decide });
+      const third = await store.trials.claim(studyId, { runId: newRunId(), worker: worker(), sinceSeq: f.seq, decide: f.decide });
       assert.deepEqual(third.reaped, [{ number: 0, attempt: 2, requeued: false }]);
       assert.equal(third.trial!.number, 1, 'trial 0 is given up; the next number is proposed');
       assert.equal(f.rows.get(0)!.state, 'failed');
@@ -230,10 +231,10 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       const store = await stores();
       const { studyId } = await newStudy(store, { target: 1 });
       const a = worker();
-      await store.trials.claim(studyId, { worker: a, sinceSeq: 0, decide: follower().decide });
+      await store.trials.claim(studyId, { runId: newRunId(), worker: a, sinceSeq: 0, decide: follower().decide });
       assert.equal(await store.trials.release(studyId, a.workerId, 0, 1), true);
       assert.equal(await store.trials.release(studyId, a.workerId, 0, 1), false);
-      const c = await store.trials.claim(studyId, { worker: worker(), sinceSeq: 0, decide: follower().decide });
+      const c = await store.trials.claim(studyId, { runId: newRunId(), worker: worker(), sinceSeq: 0, decide: follower().decide });
       assert.equal(c.decision, 'rerun');
       assert.equal(c.trial!.attempt, 2);
       await close();
@@ -249,7 +250,7 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       assert.equal(won.filter(Boolean).length, 1);
       assert.equal((await first.trials.getStudy(studyId))!.state, 'refitting');
       // a claim on a refitting study finds nothing to do
-      assert.equal((await first.trials.claim(studyId, { worker: worker(), sinceSeq: 0, decide: follower().decide })).decision, 'done');
+      assert.equal((await first.trials.claim(studyId, { runId: newRunId(), worker: worker(), sinceSeq: 0, decide: follower().decide })).decision, 'done');
       // the holder heartbeats: nobody takes over
       const holder = ids[won.indexOf(true)];
       await sleep(200);
@@ -274,7 +275,7 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       await store.trials.joinStudy(studyId, b);
       const f = follower();
       for (const w of [a, a, b]) {
-        const c = await store.trials.claim(studyId, { worker: w, sinceSeq: f.seq, decide: f.decide });
+        const c = await store.trials.claim(studyId, { runId: newRunId(), worker: w, sinceSeq: f.seq, decide: f.decide });
         f.apply(c.changes);
         await store.trials.report(studyId, w.workerId, c.trial!.number, 1, { state: 'finished', value: 10 - c.trial!.number });
       }
