@@ -2,15 +2,13 @@
 // GROVE_TEST_POSTGRES_URL), every test in its own fresh schema, dropped afterwards.
 // Without a server the suite is skipped locally, with the reason printed; in CI (CI set) an
 // unreachable server fails, because CI runs PostgreSQL.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { PostgresStore } from '../../src/track/postgres-store.js';
 import { PG_SCHEMA_VERSION } from '../../src/track/postgres-migrations.js';
 import { createPool, parsePostgresUri, transaction } from '../../src/track/postgres-connection.js';
@@ -18,51 +16,16 @@ import { SqliteStore } from '../../src/track/sqlite-store.js';
 import { openStore } from '../../src/track/tracking-uri.js';
 import type { SearchRunsOptions, Store } from '../../src/track/store.js';
 import { runStoreConformance, rejectsWith } from './conformance.js';
+import { POSTGRES_URL, schemaFactory, withPostgres } from '../helpers/postgres.js';
 
-const URL_ = process.env.GROVE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+const URL_ = POSTGRES_URL;
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const grove = fileURLToPath(new URL('../../bin/grove.js', import.meta.url));
 
-async function probe(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: URL_, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (err) {
-    return `PostgreSQL at ${URL_.replace(/:[^:@/]*@/, ':***@')} is not reachable (${(err as Error).message || (err as { code?: string }).code})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await probe();
-if (unreachable !== null) {
-  if (IN_CI) {
-    test('PostgreSQL is reachable (CI runs it, so this must not be skipped)', () => assert.fail(unreachable));
-  } else {
-    process.stderr.write(`# skipping the PostgreSQL store tests: ${unreachable}\n`);
-    test('PostgreSQL store', { skip: unreachable }, () => undefined);
-  }
-} else {
-  suite();
-}
+await withPostgres('PostgreSQL store', suite);
 
 function suite(): void {
-  const admin = new pg.Pool({ connectionString: URL_, max: 2 });
-  const created = new Set<string>();
-  const newSchema = () => {
-    const name = `grove_test_${randomBytes(6).toString('hex')}`;
-    created.add(name);
-    return name;
-  };
-  after(async () => {
-    // the schemas of closed stores (and of tests that failed before their cleanup), ten per statement
-    const all = [...created];
-    for (let i = 0; i < all.length; i += 10) await admin.query(`DROP SCHEMA IF EXISTS ${all.slice(i, i + 10).map((s) => `"${s}"`).join(', ')} CASCADE`);
-    await admin.end();
-  });
+  const { admin, newSchema } = schemaFactory();
 
   /** a store in a fresh schema, dropped after the suite (dropping takes a moment: batched at the end) */
   async function freshStore(options: { smallScopeRuns?: number } = {}): Promise<PostgresStore> {
