@@ -27,6 +27,13 @@ export interface Origin {
  * "1.5" is a number and "inf" is an error in JSON as in CSV. `forceCategorical` keeps text as
  * text (used when a model says the column is categorical).
  */
+/** arquero keeps columns in plain objects, where "__proto__" is not a key but the prototype. */
+export function checkColumnName(name: string, source: string): void {
+  if (name === '__proto__') {
+    throw new GroveError('INVALID_FILE', `${source}: a column may not be named "__proto__" (rename it)`, { file: source, column: name });
+  }
+}
+
 export function normalizeColumn(name: string, values: ArrayLike<unknown>, origin: Origin, forceCategorical = false): Column {
   const n = values.length;
   if (values instanceof Float64Array && !forceCategorical) return numericColumn(name, values, origin);

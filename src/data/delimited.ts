@@ -6,7 +6,7 @@ import { table, type ColumnTable } from 'arquero';
 import { GroveError } from '../errors.js';
 import { classifyText } from './cells.js';
 import { parseNumberBytes, parsedOk } from './cells.js';
-import { infinityError, normalizeColumn, type Column, type Origin } from './column.js';
+import { checkColumnName, infinityError, normalizeColumn, type Column, type Origin } from './column.js';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -166,6 +166,7 @@ function tokenize(buf: Uint8Array, delim: number, origin: Origin): Cells {
         column: j + 1,
       });
     }
+    checkColumnName(name, origin.source);
     const before = seen.get(name);
     if (before !== undefined) {
       throw new GroveError(

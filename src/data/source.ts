@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { fromArrow, table, type ColumnTable } from 'arquero';
 import { GroveError } from '../errors.js';
 import { diabetesPath, isBuiltin, loadFriedman } from './builtin.js';
-import { normalizeColumn, type Column } from './column.js';
+import { checkColumnName, normalizeColumn, type Column } from './column.js';
 import { readDelimited } from './delimited.js';
 import type { LoadedData, SourceFormat } from './loaded.js';
 
@@ -63,6 +63,7 @@ async function loadFile(path: string, source: string, options: LoadOptions): Pro
 /** Normalises any arquero table (a user's, or one parsed from JSON/Arrow) into LoadedData. */
 export function fromTable(t: ColumnTable, source = 'table', format: SourceFormat = 'table', categorical: ReadonlySet<string> = new Set()): LoadedData {
   const names = t.columnNames();
+  for (const n of names) checkColumnName(n, source);
   if (names.length === 0) throw new GroveError('INVALID_DATA', `${source} has no columns`, { file: source });
   if (t.numRows() === 0) throw new GroveError('INVALID_DATA', `${source} has columns but no rows`, { file: source });
   const columns: Column[] = names.map((n) => normalizeColumn(n, t.array(n) as ArrayLike<unknown>, { source }, categorical.has(n)));

@@ -100,6 +100,13 @@ test('duplicate column names are an error naming both positions', async () => {
   assert.match((await loadError(path)).message, /dup\.csv: duplicate column name "a" \(header columns 1 and 3\)/);
 });
 
+test('a column named __proto__ is refused by name in CSV and JSON (it cannot be a table column)', async () => {
+  const csv = writeFile(dir, 'proto.csv', '__proto__,b,y\n1,2,3\n2,3,4\n');
+  assert.match((await loadError(csv)).message, /proto\.csv: a column may not be named "__proto__" \(rename it\)/);
+  const json = writeFile(dir, 'proto.json', '[{"__proto__": 1, "b": 2, "y": 3}, {"__proto__": 2, "b": 3, "y": 4}]');
+  assert.match((await loadError(json)).message, /proto\.json: a column may not be named "__proto__"/);
+});
+
 test('an all-missing column used as a feature is an error naming it', async () => {
   const path = writeFile(dir, 'allmissing.csv', 'a,b,y\n1,,1\n2,NA,2\n3,,3\n');
   const err = await prepareError(path);
