@@ -214,6 +214,7 @@ const STAGES: [string, string][] = [
   ['bench/track.ts', 'tracking'],
   ['bench/track-postgres.ts', 'tracking_postgres'],
   ['bench/tune.ts', 'tuning'],
+  ['bench/scale-out.ts', 'scale_out'],
   ['bench/serve.ts', 'serving'],
   ['bench/ui.ts', 'dashboard'],
 ];
