@@ -129,7 +129,7 @@ export class SqliteTrialQueue implements TrialQueue {
   private reap(study: StudyRow): ClaimResult['reaped'] {
     const now = Date.now();
     const running = this.db
-      .prepare("SELECT number, attempt, run_id, worker_id, host, pid, ? - heartbeat AS age FROM study_trials WHERE study_id = ? AND state = 'running'")
+      .prepare("SELECT number, attempt, run_id, worker_id, host, pid, ? - heartbeat AS age FROM study_trials INDEXED BY study_trials_running WHERE study_id = ? AND state = 'running'")
       .all(now, study.studyId) as { number: number; attempt: number; run_id: string | null; worker_id: string | null; host: string | null; pid: number | null; age: number }[];
     const reaped: ClaimResult['reaped'] = [];
     const host = currentHost();
@@ -214,7 +214,7 @@ export class SqliteTrialQueue implements TrialQueue {
       for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM study_trials WHERE study_id = ? GROUP BY state').all(studyId) as { state: TrialState; n: number }[]) counts[r.state] = r.n;
       const requeued = (this.db.prepare("SELECT COUNT(*) AS n FROM study_trials WHERE study_id = ? AND (attempt > 1 OR state = 'queued')").get(studyId) as { n: number }).n;
       const running = (
-        this.db.prepare("SELECT number, attempt, worker_id, ? - heartbeat AS age FROM study_trials WHERE study_id = ? AND state = 'running' ORDER BY number").all(now, studyId) as {
+        this.db.prepare("SELECT number, attempt, worker_id, ? - heartbeat AS age FROM study_trials INDEXED BY study_trials_running WHERE study_id = ? AND state = 'running' ORDER BY number").all(now, studyId) as {
           number: number;
           attempt: number;
           worker_id: string | null;

@@ -113,7 +113,7 @@ async function waitForStudy(store: Store, ref: string, waitS: number, hooks: Hoo
     }
     if (!said) hooks.onPhase?.(`waiting up to ${waitS} s for study "${ref}" to appear in ${store.location}`);
     said = true;
-    await new Promise((r) => setTimeout(r, run ? 100 : 500));
+    await new Promise((r) => setTimeout(r, STUDY_QUEUE_DEFAULTS.pollMs));
   }
 }
 
@@ -160,7 +160,7 @@ async function workOn(store: Store, study: StudyHandle, data: StudyData, executi
       if (state === 'failed' || state === 'killed') throw new GroveError('CONFLICT', `study "${c.studyName}" ended ${state} while this worker waited for its refit`);
       if (await store.trials.claimRefit(studyId, session.identity)) return result(outcome, await refitHere(store, study, data, outcome, hooks), true);
       if (!waitForRefit) return result(outcome, null, false);
-      await new Promise((r) => setTimeout(r, STUDY_QUEUE_DEFAULTS.pollMs * 5));
+      await new Promise((r) => setTimeout(r, STUDY_QUEUE_DEFAULTS.pollMs));
     }
   } finally {
     await session.leave();
