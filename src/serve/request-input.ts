@@ -3,7 +3,7 @@
 // normalisation (as fromTable), CSV through its CSV reader, so the model's preprocessing sees
 // exactly what it would see there.
 import type { LoadedData } from '../data/index.js';
-import { normalizeColumn } from '../data/column.js';
+import { checkColumnName, normalizeColumn } from '../data/column.js';
 import { readDelimited } from '../data/delimited.js';
 import { tableOf } from '../data/source.js';
 import type { BodyKind } from './content-type.js';
@@ -46,7 +46,11 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-/** Columns are kept in plain objects by name: "__proto__" would vanish from them (and with it the row count). */
+/** The data layer's column-name rule (no "__proto__"), as a 400. */
 function checkNames(names: string[]): void {
-  if (names.includes('__proto__')) throw badRequest('"__proto__" is not allowed as a column name');
+  try {
+    for (const n of names) checkColumnName(n, REQUEST_SOURCE);
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
 }

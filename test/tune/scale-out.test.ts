@@ -79,9 +79,10 @@ test('several processes share one SQLite study: every trial once, one refit', as
   assert.equal(tj.trials_finished, 24);
   assert.equal([tj.refit_here, wj.refit_here].filter(Boolean).length, 1, 'exactly one process refits');
   // grove tune waits for the refit wherever it happens and reports its model; a worker that did
-  // not refit just leaves
+  // not refit reports it if it was done when the worker left, else leaves without it
   assert.equal(tj.model_uri, 'models:/diabetes/1');
-  assert.equal(wj.model_uri, wj.refit_here ? 'models:/diabetes/1' : null);
+  if (wj.refit_here) assert.equal(wj.model_uri, 'models:/diabetes/1');
+  else assert.ok(wj.model_uri === null || wj.model_uri === 'models:/diabetes/1', String(wj.model_uri));
   const trials = trialRuns(db, tj.study_id, dir);
   const finished = trials.filter((r) => r.status === 'FINISHED');
   assert.equal(finished.length, 24);
