@@ -19,8 +19,11 @@ constexpr int kLanes = 8;         // rows walking one tree together
 Predictor::Predictor(const FlatForestView& f) {
   validate_forest(f);
   n_features_ = f.n_features;
-  nodes_.reserve(f.n_nodes);
-  leaf_value_.reserve(f.n_nodes);
+  for (int32_t t = 0; t < f.n_trees(); ++t) {
+    const size_t base = f.offsets[t];
+    collect_thresholds(f.feature + base, f.threshold + base, static_cast<int32_t>(f.offsets[t + 1] - base));
+  }
+  choose_nodes(f.n_nodes);
   for (int32_t t = 0; t < f.n_trees(); ++t) {
     const size_t base = f.offsets[t];
     const int32_t size = static_cast<int32_t>(f.offsets[t + 1] - base);
@@ -31,19 +34,57 @@ Predictor::Predictor(const FlatForestView& f) {
 Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features) {
   n_features_ = n_features;
   size_t total = 0;
-  for (const FlatTree& t : trees) total += t.feature.size();
-  nodes_.reserve(total);
-  leaf_value_.reserve(total);
+  for (const FlatTree& t : trees) {
+    total += t.feature.size();
+    collect_thresholds(t.feature.data(), t.threshold.data(), t.size());
+  }
+  choose_nodes(total);
   for (const FlatTree& t : trees) {
     pack_tree(t.feature.data(), t.left.data(), t.right.data(), t.threshold.data(), t.value.data(), t.size());
   }
+}
+
+void Predictor::collect_thresholds(const int32_t* feature, const double* threshold, int32_t size) {
+  if (thresholds_.empty()) thresholds_.assign(static_cast<size_t>(n_features_), {});
+  for (int32_t i = 0; i < size; ++i) {
+    if (feature[i] < 0) continue;
+    std::vector<double>& t = thresholds_[static_cast<size_t>(feature[i])];
+    t.push_back(threshold[i]);
+    // keep each list near its distinct size (histogram mode: at most 255 per feature)
+    if (t.size() >= 4096 && (t.size() & (t.size() - 1)) == 0) {
+      std::sort(t.begin(), t.end());
+      t.erase(std::unique(t.begin(), t.end()), t.end());
+    }
+  }
+}
+
+void Predictor::choose_nodes(size_t n_nodes) {
+  bool fits = n_features_ <= 0xFFFF && !thresholds_.empty();
+  for (auto& t : thresholds_) {
+    std::sort(t.begin(), t.end());
+    t.erase(std::unique(t.begin(), t.end()), t.end());
+    t.shrink_to_fit();
+    if (t.size() >= kNaNRank) fits = false;  // ranks would not fit in 16 bits: double nodes
+  }
+  if (!fits) std::vector<std::vector<double>>().swap(thresholds_);
+  if (fits) ranked_.reserve(n_nodes);
+  else nodes_.reserve(n_nodes);
+  leaf_value_.reserve(n_nodes);
+}
+
+uint16_t Predictor::rank_of(int32_t feature, double x) const {
+  if (x != x) return kNaNRank;
+  const std::vector<double>& t = thresholds_[static_cast<size_t>(feature)];
+  return static_cast<uint16_t>(std::lower_bound(t.begin(), t.end(), x) - t.begin());
 }
 
 void Predictor::pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
                           const double* value, int32_t size) {
   // Depth-first, left first: whatever order the arrays used, left children end up adjacent.
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  roots_.push_back(static_cast<int32_t>(nodes_.size()));
+  const bool ranks = !thresholds_.empty();
+  const auto count = [&] { return static_cast<int32_t>(ranks ? ranked_.size() : nodes_.size()); };
+  roots_.push_back(count());
   std::vector<std::pair<int32_t, int32_t>> stack(1, {0, 0});  // (local id, depth)
   std::vector<std::pair<int32_t, int32_t>> patch;              // (packed parent, local right child)
   std::vector<int32_t> packed_of(static_cast<size_t>(size), -1);
@@ -51,21 +92,31 @@ void Predictor::pack_tree(const int32_t* feature, const int32_t* left, const int
   while (!stack.empty()) {
     const auto [local, d] = stack.back();
     stack.pop_back();
-    const int32_t id = static_cast<int32_t>(nodes_.size());
+    const int32_t id = count();
     packed_of[local] = id;
     if (feature[local] < 0) {
-      nodes_.push_back(Node{kNaN, 0, id});
+      if (ranks) ranked_.push_back(RankNode{0, 0, id});
+      else nodes_.push_back(Node{kNaN, 0, id});
       leaf_value_.push_back(value[local]);
       depth = std::max(depth, d);
     } else {
       patch.emplace_back(id, right[local]);
-      nodes_.push_back(Node{threshold[local], feature[local], -1});
+      if (ranks) {
+        const std::vector<double>& t = thresholds_[static_cast<size_t>(feature[local])];
+        const auto rank = std::lower_bound(t.begin(), t.end(), threshold[local]) - t.begin();
+        ranked_.push_back(RankNode{static_cast<uint16_t>(feature[local]), static_cast<uint16_t>(rank + 1), -1});
+      } else {
+        nodes_.push_back(Node{threshold[local], feature[local], -1});
+      }
       leaf_value_.push_back(0.0);
       stack.emplace_back(right[local], d + 1);
       stack.emplace_back(left[local], d + 1);
     }
   }
-  for (const auto& [parent, right_local] : patch) nodes_[parent].right = packed_of[right_local];
+  for (const auto& [parent, right_local] : patch) {
+    if (ranks) ranked_[parent].right = packed_of[right_local];
+    else nodes_[parent].right = packed_of[right_local];
+  }
   depth_.push_back(depth);
 }
 
@@ -113,6 +164,59 @@ void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, con
   }
 }
 
+template <bool kOob>
+void Predictor::score_block_ranked(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
+                                   double* sum, int32_t* count) const {
+  const RankNode* nodes = ranked_.data();
+  const double* leaf = leaf_value_.data();
+  const int64_t p = n_features_;
+  // the block's rows as ranks, row-major: a row's ranks share a cache line or two
+  std::vector<uint16_t> ranks(static_cast<size_t>((end - begin) * p));
+  for (int64_t i = begin; i < end; ++i) {
+    for (int32_t j = 0; j < n_features_; ++j) ranks[static_cast<size_t>((i - begin) * p + j)] = rank_of(j, data.at(i, j));
+  }
+  std::vector<int64_t> rows(static_cast<size_t>(end - begin));
+  for (size_t t = 0; t < roots_.size(); ++t) {
+    const RankNode* root = nodes + roots_[t];
+    const int32_t depth = depth_[t];
+    size_t m = 0;
+    if (kOob) {
+      const uint64_t* bits = inbag + words * t;
+      for (int64_t i = begin; i < end; ++i) {
+        if (!(bits[i >> 6] & (uint64_t{1} << (i & 63)))) rows[m++] = i - begin;
+      }
+    } else {
+      for (int64_t i = begin; i < end; ++i) rows[m++] = i - begin;
+    }
+    size_t r = 0;
+    for (; r + kLanes <= m; r += kLanes) {
+      const RankNode* at[kLanes];
+      const uint16_t* row_ranks[kLanes];
+      for (int k = 0; k < kLanes; ++k) {
+        at[k] = root;
+        row_ranks[k] = ranks.data() + rows[r + k] * p;
+      }
+      for (int32_t s = 0; s < depth; ++s) {
+        for (int k = 0; k < kLanes; ++k) {
+          const RankNode* n = at[k];
+          at[k] = row_ranks[k][n->feature] < n->below ? n + 1 : nodes + n->right;
+        }
+      }
+      for (int k = 0; k < kLanes; ++k) {
+        sum[rows[r + k]] += leaf[at[k] - nodes];
+        if (kOob) ++count[rows[r + k]];
+      }
+    }
+    for (; r < m; ++r) {  // the last rows, one at a time
+      const RankNode* n = root;
+      const uint16_t* rr = ranks.data() + rows[r] * p;
+      for (int32_t s = 0; s < depth; ++s) n = rr[n->feature] < n->below ? n + 1 : nodes + n->right;
+      sum[rows[r]] += leaf[n - nodes];
+      if (kOob) ++count[rows[r]];
+    }
+  }
+}
+
 void Predictor::predict(const Dataset& data, double* out, int32_t threads) const {
   if (data.cols != n_features_) {
     throw std::invalid_argument("predict: the model has " + std::to_string(n_features_) + " features, the input has " +
@@ -125,7 +229,8 @@ void Predictor::predict(const Dataset& data, double* out, int32_t threads) const
     const int64_t begin = bi * kBlock;
     const int64_t end = std::min(data.rows, begin + kBlock);
     std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
-    score_block<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
+    if (ranked_.empty()) score_block<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
+    else score_block_ranked<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
     for (int64_t i = begin; i < end; ++i) out[i] = sum[i - begin] / trees;
   });
 }
@@ -138,7 +243,8 @@ void Predictor::predict_oob(const Dataset& data, const uint64_t* inbag, size_t w
     const int64_t end = std::min(data.rows, begin + kBlock);
     std::fill(sum + begin, sum + end, 0.0);
     std::fill(count + begin, count + end, 0);
-    score_block<true>(data, begin, end, inbag, words, sum + begin, count + begin);
+    if (ranked_.empty()) score_block<true>(data, begin, end, inbag, words, sum + begin, count + begin);
+    else score_block_ranked<true>(data, begin, end, inbag, words, sum + begin, count + begin);
   });
 }
 

@@ -1,10 +1,15 @@
-// Prediction from a validated forest. The flat arrays are repacked into 16-byte nodes in
-// depth-first order, so a left child always follows its parent and needs no index: four nodes
-// per cache line. A leaf points to itself and compares against NaN (always false, so it "goes
-// right" to itself): a walk is then a fixed number of branch-free steps (the tree's depth), and
-// several rows walk one tree side by side so their memory loads overlap. Rows are scored in
-// blocks (parallel over blocks); every row sums its trees in index order, so results do not
-// depend on block size or thread count.
+// Prediction from a validated forest. The flat arrays are repacked in depth-first order, so a
+// left child always follows its parent and needs no index. A leaf points to itself and never
+// goes left: a walk is then a fixed number of branch-free steps (the tree's depth), and several
+// rows walk one tree side by side so their memory loads overlap. Rows are scored in blocks
+// (parallel over blocks); every row sums its trees in index order, so results do not depend on
+// block size or thread count.
+//
+// Nodes are 8 bytes when every feature has at most 65,534 distinct thresholds in the forest
+// (always so in histogram mode): a node holds the rank of its threshold among its feature's
+// thresholds, and each block of rows is first turned into ranks (x <= t exactly when the rank of
+// x, the number of thresholds below x, is at most t's). Otherwise 16-byte nodes compare doubles.
+// Both reach the same leaves.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -38,6 +43,18 @@ class Predictor {
     int32_t feature;   // 0 for a leaf (any valid column: the NaN comparison decides)
     int32_t right;     // absolute id of the right child (a leaf: itself); the left child is id + 1
   };
+  // left when the row's rank for `feature` is below `below` (rank of the threshold + 1); 0 for a leaf
+  struct RankNode {
+    uint16_t feature;
+    uint16_t below;
+    int32_t right;
+  };
+  static constexpr uint16_t kNaNRank = 0xFFFF;  // NaN goes right, as NaN <= t is false
+
+  // before packing: the distinct thresholds of each feature, then rank nodes if they fit
+  void collect_thresholds(const int32_t* feature, const double* threshold, int32_t size);
+  void choose_nodes(size_t n_nodes);
+  uint16_t rank_of(int32_t feature, double x) const;
 
   void pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
                  const double* value, int32_t size);
@@ -45,8 +62,13 @@ class Predictor {
   template <bool kOob>
   void score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
                    double* sum, int32_t* count) const;
+  template <bool kOob>
+  void score_block_ranked(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
+                          double* sum, int32_t* count) const;
 
-  std::vector<Node> nodes_;
+  std::vector<Node> nodes_;                      // by node id, when ranks do not fit
+  std::vector<RankNode> ranked_;                 // by node id, when every feature's thresholds fit
+  std::vector<std::vector<double>> thresholds_;  // per feature, sorted, distinct; empty: double nodes
   std::vector<double> leaf_value_;  // by node id; meaningful for leaves
   std::vector<int32_t> roots_;
   std::vector<int32_t> depth_;      // steps that take any row of tree t to its leaf

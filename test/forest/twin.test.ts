@@ -66,3 +66,29 @@ test('the twin reads column-major and Float32 input the same as row-major Float6
     assert.deepEqual(c.forest.threshold, e.forest.threshold, `${backend}: Float32 input differs from its Float64 widening`);
   }
 });
+
+test('a feature with more distinct thresholds than rank nodes hold: native predicts with double nodes, equal to the twin', async () => {
+  // exact splits on one continuous feature over 150k rows: ~100k thresholds, past the 65,534 that
+  // 16-bit ranks can number, so the predictor keeps 16-byte double nodes for this forest
+  const rows = 150_000;
+  let s = 7;
+  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const x = new Float64Array(rows);
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    x[i] = rand() * 10;
+    y[i] = Math.sin(x[i]) + rand() * 0.1;
+  }
+  const model = await new RandomForestRegressor({ nEstimators: 4, splitMode: 'exact', seed: 3, backend: 'native' }).fit({ data: x, rows, cols: 1 }, y);
+  const f = model.forest;
+  const distinct = new Set<number>();
+  for (let i = 0; i < f.feature.length; i++) if (f.feature[i] >= 0) distinct.add(f.threshold[i]);
+  assert.ok(distinct.size > 65_534, `only ${distinct.size} distinct thresholds: this test would not reach the double-node path`);
+  const probe = { data: x.subarray(0, 20_000), rows: 20_000, cols: 1 };
+  const native = await model.predict(probe);
+  const js = await RandomForestRegressor.fromBuffer(model.toBuffer(), { backend: 'js' }).predict(probe);
+  assert.deepEqual(native, js);
+  // and a forest of the same data in histogram mode (rank nodes) agrees with its twin exactly
+  const hist = await new RandomForestRegressor({ nEstimators: 4, splitMode: 'hist', seed: 3, backend: 'native' }).fit({ data: x, rows, cols: 1 }, y);
+  assert.deepEqual(await hist.predict(probe), await RandomForestRegressor.fromBuffer(hist.toBuffer(), { backend: 'js' }).predict(probe));
+});
