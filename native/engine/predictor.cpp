@@ -1,6 +1,7 @@
 #include "predictor.h"
 
 #include <algorithm>
+#include <bitset>
 #include <limits>
 #include <utility>
 #include <stdexcept>
@@ -69,7 +70,25 @@ void Predictor::choose_nodes(size_t n_nodes) {
   if (!fits) std::vector<std::vector<double>>().swap(thresholds_);
   if (fits) ranked_.reserve(n_nodes);
   else nodes_.reserve(n_nodes);
-  leaf_value_.reserve(n_nodes);
+  leaf_bits_.reserve((n_nodes + 63) / 64);
+}
+
+void Predictor::mark_leaf(int32_t id, double value) {
+  const size_t word = static_cast<size_t>(id) >> 6;
+  while (leaf_bits_.size() <= word) {
+    leaves_before_.push_back(static_cast<uint32_t>(leaf_values_.size()));
+    leaf_bits_.push_back(0);
+  }
+  leaf_bits_[word] |= uint64_t{1} << (id & 63);
+  leaf_values_.push_back(value);
+}
+
+double Predictor::leaf_value(int64_t id) const {
+  // node ids are dense and leaves are numbered in id order: the leaves before `id` in its
+  // 64-node word, plus those before the word
+  const size_t word = static_cast<size_t>(id) >> 6;
+  const uint64_t below = leaf_bits_[word] & ((uint64_t{1} << (id & 63)) - 1);
+  return leaf_values_[leaves_before_[word] + static_cast<uint32_t>(std::bitset<64>(below).count())];
 }
 
 uint16_t Predictor::rank_of(int32_t feature, double x) const {
@@ -97,7 +116,7 @@ void Predictor::pack_tree(const int32_t* feature, const int32_t* left, const int
     if (feature[local] < 0) {
       if (ranks) ranked_.push_back(RankNode{0, 0, id});
       else nodes_.push_back(Node{kNaN, 0, id});
-      leaf_value_.push_back(value[local]);
+      mark_leaf(id, value[local]);
       depth = std::max(depth, d);
     } else {
       patch.emplace_back(id, right[local]);
@@ -108,7 +127,6 @@ void Predictor::pack_tree(const int32_t* feature, const int32_t* left, const int
       } else {
         nodes_.push_back(Node{threshold[local], feature[local], -1});
       }
-      leaf_value_.push_back(0.0);
       stack.emplace_back(right[local], d + 1);
       stack.emplace_back(left[local], d + 1);
     }
@@ -124,7 +142,6 @@ template <bool kOob>
 void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
                             double* sum, int32_t* count) const {
   const Node* nodes = nodes_.data();
-  const double* leaf = leaf_value_.data();
   // the rows this tree scores: all of the block, or (OOB) only those it did not draw
   std::vector<int64_t> rows(static_cast<size_t>(end - begin));
   for (size_t t = 0; t < roots_.size(); ++t) {
@@ -151,14 +168,14 @@ void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, con
       }
       for (int k = 0; k < kLanes; ++k) {
         const int64_t i = rows[r + k] - begin;
-        sum[i] += leaf[at[k] - nodes];
+        sum[i] += leaf_value(at[k] - nodes);
         if (kOob) ++count[i];
       }
     }
     for (; r < m; ++r) {  // the last rows, one at a time
       const Node* n = root;
       for (int32_t s = 0; s < depth; ++s) n = data.at(rows[r], n->feature) <= n->threshold ? n + 1 : nodes + n->right;
-      sum[rows[r] - begin] += leaf[n - nodes];
+      sum[rows[r] - begin] += leaf_value(n - nodes);
       if (kOob) ++count[rows[r] - begin];
     }
   }
@@ -168,7 +185,6 @@ template <bool kOob>
 void Predictor::score_block_ranked(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
                                    double* sum, int32_t* count) const {
   const RankNode* nodes = ranked_.data();
-  const double* leaf = leaf_value_.data();
   const int64_t p = n_features_;
   // the block's rows as ranks, row-major: a row's ranks share a cache line or two
   std::vector<uint16_t> ranks(static_cast<size_t>((end - begin) * p));
@@ -203,7 +219,7 @@ void Predictor::score_block_ranked(const Dataset& data, int64_t begin, int64_t e
         }
       }
       for (int k = 0; k < kLanes; ++k) {
-        sum[rows[r + k]] += leaf[at[k] - nodes];
+        sum[rows[r + k]] += leaf_value(at[k] - nodes);
         if (kOob) ++count[rows[r + k]];
       }
     }
@@ -211,7 +227,7 @@ void Predictor::score_block_ranked(const Dataset& data, int64_t begin, int64_t e
       const RankNode* n = root;
       const uint16_t* rr = ranks.data() + rows[r] * p;
       for (int32_t s = 0; s < depth; ++s) n = rr[n->feature] < n->below ? n + 1 : nodes + n->right;
-      sum[rows[r]] += leaf[n - nodes];
+      sum[rows[r]] += leaf_value(n - nodes);
       if (kOob) ++count[rows[r]];
     }
   }

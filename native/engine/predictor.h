@@ -55,6 +55,8 @@ class Predictor {
   void collect_thresholds(const int32_t* feature, const double* threshold, int32_t size);
   void choose_nodes(size_t n_nodes);
   uint16_t rank_of(int32_t feature, double x) const;
+  void mark_leaf(int32_t id, double value);
+  double leaf_value(int64_t id) const;
 
   void pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
                  const double* value, int32_t size);
@@ -69,7 +71,11 @@ class Predictor {
   std::vector<Node> nodes_;                      // by node id, when ranks do not fit
   std::vector<RankNode> ranked_;                 // by node id, when every feature's thresholds fit
   std::vector<std::vector<double>> thresholds_;  // per feature, sorted, distinct; empty: double nodes
-  std::vector<double> leaf_value_;  // by node id; meaningful for leaves
+  // leaf values for leaves only (half the nodes): a bit per node says which are leaves, and a
+  // count per 64 nodes finds a leaf's place
+  std::vector<double> leaf_values_;
+  std::vector<uint64_t> leaf_bits_;
+  std::vector<uint32_t> leaves_before_;
   std::vector<int32_t> roots_;
   std::vector<int32_t> depth_;      // steps that take any row of tree t to its leaf
   int32_t n_features_ = 0;
