@@ -15,16 +15,17 @@ export interface CsvMatrix {
 const CHUNK = 8 << 20;
 
 export function readBenchCsv(path: string): CsvMatrix {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(CHUNK);
+  // two passes: count the rows, then parse straight into arrays of exactly that size (no growing
+  // buffer and no row-major copy left behind to inflate the runner's peak RSS)
+  const rows = countLines(path) - 1;
   let header: string[] | null = null;
   let cols = 0;
   let width = 0;
-  let values = new Float64Array(1 << 16);
-  let count = 0;
-  let carry = '';
+  let x = new Float64Array(0);
+  const y = new Float64Array(Math.max(0, rows));
+  let row = 0;
   let line = 0;
-  const push = (text: string) => {
+  forEachLine(path, (text) => {
     line++;
     if (text.length === 0) return;
     if (header === null) {
@@ -32,23 +33,38 @@ export function readBenchCsv(path: string): CsvMatrix {
       width = header.length;
       cols = width - 1;
       if (cols < 1 || header[width - 1] !== 'y') throw new Error(`${path}: header must be x0..x(p-1),y (got ${text})`);
+      x = new Float64Array(rows * cols);
       return;
     }
-    if (count + width > values.length) {
-      const grown = new Float64Array(values.length * 2);
-      grown.set(values);
-      values = grown;
-    }
+    if (row >= rows) throw new Error(`${path} line ${line}: more rows than lines counted`);
     let start = 0;
     for (let j = 0; j < width; j++) {
       const end = j === width - 1 ? text.length : text.indexOf(',', start);
       if (end < 0) throw new Error(`${path} line ${line}: ${j + 1} values, expected ${width}`);
       const v = Number(text.slice(start, end));
       if (!Number.isFinite(v)) throw new Error(`${path} line ${line}, column ${j}: not a number`);
-      values[count++] = v;
+      if (j < cols) x[row * cols + j] = v;
+      else y[row] = v;
       start = end + 1;
     }
-  };
+    row++;
+  });
+  if (header === null) throw new Error(`${path}: empty file`);
+  if (row !== rows) throw new Error(`${path}: ${row} data rows parsed, ${rows} lines counted (blank lines?)`);
+  return { x, y, rows, cols, names: (header as string[]).slice(0, cols) };
+}
+
+/** Lines in the file (a last line without a newline counts). */
+function countLines(path: string): number {
+  let n = 0;
+  forEachLine(path, () => n++);
+  return n;
+}
+
+function forEachLine(path: string, fn: (text: string) => void): void {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let carry = '';
   try {
     for (;;) {
       const n = readSync(fd, buf, 0, CHUNK, null);
@@ -56,25 +72,15 @@ export function readBenchCsv(path: string): CsvMatrix {
       const text = carry + buf.toString('latin1', 0, n);
       let from = 0;
       for (let nl = text.indexOf('\n', from); nl >= 0; nl = text.indexOf('\n', from)) {
-        push(text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl));
+        fn(text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl));
         from = nl + 1;
       }
       carry = text.slice(from);
     }
-    if (carry.length > 0) push(carry);
+    if (carry.length > 0) fn(carry);
   } finally {
     closeSync(fd);
   }
-  if (header === null) throw new Error(`${path}: empty file`);
-  const rows = count / width;
-  const x = new Float64Array(rows * cols);
-  const y = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const o = i * width;
-    for (let j = 0; j < cols; j++) x[i * cols + j] = values[o + j];
-    y[i] = values[o + cols];
-  }
-  return { x, y, rows, cols, names: (header as string[]).slice(0, cols) };
 }
 
 /** Parses `--name value` pairs; every runner takes the same flags from bench/run.ts. */

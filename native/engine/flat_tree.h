@@ -21,14 +21,16 @@
 namespace grove {
 
 struct FlatTree {
-  std::vector<int32_t> feature, left, right, n_samples;
-  std::vector<double> threshold, value, weighted_n, impurity;
+  // weighted_n counts bootstrap draws, a whole number: 4 bytes a node while a forest is being
+  // grown (the typed arrays and the model file hold it as a double)
+  std::vector<int32_t> feature, left, right, n_samples, weighted_n;
+  std::vector<double> threshold, value, impurity;
 
   int32_t size() const { return static_cast<int32_t>(feature.size()); }
 
   void reserve(size_t n) {
-    for (auto* v : {&feature, &left, &right, &n_samples}) v->reserve(n);
-    for (auto* v : {&threshold, &value, &weighted_n, &impurity}) v->reserve(n);
+    for (auto* v : {&feature, &left, &right, &n_samples, &weighted_n}) v->reserve(n);
+    for (auto* v : {&threshold, &value, &impurity}) v->reserve(n);
   }
 
   int32_t add_leaf(double v, int32_t n, double w, double imp) {
@@ -38,7 +40,7 @@ struct FlatTree {
     n_samples.push_back(n);
     threshold.push_back(0.0);
     value.push_back(v);
-    weighted_n.push_back(w);
+    weighted_n.push_back(static_cast<int32_t>(w));
     impurity.push_back(imp);
     return size() - 1;
   }
