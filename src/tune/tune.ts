@@ -86,7 +86,8 @@ export async function runWorker(openStore: () => Promise<Store>, request: Worker
     const config = studyConfigFromParams(run.params, request.ref);
     const data = await studyData(store, run, config, request.data, '--data');
     const study: StudyHandle = { run, config, history: [], runIds: new Map() };
-    await ensureQueue(store, study);
+    const queue = await ensureQueue(store, study);
+    if (queue.state === 'failed' || queue.state === 'killed') throw stoppedStudy(config.studyName, run.runId, queue.state);
     return await workOn(store, study, data, execution, hooks, false);
   } finally {
     await store.close();
@@ -157,7 +158,7 @@ async function workOn(store: Store, study: StudyHandle, data: StudyData, executi
     for (;;) {
       const state = (await store.trials.getStudy(studyId))!.state;
       if (state === 'finished') return result(outcome, await recordedRefit(store, study), false);
-      if (state === 'failed' || state === 'killed') throw new GroveError('CONFLICT', `study "${c.studyName}" ended ${state} while this worker waited for its refit`);
+      if (state === 'failed' || state === 'killed') throw stoppedStudy(c.studyName, studyId, state);
       if (await store.trials.claimRefit(studyId, session.identity)) return result(outcome, await refitHere(store, study, data, outcome, hooks), true);
       if (!waitForRefit) return result(outcome, null, false);
       await new Promise((r) => setTimeout(r, STUDY_QUEUE_DEFAULTS.pollMs));
@@ -221,6 +222,11 @@ async function recordedRefit(store: Store, study: StudyHandle): Promise<RefitOut
     baseline: pick('baseline_test_'),
     promotion: JSON.parse(run.tags[TAG_PROMOTION] ?? '{"promoted":false,"reason":"unknown","championVersion":null,"championTest":null}'),
   };
+}
+
+function stoppedStudy(name: string, studyId: string, state: 'failed' | 'killed'): GroveError {
+  const next = state === 'killed' ? `it was stopped; continue it with: grove tune --resume ${name}` : `see why with: grove runs show ${studyId}`;
+  return new GroveError('CONFLICT', `study "${name}" is ${state}: ${next}`, { option: '--study' });
 }
 
 function ignoreConflict(err: unknown): void {

@@ -111,6 +111,10 @@ test('Ctrl-C mid-study records in-flight trials KILLED, and --resume re-runs the
   assert.match(stderr, /grove tune --resume stopme/);
   const before = w.json(['runs', 'list', '--filter', `run_name = 'stopme'`]);
   assert.equal(before[0].status, 'KILLED');
+  // a worker does not bring a stopped study back: only --resume does
+  const joined = w.run(['worker', '--study', 'stopme']);
+  assert.equal(joined.status, 2);
+  assert.match(joined.stderr, /study "stopme" is killed: it was stopped; continue it with: grove tune --resume stopme/);
 
   const resumed = w.json(['tune', '--resume', 'stopme']);
   assert.equal(resumed.trials_finished, 24);
