@@ -13,7 +13,19 @@
 namespace grove {
 
 namespace {
-constexpr int64_t kBlock = 2048;  // rows per block: a tree stays in cache across them
+// Rows per block: each thread takes one block of up to kMaxBlock rows and walks every tree over
+// it, so a tree comes from memory once per block rather than once per 2,048 rows (at 1M rows a
+// tree is megabytes: predicting 200k rows took 2.1 s in blocks of 2,048, 1.2 s in one block a
+// thread). The caps bound a block's ranks (2 bytes a value, at most 8 MB) and row list.
+constexpr int64_t kBlock = 2048;
+constexpr int64_t kMaxBlock = int64_t{1} << 18;
+constexpr int64_t kMaxBlockRankBytes = int64_t{8} << 20;
+
+int64_t block_rows(int64_t rows, int32_t threads, int32_t cols) {
+  const int64_t per_thread = (rows + threads - 1) / std::max(1, threads);
+  const int64_t cap = std::max(kBlock, std::min(kMaxBlock, kMaxBlockRankBytes / (2 * std::max(1, cols))));
+  return std::min(cap, std::max(kBlock, per_thread));
+}
 constexpr int kLanes = 8;         // rows walking one tree together
 }  // namespace
 
@@ -238,12 +250,13 @@ void Predictor::predict(const Dataset& data, double* out, int32_t threads) const
     throw std::invalid_argument("predict: the model has " + std::to_string(n_features_) + " features, the input has " +
                                 std::to_string(data.cols));
   }
-  const int64_t blocks = (data.rows + kBlock - 1) / kBlock;
+  const int64_t block = block_rows(data.rows, threads, data.cols);
+  const int64_t blocks = (data.rows + block - 1) / block;
   const double trees = static_cast<double>(roots_.size());
   // A single block stays on the calling thread: a team start costs more than it saves.
   parallel_for(blocks, blocks < 2 ? 1 : threads, [&](int64_t bi) {
-    const int64_t begin = bi * kBlock;
-    const int64_t end = std::min(data.rows, begin + kBlock);
+    const int64_t begin = bi * block;
+    const int64_t end = std::min(data.rows, begin + block);
     std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
     if (ranked_.empty()) score_block<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
     else score_block_ranked<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
@@ -253,10 +266,11 @@ void Predictor::predict(const Dataset& data, double* out, int32_t threads) const
 
 void Predictor::predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* sum, int32_t* count,
                             int32_t threads) const {
-  const int64_t blocks = (data.rows + kBlock - 1) / kBlock;
+  const int64_t block = block_rows(data.rows, threads, data.cols);
+  const int64_t blocks = (data.rows + block - 1) / block;
   parallel_for(blocks, threads, [&](int64_t bi) {
-    const int64_t begin = bi * kBlock;
-    const int64_t end = std::min(data.rows, begin + kBlock);
+    const int64_t begin = bi * block;
+    const int64_t end = std::min(data.rows, begin + block);
     std::fill(sum + begin, sum + end, 0.0);
     std::fill(count + begin, count + end, 0);
     if (ranked_.empty()) score_block<true>(data, begin, end, inbag, words, sum + begin, count + begin);
