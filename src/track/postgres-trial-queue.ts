@@ -4,20 +4,25 @@
 // touch only the worker's own trial rows. Every age is measured by the server's clock.
 import type pg from 'pg';
 import { GroveError } from '../errors.js';
-import { FAILURE_TAG, currentHost, processExists } from './liveness.js';
+import { FAILURE_TAG } from './liveness.js';
 import { NOW_MS, transaction, type Client } from './postgres-connection.js';
 import {
+  RUNNING_COLUMNS,
   STUDY_COLUMNS,
   TRIAL_COLUMNS,
-  TRIAL_STATES,
+  WORKER_COLUMNS,
+  countsFromRows,
   isLost,
-  reapReason,
+  lostTrials,
+  runningFromRow,
   studyFromRow,
   trialFromRow,
+  workerFromRow,
   type ClaimOptions,
   type ClaimResult,
   type OpenStudyOptions,
   type QueueStatus,
+  type RunningDbRow,
   type StudyDbRow,
   type StudyRow,
   type StudyState,
@@ -26,6 +31,7 @@ import {
   type TrialReport,
   type TrialRow,
   type TrialState,
+  type WorkerDbRow,
   type WorkerIdentity,
 } from './trial-queue.js';
 
@@ -144,28 +150,14 @@ export class PostgresTrialQueue implements TrialQueue {
 
   /** inside a claim's transaction (the study row is locked) */
   private async reap(c: Client, study: StudyRow): Promise<ClaimResult['reaped']> {
-    const { rows } = await c.query<{ number: number; attempt: number; run_id: string | null; worker_id: string | null; host: string | null; pid: number | null; age: number }>(
-      `SELECT number, attempt, run_id, worker_id, host, pid, ${NOW_MS} - heartbeat AS age FROM study_trials WHERE study_id = $1 AND state = 'running' FOR UPDATE`,
-      [study.studyId],
-    );
+    const { rows } = await c.query<RunningDbRow>(`SELECT ${RUNNING_COLUMNS}, ${NOW_MS} - heartbeat AS age FROM study_trials WHERE study_id = $1 AND state = 'running' FOR UPDATE`, [study.studyId]);
     const reaped: ClaimResult['reaped'] = [];
-    const host = currentHost();
-    for (const r of rows) {
-      const { lost, processGone } = isLost(r, study.graceMs, host, processExists);
-      if (!lost) continue;
-      const requeued = r.attempt < study.maxAttempts;
-      await c.query('UPDATE study_trials SET state = $1, seq = $2 WHERE study_id = $3 AND number = $4', [requeued ? 'queued' : 'failed', await this.bump(c, study.studyId), study.studyId, r.number]);
-      if (r.run_id) {
-        const ended = await c.query(`UPDATE runs SET status = 'FAILED', end_time = ${NOW_MS} WHERE run_id = $1 AND status = 'RUNNING'`, [r.run_id]);
-        if (ended.rowCount === 1) {
-          await c.query('INSERT INTO tags (run_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value', [
-            r.run_id,
-            FAILURE_TAG,
-            reapReason({ workerId: r.worker_id, host: r.host, pid: r.pid }, Number(r.age), study.graceMs, processGone, requeued),
-          ]);
-        }
+    for (const loss of lostTrials(rows, study)) {
+      await c.query('UPDATE study_trials SET state = $1, seq = $2 WHERE study_id = $3 AND number = $4', [loss.requeued ? 'queued' : 'failed', await this.bump(c, study.studyId), study.studyId, loss.number]);
+      if (loss.runId && (await c.query(`UPDATE runs SET status = 'FAILED', end_time = ${NOW_MS} WHERE run_id = $1 AND status = 'RUNNING'`, [loss.runId])).rowCount === 1) {
+        await c.query('INSERT INTO tags (run_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value', [loss.runId, FAILURE_TAG, loss.reason]);
       }
-      reaped.push({ number: r.number, attempt: r.attempt, requeued });
+      reaped.push({ number: loss.number, attempt: loss.attempt, requeued: loss.requeued });
     }
     return reaped;
   }
@@ -219,7 +211,7 @@ export class PostgresTrialQueue implements TrialQueue {
           `SELECT wk.host, wk.pid, ${NOW_MS} - s.refit_heartbeat AS age FROM studies s LEFT JOIN study_workers wk ON wk.study_id = s.study_id AND wk.worker_id = s.refit_worker WHERE s.study_id = $1`,
           [studyId],
         );
-        if (study.refitWorker !== w.workerId && !isLost(rows[0], study.graceMs, currentHost(), processExists).lost) return false;
+        if (study.refitWorker !== w.workerId && !isLost(rows[0], study.graceMs).lost) return false;
       } else if (study.state !== 'running') {
         return false;
       }
@@ -241,30 +233,14 @@ export class PostgresTrialQueue implements TrialQueue {
       this.location,
       async (c) => {
         const study = await this.studyRow(c, studyId);
-        const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
-        for (const r of (await c.query<{ state: TrialState; n: number }>('SELECT state, COUNT(*)::int AS n FROM study_trials WHERE study_id = $1 GROUP BY state', [studyId])).rows) counts[r.state] = r.n;
+        const counts = countsFromRows((await c.query<{ state: TrialState; n: number }>('SELECT state, COUNT(*)::int AS n FROM study_trials WHERE study_id = $1 GROUP BY state', [studyId])).rows);
         const requeued = (await c.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM study_trials WHERE study_id = $1 AND (attempt > 1 OR state = 'queued')", [studyId])).rows[0].n;
         const running = (
-          await c.query<{ number: number; attempt: number; worker_id: string | null; age: number }>(
-            `SELECT number, attempt, worker_id, ${NOW_MS} - heartbeat AS age FROM study_trials WHERE study_id = $1 AND state = 'running' ORDER BY number`,
-            [studyId],
-          )
-        ).rows.map((r) => ({ number: r.number, attempt: r.attempt, workerId: r.worker_id, heartbeatAgeMs: Number(r.age) }));
+          await c.query<RunningDbRow>(`SELECT ${RUNNING_COLUMNS}, ${NOW_MS} - heartbeat AS age FROM study_trials WHERE study_id = $1 AND state = 'running' ORDER BY number`, [studyId])
+        ).rows.map(runningFromRow);
         const workers = (
-          await c.query<{ worker_id: string; host: string; pid: number; started_time: number; heartbeat: number; age: number; trials_done: number; state: 'active' | 'exited' }>(
-            `SELECT worker_id, host, pid, started_time, heartbeat, ${NOW_MS} - heartbeat AS age, trials_done, state FROM study_workers WHERE study_id = $1 ORDER BY started_time, worker_id`,
-            [studyId],
-          )
-        ).rows.map((r) => ({
-          workerId: r.worker_id,
-          host: r.host,
-          pid: r.pid,
-          startedTime: Number(r.started_time),
-          heartbeatTime: Number(r.heartbeat),
-          heartbeatAgeMs: Number(r.age),
-          trialsDone: r.trials_done,
-          state: r.state,
-        }));
+          await c.query<WorkerDbRow>(`SELECT ${WORKER_COLUMNS}, ${NOW_MS} - heartbeat AS age FROM study_workers WHERE study_id = $1 ORDER BY started_time, worker_id`, [studyId])
+        ).rows.map(workerFromRow);
         const best = (
           await c.query<{ number: number; value: number }>(
             `SELECT number, value FROM study_trials WHERE study_id = $1 AND state = 'finished' AND NOT pruned AND value IS NOT NULL AND value <> 'NaN' ORDER BY value ${lowerIsBetter ? 'ASC' : 'DESC'}, number LIMIT 1`,

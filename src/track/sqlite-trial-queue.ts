@@ -2,19 +2,24 @@
 // IMMEDIATE transaction, which is the study lock: processes on one machine take turns.
 import type Database from 'better-sqlite3';
 import { GroveError } from '../errors.js';
-import { currentHost, processExists } from './liveness.js';
+import { FAILURE_TAG } from './liveness.js';
 import {
+  RUNNING_COLUMNS,
   STUDY_COLUMNS,
   TRIAL_COLUMNS,
-  TRIAL_STATES,
+  WORKER_COLUMNS,
+  countsFromRows,
   isLost,
-  reapReason,
+  lostTrials,
+  runningFromRow,
   studyFromRow,
   trialFromRow,
+  workerFromRow,
   type ClaimOptions,
   type ClaimResult,
   type OpenStudyOptions,
   type QueueStatus,
+  type RunningDbRow,
   type StudyDbRow,
   type StudyRow,
   type StudyState,
@@ -23,10 +28,9 @@ import {
   type TrialReport,
   type TrialRow,
   type TrialState,
+  type WorkerDbRow,
   type WorkerIdentity,
-  type WorkerStatus,
 } from './trial-queue.js';
-import { FAILURE_TAG } from './liveness.js';
 
 type Tx = <T>(fn: () => T) => T;
 
@@ -129,26 +133,15 @@ export class SqliteTrialQueue implements TrialQueue {
   private reap(study: StudyRow): ClaimResult['reaped'] {
     const now = Date.now();
     const running = this.db
-      .prepare("SELECT number, attempt, run_id, worker_id, host, pid, ? - heartbeat AS age FROM study_trials INDEXED BY study_trials_running WHERE study_id = ? AND state = 'running'")
-      .all(now, study.studyId) as { number: number; attempt: number; run_id: string | null; worker_id: string | null; host: string | null; pid: number | null; age: number }[];
-    const reaped: ClaimResult['reaped'] = [];
-    const host = currentHost();
-    for (const r of running) {
-      const { lost, processGone } = isLost(r, study.graceMs, host, processExists);
-      if (!lost) continue;
-      const requeued = r.attempt < study.maxAttempts;
-      this.db.prepare('UPDATE study_trials SET state = ?, seq = ? WHERE study_id = ? AND number = ?').run(requeued ? 'queued' : 'failed', this.bump(study.studyId), study.studyId, r.number);
-      if (r.run_id) {
-        const ended = this.db.prepare("UPDATE runs SET status = 'FAILED', end_time = ? WHERE run_id = ? AND status = 'RUNNING'").run(now, r.run_id);
-        if (ended.changes === 1) {
-          this.db
-            .prepare('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value')
-            .run(r.run_id, FAILURE_TAG, reapReason({ workerId: r.worker_id, host: r.host, pid: r.pid }, r.age, study.graceMs, processGone, requeued));
-        }
+      .prepare(`SELECT ${RUNNING_COLUMNS}, ? - heartbeat AS age FROM study_trials INDEXED BY study_trials_running WHERE study_id = ? AND state = 'running'`)
+      .all(now, study.studyId) as RunningDbRow[];
+    return lostTrials(running, study).map((loss) => {
+      this.db.prepare('UPDATE study_trials SET state = ?, seq = ? WHERE study_id = ? AND number = ?').run(loss.requeued ? 'queued' : 'failed', this.bump(study.studyId), study.studyId, loss.number);
+      if (loss.runId && this.db.prepare("UPDATE runs SET status = 'FAILED', end_time = ? WHERE run_id = ? AND status = 'RUNNING'").run(now, loss.runId).changes === 1) {
+        this.db.prepare('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value').run(loss.runId, FAILURE_TAG, loss.reason);
       }
-      reaped.push({ number: r.number, attempt: r.attempt, requeued });
-    }
-    return reaped;
+      return { number: loss.number, attempt: loss.attempt, requeued: loss.requeued };
+    });
   }
 
   async heartbeat(studyId: string, workerId: string, trials: { number: number; attempt: number }[]): Promise<number[]> {
@@ -190,7 +183,7 @@ export class SqliteTrialQueue implements TrialQueue {
         const holder = this.db
           .prepare('SELECT w.host, w.pid, ? - s.refit_heartbeat AS age FROM studies s LEFT JOIN study_workers w ON w.study_id = s.study_id AND w.worker_id = s.refit_worker WHERE s.study_id = ?')
           .get(now, studyId) as { host: string | null; pid: number | null; age: number };
-        if (study.refitWorker !== w.workerId && !isLost(holder, study.graceMs, currentHost(), processExists).lost) return false;
+        if (study.refitWorker !== w.workerId && !isLost(holder, study.graceMs).lost) return false;
       } else if (study.state !== 'running') {
         return false;
       }
@@ -210,32 +203,13 @@ export class SqliteTrialQueue implements TrialQueue {
     return this.read(() => {
       const study = this.studyRow(studyId);
       const now = Date.now();
-      const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
-      for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM study_trials WHERE study_id = ? GROUP BY state').all(studyId) as { state: TrialState; n: number }[]) counts[r.state] = r.n;
+      const counts = countsFromRows(this.db.prepare('SELECT state, COUNT(*) AS n FROM study_trials WHERE study_id = ? GROUP BY state').all(studyId) as { state: TrialState; n: number }[]);
       const requeued = (this.db.prepare("SELECT COUNT(*) AS n FROM study_trials WHERE study_id = ? AND (attempt > 1 OR state = 'queued')").get(studyId) as { n: number }).n;
       const running = (
-        this.db.prepare("SELECT number, attempt, worker_id, ? - heartbeat AS age FROM study_trials INDEXED BY study_trials_running WHERE study_id = ? AND state = 'running' ORDER BY number").all(now, studyId) as {
-          number: number;
-          attempt: number;
-          worker_id: string | null;
-          age: number;
-        }[]
-      ).map((r) => ({ number: r.number, attempt: r.attempt, workerId: r.worker_id, heartbeatAgeMs: r.age }));
-      const workers = (
-        this.db
-          .prepare('SELECT worker_id, host, pid, started_time, heartbeat, ? - heartbeat AS age, trials_done, state FROM study_workers WHERE study_id = ? ORDER BY started_time, worker_id')
-          .all(now, studyId) as { worker_id: string; host: string; pid: number; started_time: number; heartbeat: number; age: number; trials_done: number; state: 'active' | 'exited' }[]
-      ).map(
-        (r): WorkerStatus => ({
-          workerId: r.worker_id,
-          host: r.host,
-          pid: r.pid,
-          startedTime: r.started_time,
-          heartbeatTime: r.heartbeat,
-          heartbeatAgeMs: r.age,
-          trialsDone: r.trials_done,
-          state: r.state,
-        }),
+        this.db.prepare(`SELECT ${RUNNING_COLUMNS}, ? - heartbeat AS age FROM study_trials INDEXED BY study_trials_running WHERE study_id = ? AND state = 'running' ORDER BY number`).all(now, studyId) as RunningDbRow[]
+      ).map(runningFromRow);
+      const workers = (this.db.prepare(`SELECT ${WORKER_COLUMNS}, ? - heartbeat AS age FROM study_workers WHERE study_id = ? ORDER BY started_time, worker_id`).all(now, studyId) as WorkerDbRow[]).map(
+        workerFromRow,
       );
       const best = this.db
         .prepare(`SELECT number, value FROM study_trials WHERE study_id = ? AND state = 'finished' AND pruned = 0 AND value IS NOT NULL ORDER BY value ${lowerIsBetter ? 'ASC' : 'DESC'}, number LIMIT 1`)

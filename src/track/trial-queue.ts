@@ -21,6 +21,7 @@
  * - The final refit is claimed once (the study row's state goes running -> refitting); a
  *   refitting worker that stops heartbeating loses it to the next claimer.
  */
+import { currentHost, processExists } from './liveness.js';
 
 export type TrialState = 'running' | 'finished' | 'failed' | 'queued';
 export type StudyState = 'running' | 'refitting' | 'finished' | 'failed' | 'killed';
@@ -157,13 +158,6 @@ export interface TrialQueue {
 
 export const TRIAL_STATES: readonly TrialState[] = ['running', 'finished', 'failed', 'queued'];
 
-/** The failure message a reaped trial's run carries. */
-export function reapReason(row: { workerId: string | null; host: string | null; pid: number | null }, ageMs: number, graceMs: number, processGone: boolean, requeued: boolean): string {
-  const who = `worker ${row.workerId ?? '?'}`;
-  const why = processGone ? `its process ${row.pid} on ${row.host} is gone` : `no heartbeat for ${(ageMs / 1000).toFixed(1)} s (grace ${(graceMs / 1000).toFixed(1)} s)`;
-  return `${who} lost the trial: ${why}; ${requeued ? 'queued again' : 'no attempts left'}`;
-}
-
 /** Database rows as both stores return them (PostgreSQL booleans, SQLite 0/1). */
 export interface TrialDbRow {
   number: number;
@@ -221,7 +215,92 @@ export function studyFromRow(r: StudyDbRow): StudyRow {
 }
 
 /** A running trial is lost when its heartbeat is too old, or its process on this host is gone. */
-export function isLost(row: { host: string | null; pid: number | null; age: number }, graceMs: number, host: string, alive: (pid: number) => boolean): { lost: boolean; processGone: boolean } {
+export function isLost(
+  row: { host: string | null; pid: number | null; age: number },
+  graceMs: number,
+  host = currentHost(),
+  alive: (pid: number) => boolean = processExists,
+): { lost: boolean; processGone: boolean } {
   const processGone = row.host === host && row.pid !== null && row.pid !== process.pid && !alive(Number(row.pid));
   return { lost: processGone || Number(row.age) > graceMs, processGone };
+}
+
+/** A running trial as a reaper reads it; age is by the store's clock. */
+export interface RunningDbRow {
+  number: number;
+  attempt: number;
+  run_id: string | null;
+  worker_id: string | null;
+  host: string | null;
+  pid: number | null;
+  age: number;
+}
+
+export const RUNNING_COLUMNS = 'number, attempt, run_id, worker_id, host, pid';
+
+export interface Loss {
+  number: number;
+  attempt: number;
+  runId: string | null;
+  /** queued again, or FAILED for good (no attempts left) */
+  requeued: boolean;
+  /** the failure message its run ends with */
+  reason: string;
+}
+
+/** Which of the running trials are lost, and what becomes of each: the reaper's decision. */
+export function lostTrials(rows: readonly RunningDbRow[], study: StudyRow): Loss[] {
+  const host = currentHost();
+  const out: Loss[] = [];
+  for (const r of rows) {
+    const { lost, processGone } = isLost(r, study.graceMs, host);
+    if (!lost) continue;
+    const requeued = r.attempt < study.maxAttempts;
+    const why = processGone ? `its process ${r.pid} on ${r.host} is gone` : `no heartbeat for ${(Number(r.age) / 1000).toFixed(1)} s (grace ${(study.graceMs / 1000).toFixed(1)} s)`;
+    out.push({
+      number: Number(r.number),
+      attempt: Number(r.attempt),
+      runId: r.run_id,
+      requeued,
+      reason: `worker ${r.worker_id ?? '?'} lost the trial: ${why}; ${requeued ? 'queued again' : 'no attempts left'}`,
+    });
+  }
+  return out;
+}
+
+export interface WorkerDbRow {
+  worker_id: string;
+  host: string;
+  pid: number;
+  started_time: number;
+  heartbeat: number;
+  age: number;
+  trials_done: number;
+  state: 'active' | 'exited';
+}
+
+export const WORKER_COLUMNS = 'worker_id, host, pid, started_time, heartbeat, trials_done, state';
+
+export function workerFromRow(r: WorkerDbRow): WorkerStatus {
+  return {
+    workerId: r.worker_id,
+    host: r.host,
+    pid: Number(r.pid),
+    startedTime: Number(r.started_time),
+    heartbeatTime: Number(r.heartbeat),
+    heartbeatAgeMs: Number(r.age),
+    trialsDone: Number(r.trials_done),
+    state: r.state,
+  };
+}
+
+export function runningFromRow(r: { number: number; attempt: number; worker_id: string | null; age: number }): RunningTrial {
+  return { number: Number(r.number), attempt: Number(r.attempt), workerId: r.worker_id, heartbeatAgeMs: Number(r.age) };
+}
+
+/** Trial counts by state from GROUP BY rows; states with no rows count 0. */
+export function countsFromRows(rows: readonly { state: TrialState; n: number }[]): Record<TrialState, number> {
+  const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
+  for (const r of rows) counts[r.state] = Number(r.n);
+  return counts;
 }
