@@ -35,7 +35,7 @@ export function register(program: Command): void {
 The study is created by grove tune --study <name> (on any machine, against the same store).
 Every worker loads the data itself (or the copy stored with --ship-data) and refuses data whose
 fingerprint differs. A worker exits 0 when the study has its trials and nothing is left to
-claim; the one that finishes last refits, registers and promotes the best model. A trial whose
+claim; the first to find the study complete refits, registers and promotes the best model. A trial whose
 worker stops heartbeating for the study's grace period (default ${STUDY_QUEUE_DEFAULTS.graceS} s) is run again.
 
 Examples:
