@@ -150,62 +150,17 @@ void Predictor::pack_tree(const int32_t* feature, const int32_t* left, const int
   depth_.push_back(depth);
 }
 
-template <bool kOob>
-void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
-                            double* sum, int32_t* count) const {
-  const Node* nodes = nodes_.data();
-  // the rows this tree scores: all of the block, or (OOB) only those it did not draw
+// Every tree over one block's rows: kLanes rows walk a tree side by side for the tree's depth in
+// steps (leaves point at themselves), then each adds its leaf value. `row_of` turns a row of the
+// block into what `goes_left` reads (a row index, or a pointer to the row's ranks).
+template <bool kOob, typename NodeT, typename RowOf, typename GoesLeft>
+void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
+                           double* sum, int32_t* count, RowOf row_of, GoesLeft goes_left) const {
+  using RowView = decltype(row_of(int64_t{0}));
+  // the rows this tree scores, relative to the block: all of it, or (OOB) those it did not draw
   std::vector<int64_t> rows(static_cast<size_t>(end - begin));
   for (size_t t = 0; t < roots_.size(); ++t) {
-    const Node* root = nodes + roots_[t];
-    const int32_t depth = depth_[t];
-    size_t m = 0;
-    if (kOob) {
-      const uint64_t* bits = inbag + words * t;
-      for (int64_t i = begin; i < end; ++i) {
-        if (!(bits[i >> 6] & (uint64_t{1} << (i & 63)))) rows[m++] = i;
-      }
-    } else {
-      for (int64_t i = begin; i < end; ++i) rows[m++] = i;
-    }
-    size_t r = 0;
-    for (; r + kLanes <= m; r += kLanes) {
-      const Node* at[kLanes];
-      for (int k = 0; k < kLanes; ++k) at[k] = root;
-      for (int32_t s = 0; s < depth; ++s) {
-        for (int k = 0; k < kLanes; ++k) {
-          const Node* n = at[k];
-          at[k] = data.at(rows[r + k], n->feature) <= n->threshold ? n + 1 : nodes + n->right;
-        }
-      }
-      for (int k = 0; k < kLanes; ++k) {
-        const int64_t i = rows[r + k] - begin;
-        sum[i] += leaf_value(at[k] - nodes);
-        if (kOob) ++count[i];
-      }
-    }
-    for (; r < m; ++r) {  // the last rows, one at a time
-      const Node* n = root;
-      for (int32_t s = 0; s < depth; ++s) n = data.at(rows[r], n->feature) <= n->threshold ? n + 1 : nodes + n->right;
-      sum[rows[r] - begin] += leaf_value(n - nodes);
-      if (kOob) ++count[rows[r] - begin];
-    }
-  }
-}
-
-template <bool kOob>
-void Predictor::score_block_ranked(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
-                                   double* sum, int32_t* count) const {
-  const RankNode* nodes = ranked_.data();
-  const int64_t p = n_features_;
-  // the block's rows as ranks, row-major: a row's ranks share a cache line or two
-  std::vector<uint16_t> ranks(static_cast<size_t>((end - begin) * p));
-  for (int64_t i = begin; i < end; ++i) {
-    for (int32_t j = 0; j < n_features_; ++j) ranks[static_cast<size_t>((i - begin) * p + j)] = rank_of(j, data.at(i, j));
-  }
-  std::vector<int64_t> rows(static_cast<size_t>(end - begin));
-  for (size_t t = 0; t < roots_.size(); ++t) {
-    const RankNode* root = nodes + roots_[t];
+    const NodeT* root = nodes + roots_[t];
     const int32_t depth = depth_[t];
     size_t m = 0;
     if (kOob) {
@@ -218,16 +173,16 @@ void Predictor::score_block_ranked(const Dataset& data, int64_t begin, int64_t e
     }
     size_t r = 0;
     for (; r + kLanes <= m; r += kLanes) {
-      const RankNode* at[kLanes];
-      const uint16_t* row_ranks[kLanes];
+      const NodeT* at[kLanes];
+      RowView view[kLanes];
       for (int k = 0; k < kLanes; ++k) {
         at[k] = root;
-        row_ranks[k] = ranks.data() + rows[r + k] * p;
+        view[k] = row_of(rows[r + k]);
       }
       for (int32_t s = 0; s < depth; ++s) {
         for (int k = 0; k < kLanes; ++k) {
-          const RankNode* n = at[k];
-          at[k] = row_ranks[k][n->feature] < n->below ? n + 1 : nodes + n->right;
+          const NodeT* n = at[k];
+          at[k] = goes_left(view[k], n) ? n + 1 : nodes + n->right;
         }
       }
       for (int k = 0; k < kLanes; ++k) {
@@ -236,13 +191,34 @@ void Predictor::score_block_ranked(const Dataset& data, int64_t begin, int64_t e
       }
     }
     for (; r < m; ++r) {  // the last rows, one at a time
-      const RankNode* n = root;
-      const uint16_t* rr = ranks.data() + rows[r] * p;
-      for (int32_t s = 0; s < depth; ++s) n = rr[n->feature] < n->below ? n + 1 : nodes + n->right;
+      const NodeT* n = root;
+      const RowView view = row_of(rows[r]);
+      for (int32_t s = 0; s < depth; ++s) n = goes_left(view, n) ? n + 1 : nodes + n->right;
       sum[rows[r]] += leaf_value(n - nodes);
       if (kOob) ++count[rows[r]];
     }
   }
+}
+
+template <bool kOob>
+void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
+                            double* sum, int32_t* count) const {
+  if (ranked_.empty()) {
+    walk_trees<kOob>(
+        nodes_.data(), begin, end, inbag, words, sum, count, [begin](int64_t local) { return begin + local; },
+        [&data](int64_t row, const Node* n) { return data.at(row, n->feature) <= n->threshold; });
+    return;
+  }
+  const int64_t p = n_features_;
+  // the block's rows as ranks, row-major: a row's ranks share a cache line or two
+  std::vector<uint16_t> ranks(static_cast<size_t>((end - begin) * p));
+  for (int64_t i = begin; i < end; ++i) {
+    for (int32_t j = 0; j < n_features_; ++j) ranks[static_cast<size_t>((i - begin) * p + j)] = rank_of(j, data.at(i, j));
+  }
+  const uint16_t* base = ranks.data();
+  walk_trees<kOob>(
+      ranked_.data(), begin, end, inbag, words, sum, count, [base, p](int64_t local) { return base + local * p; },
+      [](const uint16_t* row_ranks, const RankNode* n) { return row_ranks[n->feature] < n->below; });
 }
 
 void Predictor::predict(const Dataset& data, double* out, int32_t threads) const {
@@ -258,8 +234,7 @@ void Predictor::predict(const Dataset& data, double* out, int32_t threads) const
     const int64_t begin = bi * block;
     const int64_t end = std::min(data.rows, begin + block);
     std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
-    if (ranked_.empty()) score_block<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
-    else score_block_ranked<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
+    score_block<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
     for (int64_t i = begin; i < end; ++i) out[i] = sum[i - begin] / trees;
   });
 }
@@ -273,8 +248,7 @@ void Predictor::predict_oob(const Dataset& data, const uint64_t* inbag, size_t w
     const int64_t end = std::min(data.rows, begin + block);
     std::fill(sum + begin, sum + end, 0.0);
     std::fill(count + begin, count + end, 0);
-    if (ranked_.empty()) score_block<true>(data, begin, end, inbag, words, sum + begin, count + begin);
-    else score_block_ranked<true>(data, begin, end, inbag, words, sum + begin, count + begin);
+    score_block<true>(data, begin, end, inbag, words, sum + begin, count + begin);
   });
 }
 

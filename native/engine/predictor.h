@@ -61,12 +61,13 @@ class Predictor {
   void pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
                  const double* value, int32_t size);
 
+  // sum (and, OOB, count) are indexed by the row's place in the block
   template <bool kOob>
   void score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
                    double* sum, int32_t* count) const;
-  template <bool kOob>
-  void score_block_ranked(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
-                          double* sum, int32_t* count) const;
+  template <bool kOob, typename NodeT, typename RowOf, typename GoesLeft>
+  void walk_trees(const NodeT* nodes, int64_t begin, int64_t end, const uint64_t* inbag, size_t words, double* sum,
+                  int32_t* count, RowOf row_of, GoesLeft goes_left) const;
 
   std::vector<Node> nodes_;                      // by node id, when ranks do not fit
   std::vector<RankNode> ranked_;                 // by node id, when every feature's thresholds fit
