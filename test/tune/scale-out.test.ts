@@ -139,7 +139,10 @@ await withPostgres('shared studies on PostgreSQL', () => {
         const study = await findStudy(watcher, 'killed').catch(() => null);
         if (!study || !(await watcher.trials.getStudy(study.runId))) continue;
         const running = (await watcher.trials.status(study.runId, true)).running.find((t) => t.workerId?.split(':')[1] === String(victim.child.pid));
-        if (running) {
+        // mid-trial: its run exists (a worker killed between claiming and creating the run leaves
+        // no run behind, only the re-run)
+        const runs = running ? await watcher.searchRuns({ parentRunId: study.runId, filter: `status = 'RUNNING' and tags.\`grove.trial\` = '${running.number}'` }) : [];
+        if (running && runs.some((r) => r.tags['grove.worker_id'] === running.workerId)) {
           victim.child.kill('SIGKILL');
           killedTrial = running.number;
         }
