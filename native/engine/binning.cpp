@@ -53,11 +53,20 @@ BinnedFeatures bin_features(const Dataset& data, int32_t max_bins, int32_t threa
     // + 0.0 turns -0 into +0, so both zeros are one value (as in the TS twin)
     for (int64_t i = 0; i < data.rows; ++i) values[i] = data.at(i, fi) + 0.0;
     b.edges[fi] = quantile_edges(values, max_bins);
-    const std::vector<double>& e = b.edges[fi];
-    uint8_t* out = b.codes.data() + static_cast<size_t>(fi) * data.rows;
-    for (int64_t i = 0; i < data.rows; ++i) {
-      // first edge >= x, i.e. the bin whose upper edge x does not exceed
-      out[i] = static_cast<uint8_t>(std::lower_bound(e.begin(), e.end(), data.at(i, fi)) - e.begin());
+  });
+  // Coded by blocks of rows, not by feature: threads writing interleaved bytes of one row-major
+  // array would share cache lines.
+  constexpr int64_t kBlock = 16384;
+  const size_t stride = static_cast<size_t>(data.cols);
+  parallel_for((data.rows + kBlock - 1) / kBlock, threads, [&](int64_t block) {
+    const int64_t end = std::min(data.rows, (block + 1) * kBlock);
+    for (int64_t i = block * kBlock; i < end; ++i) {
+      uint8_t* out = b.codes.data() + static_cast<size_t>(i) * stride;
+      for (int32_t f = 0; f < data.cols; ++f) {
+        const std::vector<double>& e = b.edges[f];
+        // first edge >= x, i.e. the bin whose upper edge x does not exceed
+        out[f] = static_cast<uint8_t>(std::lower_bound(e.begin(), e.end(), data.at(i, f)) - e.begin());
+      }
     }
   });
   b.hist_offset.assign(data.cols + 1, 0);

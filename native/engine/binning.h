@@ -13,7 +13,9 @@ namespace grove {
 struct BinnedFeatures {
   int64_t rows = 0;
   int32_t cols = 0;
-  std::vector<uint8_t> codes;               // column-major: codes[f * rows + i]
+  // row-major: codes[i * cols + f], so one row's codes share a cache line (a histogram reads
+  // every feature of the rows it visits)
+  std::vector<uint8_t> codes;
   std::vector<std::vector<double>> edges;   // edges[f].size() == n_bins(f) - 1
   std::vector<int32_t> hist_offset;         // feature f's histogram cells start here; size cols + 1
 

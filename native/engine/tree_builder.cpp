@@ -11,37 +11,40 @@ namespace grove {
 namespace {
 constexpr double kEpsilon = DBL_EPSILON;  // scikit-learn's EPSILON for leaf and improvement tests
 constexpr uint32_t kLocalMask = 0xFFFFFF;  // sorted-codes keys: bin << 24 | position in node
-constexpr int64_t kCountingSortMin = 64;   // below, std::sort on the keys is cheaper
+// small-node scan: per-bin totals over the node's code range when it spans at most this many bins
+// per row, else a sort of the rows by bin (measured at 100k rows: the cheaper side of each)
+constexpr int64_t kDenseRangePerRow = 16;
 }  // namespace
 
 TreeBuilder::TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
                          const SortedFeatures* sorted)
     : data_(data), p_(params), bins_(bins), sorted_(sorted) {
   const size_t n = static_cast<size_t>(data.rows);
-  weight_.assign(n, 0.0);
-  wy_.assign(n, 0.0);
-  idx_.reserve(n);
-  tmp_.resize(n);
-  keys_.resize(n);
-  xs_.resize(n);
+  draws_.assign(n, 0);
+  samples_.reserve(n);
+  spill_.resize(n);
+  if (params.split_mode == SplitMode::Exact) {
+    keys_.resize(n);
+    tmp_.resize(n);
+    xs_.resize(n);
+  }
   features_.resize(data.cols);
 }
 
 void TreeBuilder::draw_sample(Rng& rng, std::vector<uint8_t>& inbag) {
   const int64_t n = data_.rows;
-  std::fill(weight_.begin(), weight_.end(), 0.0);
   if (p_.bootstrap) {
+    std::fill(draws_.begin(), draws_.end(), 0);
     const int64_t draws = std::max<int64_t>(1, static_cast<int64_t>(std::floor(p_.max_samples * static_cast<double>(n) + 0.5)));
-    for (int64_t d = 0; d < draws; ++d) weight_[rng.below(static_cast<uint32_t>(n))] += 1.0;
+    for (int64_t d = 0; d < draws; ++d) ++draws_[rng.below(static_cast<uint32_t>(n))];
   } else {
-    std::fill(weight_.begin(), weight_.end(), 1.0);
+    std::fill(draws_.begin(), draws_.end(), 1);
   }
-  idx_.clear();
+  samples_.clear();
   inbag.assign(static_cast<size_t>(n), 0);
   for (int64_t i = 0; i < n; ++i) {
-    wy_[i] = weight_[i] * data_.y[i];
-    if (weight_[i] > 0.0) {
-      idx_.push_back(static_cast<uint32_t>(i));
+    if (draws_[i] > 0) {
+      samples_.push_back(Sample{static_cast<uint32_t>(i), draws_[i], static_cast<double>(draws_[i]) * data_.y[i]});
       inbag[i] = 1;
     }
   }
@@ -50,13 +53,13 @@ void TreeBuilder::draw_sample(Rng& rng, std::vector<uint8_t>& inbag) {
 NodeStats TreeBuilder::stats_of(int64_t start, int64_t end) const {
   NodeStats s;
   s.n = end - start;
-  s.ymin = s.ymax = data_.y[idx_[start]];
+  s.ymin = s.ymax = data_.y[samples_[start].row];
   for (int64_t k = start; k < end; ++k) {
-    const uint32_t row = idx_[k];
-    const double y = data_.y[row];
-    s.w += weight_[row];
-    s.sy += wy_[row];
-    s.syy += wy_[row] * y;
+    const Sample& r = samples_[k];
+    const double y = data_.y[r.row];
+    s.w += static_cast<double>(r.w);
+    s.sy += r.wy;
+    s.syy += r.wy * y;
     if (y < s.ymin) s.ymin = y;
     if (y > s.ymax) s.ymax = y;
   }
@@ -70,7 +73,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
   out = FlatTree();
   out.reserve(last_size_ + last_size_ / 8 + 16);  // trees of one forest have similar sizes
 
-  const int64_t m = static_cast<int64_t>(idx_.size());
+  const int64_t m = static_cast<int64_t>(samples_.size());
   const bool histogram = p_.split_mode == SplitMode::Histogram;
   std::vector<Pending> stack;
   Pending root{0, m, 0, -1, false, stats_of(0, m), -1};
@@ -148,7 +151,7 @@ bool TreeBuilder::find_split(Rng& rng, const Pending& node, SplitCandidate& best
     bool varies;
     if (p_.split_mode == SplitMode::Exact) varies = scan_exact(f, node, best);
     else if (node.hist >= 0) varies = scan_histogram(f, node, best);
-    else varies = scan_sorted_codes(f, node, best);
+    else varies = scan_small_node(f, node, best);
     if (varies) ++visited;
   }
   return best.feature >= 0;
@@ -159,7 +162,7 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
   const size_t n = static_cast<size_t>(data_.rows);
   const uint32_t* rank = sorted_->rank.data() + static_cast<size_t>(f) * n;
   const uint32_t* order = sorted_->order.data() + static_cast<size_t>(f) * n;
-  for (int64_t k = 0; k < m; ++k) keys_[k] = rank[idx_[node.start + k]];
+  for (int64_t k = 0; k < m; ++k) keys_[k] = rank[samples_[node.start + k].row];
   std::sort(keys_.begin(), keys_.begin() + m);
   for (int64_t k = 0; k < m; ++k) {
     const uint32_t row = order[keys_[k]];
@@ -172,8 +175,9 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
   double wl = 0.0, syl = 0.0;
   for (int64_t k = 0; k + 1 < m; ++k) {
     const uint32_t row = tmp_[k];
-    wl += weight_[row];
-    syl += wy_[row];
+    const double w = static_cast<double>(draws_[row]);
+    wl += w;
+    syl += w * data_.y[row];
     const int64_t nl = k + 1;
     if (nl < msl) continue;
     if (m - nl < msl) break;
@@ -190,49 +194,85 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
   return true;
 }
 
-bool TreeBuilder::scan_sorted_codes(int32_t f, const Pending& node, SplitCandidate& best) {
+bool TreeBuilder::scan_small_node(int32_t f, const Pending& node, SplitCandidate& best) {
+  // A node below hist_min_rows has no histogram. Its bins' totals are summed here in row order,
+  // then offered in bin order: the same arithmetic as a histogram built for this node.
   const int64_t m = node.end - node.start;
-  const uint8_t* codes = bins_->codes.data() + static_cast<size_t>(f) * static_cast<size_t>(data_.rows);
-  // Keys bin << 24 | position, in ascending order. A counting sort by bin gives the same order
-  // as sorting the keys (positions ascend within a bin), in O(m + bins) instead of O(m log m).
-  if (m < kCountingSortMin) {
-    for (int64_t k = 0; k < m; ++k) {
-      keys_[k] = (static_cast<uint32_t>(codes[idx_[node.start + k]]) << 24) | static_cast<uint32_t>(k);
-    }
-    std::sort(keys_.begin(), keys_.begin() + m);
-  } else {
-    uint32_t start[257] = {0};
-    for (int64_t k = 0; k < m; ++k) ++start[codes[idx_[node.start + k]] + 1];
-    for (int b = 0; b < 256; ++b) start[b + 1] += start[b];
-    for (int64_t k = 0; k < m; ++k) {
-      const uint32_t b = codes[idx_[node.start + k]];
-      keys_[start[b]++] = (b << 24) | static_cast<uint32_t>(k);
-    }
+  const size_t stride = static_cast<size_t>(data_.cols);
+  const uint8_t* codes = bins_->codes.data() + f;
+  const Sample* rows = samples_.data() + node.start;
+  uint32_t lo = 255, hi = 0;
+  for (int64_t k = 0; k < m; ++k) {
+    const uint32_t c = codes[rows[k].row * stride];
+    lo = std::min(lo, c);
+    hi = std::max(hi, c);
   }
-  if ((keys_[0] >> 24) == (keys_[m - 1] >> 24)) return false;
-  const std::vector<double>& edges = bins_->edges[f];
+  if (lo == hi) return false;
   const NodeStats& s = node.stats;
-  const int64_t msl = p_.min_samples_leaf;
   double wl = 0.0, syl = 0.0;
-  for (int64_t k = 0; k + 1 < m; ++k) {
-    const uint32_t row = idx_[node.start + (keys_[k] & kLocalMask)];
-    wl += weight_[row];
-    syl += wy_[row];
-    const int64_t nl = k + 1;
-    if (nl < msl) continue;
-    if (m - nl < msl) break;
-    const uint32_t b = keys_[k] >> 24;
-    if ((keys_[k + 1] >> 24) == b) continue;
-    const double wr = s.w - wl, syr = s.sy - syl;
-    const double proxy = syl * syl / wl + syr * syr / wr;
-    if (proxy > best.proxy) {
-      best.feature = f;
-      best.threshold = edges[b];
-      best.bin = static_cast<int32_t>(b);
-      best.proxy = proxy;
+  int64_t nl = 0;
+  const int64_t range = static_cast<int64_t>(hi - lo) + 1;
+  if (range <= kDenseRangePerRow * m) {
+    // Few bins for the rows: totals per bin over [lo, hi].
+    std::fill(bin_w_, bin_w_ + range, 0.0);
+    std::fill(bin_wy_, bin_wy_ + range, 0.0);
+    std::fill(bin_n_, bin_n_ + range, 0);
+    for (int64_t k = 0; k < m; ++k) {
+      const uint32_t c = codes[rows[k].row * stride] - lo;
+      bin_w_[c] += static_cast<double>(rows[k].w);
+      bin_wy_[c] += rows[k].wy;
+      ++bin_n_[c];
     }
+    // The non-empty bins first, without a branch: skipping empty ones one by one mispredicts.
+    int32_t filled[256];
+    int64_t d = 0;
+    for (int64_t j = 0; j + 1 < range; ++j) {
+      filled[d] = static_cast<int32_t>(j);
+      d += bin_n_[j] != 0;
+    }
+    for (int64_t i = 0; i < d; ++i) {
+      const int32_t j = filled[i];
+      offer_bin(f, static_cast<int32_t>(lo) + j, bin_w_[j], bin_wy_[j], bin_n_[j], s, wl, syl, nl, best);
+      if (s.n - nl < p_.min_samples_leaf) break;
+    }
+    return true;
+  }
+  // Many bins for few rows: sort the rows by bin (positions ascend within a bin).
+  if (keys_.size() < static_cast<size_t>(m)) keys_.resize(static_cast<size_t>(m));
+  for (int64_t k = 0; k < m; ++k) keys_[k] = (static_cast<uint32_t>(codes[rows[k].row * stride]) << 24) | static_cast<uint32_t>(k);
+  std::sort(keys_.begin(), keys_.begin() + m);
+  int64_t k = 0;
+  while (k < m) {
+    const uint32_t b = keys_[k] >> 24;
+    double bw = 0.0, bwy = 0.0;
+    int64_t bn = 0;
+    for (; k < m && (keys_[k] >> 24) == b; ++k) {
+      const Sample& r = rows[keys_[k] & kLocalMask];
+      bw += static_cast<double>(r.w);
+      bwy += r.wy;
+      ++bn;
+    }
+    if (k == m) break;  // the last bin: nothing would go right
+    offer_bin(f, static_cast<int32_t>(b), bw, bwy, bn, s, wl, syl, nl, best);
+    if (s.n - nl < p_.min_samples_leaf) break;
   }
   return true;
+}
+
+void TreeBuilder::offer_bin(int32_t f, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s, double& wl,
+                            double& syl, int64_t& nl, SplitCandidate& best) const {
+  wl += bw;
+  syl += bwy;
+  nl += bn;
+  if (nl < p_.min_samples_leaf || s.n - nl < p_.min_samples_leaf) return;
+  const double wr = s.w - wl, syr = s.sy - syl;
+  const double proxy = syl * syl / wl + syr * syr / wr;
+  if (proxy > best.proxy) {
+    best.feature = f;
+    best.threshold = bins_->edges[f][b];
+    best.bin = b;
+    best.proxy = proxy;
+  }
 }
 
 bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate& best) {
@@ -241,27 +281,14 @@ bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate&
   int32_t nonempty = 0;
   for (int32_t b = 0; b < nb && nonempty < 2; ++b) nonempty += h[3 * b + 2] > 0.0;
   if (nonempty < 2) return false;
-  const std::vector<double>& edges = bins_->edges[f];
   const NodeStats& s = node.stats;
-  const int64_t msl = p_.min_samples_leaf;
   double wl = 0.0, syl = 0.0;
   int64_t nl = 0;
   for (int32_t b = 0; b + 1 < nb; ++b) {
     const double rows = h[3 * b + 2];
     if (rows == 0.0) continue;
-    wl += h[3 * b];
-    syl += h[3 * b + 1];
-    nl += static_cast<int64_t>(rows);
-    if (nl < msl) continue;
-    if (s.n - nl < msl) break;
-    const double wr = s.w - wl, syr = s.sy - syl;
-    const double proxy = syl * syl / wl + syr * syr / wr;
-    if (proxy > best.proxy) {
-      best.feature = f;
-      best.threshold = edges[b];
-      best.bin = b;
-      best.proxy = proxy;
-    }
+    offer_bin(f, b, h[3 * b], h[3 * b + 1], static_cast<int64_t>(rows), s, wl, syl, nl, best);
+    if (s.n - nl < p_.min_samples_leaf) break;
   }
   return true;
 }
@@ -270,22 +297,28 @@ int64_t TreeBuilder::partition(const Pending& node, const SplitCandidate& split)
   // Stable: left rows keep their order, then right rows keep theirs (the TS twin does the same).
   int64_t nl = 0, nr = 0;
   const int32_t f = split.feature;
+  Sample* rows = samples_.data();
   if (p_.split_mode == SplitMode::Exact) {
     for (int64_t k = node.start; k < node.end; ++k) {
-      const uint32_t row = idx_[k];
-      if (data_.at(row, f) <= split.threshold) idx_[node.start + nl++] = row;
-      else tmp_[nr++] = row;
+      const Sample r = rows[k];
+      if (data_.at(r.row, f) <= split.threshold) rows[node.start + nl++] = r;
+      else spill_[nr++] = r;
     }
   } else {
-    const uint8_t* codes = bins_->codes.data() + static_cast<size_t>(f) * static_cast<size_t>(data_.rows);
+    const uint8_t* codes = bins_->codes.data() + f;
+    const size_t stride = static_cast<size_t>(data_.cols);
     const uint32_t bin = static_cast<uint32_t>(split.bin);
     for (int64_t k = node.start; k < node.end; ++k) {
-      const uint32_t row = idx_[k];
-      if (codes[row] <= bin) idx_[node.start + nl++] = row;
-      else tmp_[nr++] = row;
+      const Sample r = rows[k];
+      // both writes, one advance: no branch to mispredict on a coin-flip split
+      const bool left = codes[r.row * stride] <= bin;
+      rows[node.start + nl] = r;
+      spill_[nr] = r;
+      nl += left;
+      nr += !left;
     }
   }
-  std::copy(tmp_.begin(), tmp_.begin() + nr, idx_.begin() + node.start + nl);
+  std::copy(spill_.begin(), spill_.begin() + nr, samples_.begin() + node.start + nl);
   return node.start + nl;
 }
 
@@ -306,16 +339,21 @@ void TreeBuilder::release_hist(int32_t h) {
 void TreeBuilder::build_hist(int32_t h, int64_t start, int64_t end) {
   std::vector<double>& buf = hist_pool_[h];
   std::fill(buf.begin(), buf.end(), 0.0);
-  const size_t n = static_cast<size_t>(data_.rows);
-  for (int32_t f = 0; f < data_.cols; ++f) {
-    const uint8_t* codes = bins_->codes.data() + static_cast<size_t>(f) * n;
-    double* cells = buf.data() + 3 * static_cast<size_t>(bins_->hist_offset[f]);
-    for (int64_t k = start; k < end; ++k) {
-      const uint32_t row = idx_[k];
-      double* c = cells + 3 * static_cast<size_t>(codes[row]);
-      c[0] += weight_[row];
-      c[1] += wy_[row];
-      c[2] += 1.0;
+  const int32_t p = data_.cols;
+  const int32_t* offset = bins_->hist_offset.data();
+  const uint8_t* codes = bins_->codes.data();
+  double* cells = buf.data();
+  // Row by row, all features at once: one row's codes are one read. Each cell still receives
+  // its rows in node order, so the sums are those of a feature-by-feature pass.
+  for (int64_t k = start; k < end; ++k) {
+    const Sample& r = samples_[k];
+    const uint8_t* c = codes + static_cast<size_t>(r.row) * static_cast<size_t>(p);
+    const double w = static_cast<double>(r.w);
+    for (int32_t f = 0; f < p; ++f) {
+      double* cell = cells + 3 * static_cast<size_t>(offset[f] + c[f]);
+      cell[0] += w;
+      cell[1] += r.wy;
+      cell[2] += 1.0;
     }
   }
 }

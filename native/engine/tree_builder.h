@@ -32,7 +32,7 @@ struct NodeStats {
 struct SplitCandidate {
   int32_t feature = -1;
   double threshold = 0.0;
-  int32_t bin = -1;  // histogram mode: rows with code <= bin go left
+  int32_t bin = -1;  // histogram mode: rows with code <= bin go left; -1: x <= threshold
   double proxy = 0.0;
 };
 
@@ -55,13 +55,25 @@ class TreeBuilder {
     int32_t hist;  // index of this node's histogram buffer, or -1
   };
 
+  // A node's in-bag rows live in samples_[start, end), in ascending row order (the partition is
+  // stable), with what the scans read next to the row id: the histogram and small-node scans
+  // walk memory in order instead of gathering weights by row.
+  struct Sample {
+    uint32_t row;
+    int32_t w;   // bootstrap draws
+    double wy;   // w * y
+  };
+
   void draw_sample(Rng& rng, std::vector<uint8_t>& inbag);
   NodeStats stats_of(int64_t start, int64_t end) const;
   bool find_split(Rng& rng, const Pending& node, SplitCandidate& best);
   // Each returns false when the feature is constant in the node.
   bool scan_exact(int32_t f, const Pending& node, SplitCandidate& best);
-  bool scan_sorted_codes(int32_t f, const Pending& node, SplitCandidate& best);
+  bool scan_small_node(int32_t f, const Pending& node, SplitCandidate& best);
   bool scan_histogram(int32_t f, const Pending& node, SplitCandidate& best);
+  // Adds one non-empty bin's totals to the left side and offers the split after it.
+  void offer_bin(int32_t f, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s, double& wl,
+                 double& syl, int64_t& nl, SplitCandidate& best) const;
   int64_t partition(const Pending& node, const SplitCandidate& split);
 
   int32_t acquire_hist();
@@ -74,15 +86,19 @@ class TreeBuilder {
   const BinnedFeatures* bins_;
   const SortedFeatures* sorted_;
 
-  std::vector<double> weight_;   // per row: bootstrap draws (0 = out of bag)
-  std::vector<double> wy_;       // per row: weight * y
-  std::vector<uint32_t> idx_;    // in-bag rows; each node owns a [start, end) slice
-  std::vector<uint32_t> tmp_;
-  std::vector<uint32_t> keys_;
+  std::vector<int32_t> draws_;    // per row: bootstrap draws (0 = out of bag)
+  std::vector<Sample> samples_;   // in-bag rows; each node owns a [start, end) slice
+  std::vector<Sample> spill_;     // partition: the right side, before it is copied back
+  std::vector<uint32_t> keys_;    // small-node scan with few rows: bin << 24 | position
+  std::vector<uint32_t> tmp_;     // exact mode: the node's rows by value
+  std::vector<double> xs_;        // exact mode: the node's values, sorted
   std::vector<uint32_t> features_;
-  std::vector<double> xs_;
   double root_w_ = 0.0;
   size_t last_size_ = 0;
+
+  // small-node scan with many rows: per-bin totals over the node's range of codes
+  double bin_w_[256], bin_wy_[256];
+  int64_t bin_n_[256];
 
   // histogram cells: [sum w, sum w*y, rows] per bin, all features, one buffer per live node
   std::vector<std::vector<double>> hist_pool_;

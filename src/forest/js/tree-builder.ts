@@ -13,7 +13,6 @@ import { Rng } from './rng.js';
  */
 
 const EPSILON = Number.EPSILON; // scikit-learn's EPSILON (DBL_EPSILON)
-const LOCAL_MASK = 0xffffff;
 
 interface NodeStats {
   n: number;
@@ -67,6 +66,7 @@ export class TreeBuilder {
   private rootW = 0;
   private readonly histPool: Float64Array[] = [];
   private readonly histFree: number[] = [];
+  private readonly smallHist = new Float64Array(3 * 256);
 
   constructor(
     private readonly data: DatasetView,
@@ -219,7 +219,7 @@ export class TreeBuilder {
       let varies: boolean;
       if (this.p.split_mode === SPLIT_EXACT) varies = this.scanExact(f, node, best);
       else if (node.hist >= 0) varies = this.scanHistogram(f, node, best);
-      else varies = this.scanSortedCodes(f, node, best);
+      else varies = this.scanSmallNode(f, node, best);
       if (varies) visited++;
     }
     return best.feature >= 0;
@@ -265,50 +265,38 @@ export class TreeBuilder {
     return true;
   }
 
-  private scanSortedCodes(f: number, node: Pending, best: Split): boolean {
-    const m = node.end - node.start;
+  /**
+   * A node below hist_min_rows has no histogram: its bins' totals are summed in row order, then
+   * scanned in bin order, the same arithmetic as a histogram built for this node. (The native
+   * engine picks between a dense range and a sort by bin for speed; both sum the same way.)
+   */
+  private scanSmallNode(f: number, node: Pending, best: Split): boolean {
     const bins = this.bins!;
+    const nb = bins.edges[f].length + 1;
+    const h = this.smallHist;
+    h.fill(0, 0, 3 * nb);
     const base = f * this.data.rows;
-    const keys = this.keys.subarray(0, m);
-    for (let k = 0; k < m; k++) keys[k] = ((bins.codes[base + this.idx[node.start + k]] << 24) | k) >>> 0;
-    keys.sort();
-    if (keys[0] >>> 24 === keys[m - 1] >>> 24) return false;
-    const edges = bins.edges[f];
-    const s = node.stats;
-    const msl = this.p.min_samples_leaf;
-    let wl = 0;
-    let syl = 0;
-    for (let k = 0; k + 1 < m; k++) {
-      const row = this.idx[node.start + (keys[k] & LOCAL_MASK)];
-      wl += this.weight[row];
-      syl += this.wy[row];
-      const nl = k + 1;
-      if (nl < msl) continue;
-      if (m - nl < msl) break;
-      const b = keys[k] >>> 24;
-      if (keys[k + 1] >>> 24 === b) continue;
-      const wr = s.w - wl;
-      const syr = s.sy - syl;
-      const proxy = (syl * syl) / wl + (syr * syr) / wr;
-      if (proxy > best.proxy) {
-        best.feature = f;
-        best.threshold = edges[b];
-        best.bin = b;
-        best.proxy = proxy;
-      }
+    for (let k = node.start; k < node.end; k++) {
+      const row = this.idx[k];
+      const c = 3 * bins.codes[base + row];
+      h[c] += this.weight[row];
+      h[c + 1] += this.wy[row];
+      h[c + 2] += 1;
     }
-    return true;
+    return this.scanCells(f, h, 0, nb, node, best);
   }
 
   private scanHistogram(f: number, node: Pending, best: Split): boolean {
     const bins = this.bins!;
-    const h = this.histPool[node.hist];
-    const off = 3 * bins.histOffset[f];
-    const nb = bins.edges[f].length + 1;
+    return this.scanCells(f, this.histPool[node.hist], 3 * bins.histOffset[f], bins.edges[f].length + 1, node, best);
+  }
+
+  /** Offers the split after each non-empty bin of feature f's cells h[off, off + 3 * nb). */
+  private scanCells(f: number, h: Float64Array, off: number, nb: number, node: Pending, best: Split): boolean {
     let nonempty = 0;
     for (let b = 0; b < nb && nonempty < 2; b++) if (h[off + 3 * b + 2] > 0) nonempty++;
     if (nonempty < 2) return false;
-    const edges = bins.edges[f];
+    const edges = this.bins!.edges[f];
     const s = node.stats;
     const msl = this.p.min_samples_leaf;
     let wl = 0;
