@@ -21,26 +21,27 @@ export interface Competitor {
   excluded(ds: BenchDataset, mode: Mode): string | null;
   /** Repetitions on this dataset given the plan's count. */
   reps(ds: BenchDataset, planned: number): number;
-  command(ds: BenchDataset, mode: Mode, threads: number): [string, string[]];
+  /** `seed` differs per repetition (FOREST.seed + rep), the same for every competitor in it. */
+  command(ds: BenchDataset, mode: Mode, threads: number, seed: number): [string, string[]];
   version(peers: Peers): string | null;
   notInstalled(peers: Peers): string | null;
 }
 
-function commonFlags(ds: BenchDataset, threads: number): string[] {
+function commonFlags(ds: BenchDataset, threads: number, seed: number): string[] {
   return [
     '--train', ds.train,
     '--test', ds.test,
     '--threads', String(threads),
-    '--seed', String(FOREST.seed),
+    '--seed', String(seed),
     '--trees', String(FOREST.trees),
     '--min-samples-leaf', String(FOREST.minSamplesLeaf),
     '--max-features', FOREST.maxFeatures,
   ];
 }
 
-const node = (script: string, ds: BenchDataset, threads: number, extra: string[]): [string, string[]] => [
+const node = (script: string, ds: BenchDataset, threads: number, seed: number, extra: string[]): [string, string[]] => [
   process.execPath,
-  ['--import', 'tsx', script, ...commonFlags(ds, threads), ...extra],
+  ['--import', 'tsx', script, ...commonFlags(ds, threads, seed), ...extra],
 ];
 
 const isDiabetes = (ds: BenchDataset) => ds.name === 'diabetes';
@@ -54,7 +55,7 @@ export const COMPETITORS: Competitor[] = [
     growth: 'nlogn',
     excluded: (ds, mode) => (mode === 'exact' && ds.rows >= LARGE_ROWS ? 'exact mode not run at 1M rows (time budget: ~3 min per fit; hist is the mode for large data)' : null),
     reps: (_ds, n) => n,
-    command: (ds, mode, threads) => node('bench/runners/grove.ts', ds, threads, ['--mode', mode, '--backend', 'native']),
+    command: (ds, mode, threads, seed) => node('bench/runners/grove.ts', ds, threads, seed, ['--mode', mode, '--backend', 'native']),
     version: () => null,
     notInstalled: () => null,
   },
@@ -71,7 +72,7 @@ export const COMPETITORS: Competitor[] = [
           ? 'exact-mode twin not run above 10k rows (time budget; native vs twin is compared in hist mode)'
           : null,
     reps: (_ds, n) => n,
-    command: (ds, mode, threads) => node('bench/runners/grove.ts', ds, threads, ['--mode', mode, '--backend', 'js']),
+    command: (ds, mode, threads, seed) => node('bench/runners/grove.ts', ds, threads, seed, ['--mode', mode, '--backend', 'js']),
     version: () => null,
     notInstalled: () => null,
   },
@@ -84,7 +85,7 @@ export const COMPETITORS: Competitor[] = [
     growth: 2,
     excluded: (ds) => (isDiabetes(ds) || ds.rows <= 10_000 ? null : 'run on diabetes and 10k only (its CART is quadratic in rows: minutes per tree at 80k)'),
     reps: (ds, n) => (isDiabetes(ds) ? n : 1),
-    command: (ds, _mode, threads) => node('bench/runners/ml-rf.ts', ds, threads, []),
+    command: (ds, _mode, threads, seed) => node('bench/runners/ml-rf.ts', ds, threads, seed, []),
     version: (p) => p.mlRandomForest,
     notInstalled: (p) => (p.mlRandomForest ? null : 'ml-random-forest is not installed (npm devDependency)'),
   },
@@ -96,7 +97,7 @@ export const COMPETITORS: Competitor[] = [
     growth: 'nlogn',
     excluded: () => null,
     reps: (_ds, n) => n,
-    command: (ds, _mode, threads) => [PYTHON, ['bench/runners/sklearn_rf.py', ...commonFlags(ds, threads)]],
+    command: (ds, _mode, threads, seed) => [PYTHON, ['bench/runners/sklearn_rf.py', ...commonFlags(ds, threads, seed)]],
     version: (p) => p.sklearn,
     notInstalled: (p) => (p.sklearn ? null : `scikit-learn not importable by ${PYTHON} (apt-get install python3-sklearn)`),
   },
@@ -109,7 +110,7 @@ export const COMPETITORS: Competitor[] = [
     growth: 'nlogn',
     excluded: () => null,
     reps: (_ds, n) => n,
-    command: (ds, _mode, threads) => [RSCRIPT, ['bench/runners/ranger_rf.R', ...commonFlags(ds, threads)]],
+    command: (ds, _mode, threads, seed) => [RSCRIPT, ['bench/runners/ranger_rf.R', ...commonFlags(ds, threads, seed)]],
     version: (p) => p.ranger,
     notInstalled: (p) => (p.ranger ? null : `R package ranger not found by ${RSCRIPT} (apt-get install r-cran-ranger)`),
   },
@@ -122,7 +123,7 @@ export const COMPETITORS: Competitor[] = [
     growth: 'nlogn',
     excluded: () => null,
     reps: (_ds, n) => n,
-    command: (ds, _mode, threads) => [PYTHON, ['bench/runners/xgb_rf.py', ...commonFlags(ds, threads)]],
+    command: (ds, _mode, threads, seed) => [PYTHON, ['bench/runners/xgb_rf.py', ...commonFlags(ds, threads, seed)]],
     version: (p) => p.xgboost,
     notInstalled: (p) => (p.xgboost ? null : `xgboost not importable by ${PYTHON} (apt-get install python3-xgboost)`),
   },

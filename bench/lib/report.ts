@@ -3,7 +3,7 @@ import type { CompetitorId, Mode } from './competitors.js';
 import type { BenchDataset } from './datasets.js';
 import { sizeLabel } from './datasets.js';
 import type { Peers } from './machine.js';
-import { growthExponent, median, nLogNExponent } from './stats.js';
+import { growthExponent, mean, median, nLogNExponent } from './stats.js';
 
 export interface Sample {
   rep: number;
@@ -82,7 +82,8 @@ export function computeSummary(results: JobResult[], datasets: BenchDataset[]): 
     r.median = {
       fit_s: pick((s) => s.fit_s),
       predict_s: pick((s) => s.predict_s),
-      rmse: pick((s) => s.rmse),
+      // the mean, not the median: each repetition has its own seed, and the RMSE compared is the forest's expected one
+      rmse: mean(r.samples.map((s) => s.rmse).filter((v): v is number => v !== null)),
       peak_rss_mb: pick((s) => mb(s.peak_rss_kb)),
       rss_before_fit_mb: pick((s) => (s.rss_before_fit_kb === null ? null : mb(s.rss_before_fit_kb))),
     };
@@ -209,7 +210,7 @@ export function renderReport(inp: ReportInput): string {
   const c = inp.config as { forest: Record<string, unknown>; reps: number; reps_large: number; threads_large: number[]; large_rows: number; test_fraction: number };
   out.push(
     `Forest: ${c.forest.n_estimators} trees, max_features ${c.forest.max_features} (3 of 10), min_samples_leaf ${c.forest.min_samples_leaf}, bootstrap; test fraction ${c.test_fraction}. ` +
-      `Medians of ${c.reps} runs (${c.reps_large} at ${sizeLabel(c.large_rows)}, threads ${c.threads_large.join(',')}); each fit in its own process, competitors interleaved; ratios paired within a repetition.`,
+      `Medians of ${c.reps} runs (${c.reps_large} at ${sizeLabel(c.large_rows)}, threads ${c.threads_large.join(',')}); each fit in its own process, competitors interleaved; ratios paired within a repetition. Repetition r uses seed ${c.forest.seed} + r for every competitor; test RMSE is the mean over those seeds (times and RSS are medians).`,
     '',
   );
   out.push('| dataset | train rows | threads | competitor | mode | fit s | predict s | test RMSE | peak RSS MB | fit ratio vs grove hist | runs |');

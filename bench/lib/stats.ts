@@ -1,10 +1,15 @@
-// Small statistics for the benchmark: medians and the growth exponent of fit time.
+// Small statistics for the benchmark: medians, means and the growth exponent of fit time.
 
 export function median(values: number[]): number | null {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return null;
   const m = v.length >> 1;
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+export function mean(values: number[]): number | null {
+  const v = values.filter((x) => Number.isFinite(x));
+  return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
 }
 
 /** Exponent k in time ~ rows^k between two sizes. */

@@ -214,25 +214,22 @@ bool TreeBuilder::scan_small_node(int32_t f, const Pending& node, SplitCandidate
   const int64_t range = static_cast<int64_t>(hi - lo) + 1;
   if (range <= kDenseRangePerRow * m) {
     // Few bins for the rows: totals per bin over [lo, hi].
-    std::fill(bin_w_, bin_w_ + range, 0.0);
-    std::fill(bin_wy_, bin_wy_ + range, 0.0);
-    std::fill(bin_n_, bin_n_ + range, 0);
+    std::fill(bin_, bin_ + range, BinTotals{0, 0.0});
     for (int64_t k = 0; k < m; ++k) {
-      const uint32_t c = codes[rows[k].row * stride] - lo;
-      bin_w_[c] += static_cast<double>(rows[k].w);
-      bin_wy_[c] += rows[k].wy;
-      ++bin_n_[c];
+      BinTotals& t = bin_[codes[rows[k].row * stride] - lo];
+      t.counts += kOneRow | static_cast<uint32_t>(rows[k].w);
+      t.wy += rows[k].wy;
     }
     // The non-empty bins first, without a branch: skipping empty ones one by one mispredicts.
     int32_t filled[256];
     int64_t d = 0;
     for (int64_t j = 0; j + 1 < range; ++j) {
       filled[d] = static_cast<int32_t>(j);
-      d += bin_n_[j] != 0;
+      d += bin_[j].counts != 0;
     }
     for (int64_t i = 0; i < d; ++i) {
       const int32_t j = filled[i];
-      offer_bin(f, static_cast<int32_t>(lo) + j, bin_w_[j], bin_wy_[j], bin_n_[j], s, wl, syl, nl, best);
+      offer_bin(f, static_cast<int32_t>(lo) + j, draws_of(bin_[j].counts), bin_[j].wy, rows_of(bin_[j].counts), s, wl, syl, nl, best);
       if (s.n - nl < p_.min_samples_leaf) break;
     }
     return true;
@@ -276,18 +273,17 @@ void TreeBuilder::offer_bin(int32_t f, int32_t b, double bw, double bwy, int64_t
 }
 
 bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate& best) {
-  const double* h = hist_pool_[node.hist].data() + 3 * static_cast<size_t>(bins_->hist_offset[f]);
+  const BinTotals* h = hist_pool_[node.hist].data() + bins_->hist_offset[f];
   const int32_t nb = bins_->n_bins(f);
   int32_t nonempty = 0;
-  for (int32_t b = 0; b < nb && nonempty < 2; ++b) nonempty += h[3 * b + 2] > 0.0;
+  for (int32_t b = 0; b < nb && nonempty < 2; ++b) nonempty += h[b].counts != 0;
   if (nonempty < 2) return false;
   const NodeStats& s = node.stats;
   double wl = 0.0, syl = 0.0;
   int64_t nl = 0;
   for (int32_t b = 0; b + 1 < nb; ++b) {
-    const double rows = h[3 * b + 2];
-    if (rows == 0.0) continue;
-    offer_bin(f, b, h[3 * b], h[3 * b + 1], static_cast<int64_t>(rows), s, wl, syl, nl, best);
+    if (h[b].counts == 0) continue;
+    offer_bin(f, b, draws_of(h[b].counts), h[b].wy, rows_of(h[b].counts), s, wl, syl, nl, best);
     if (s.n - nl < p_.min_samples_leaf) break;
   }
   return true;
@@ -298,25 +294,18 @@ int64_t TreeBuilder::partition(const Pending& node, const SplitCandidate& split)
   int64_t nl = 0, nr = 0;
   const int32_t f = split.feature;
   Sample* rows = samples_.data();
-  if (p_.split_mode == SplitMode::Exact) {
-    for (int64_t k = node.start; k < node.end; ++k) {
-      const Sample r = rows[k];
-      if (data_.at(r.row, f) <= split.threshold) rows[node.start + nl++] = r;
-      else spill_[nr++] = r;
-    }
-  } else {
-    const uint8_t* codes = bins_->codes.data() + f;
-    const size_t stride = static_cast<size_t>(data_.cols);
-    const uint32_t bin = static_cast<uint32_t>(split.bin);
-    for (int64_t k = node.start; k < node.end; ++k) {
-      const Sample r = rows[k];
-      // both writes, one advance: no branch to mispredict on a coin-flip split
-      const bool left = codes[r.row * stride] <= bin;
-      rows[node.start + nl] = r;
-      spill_[nr] = r;
-      nl += left;
-      nr += !left;
-    }
+  const uint8_t* codes = bins_ != nullptr && !bins_->codes.empty() ? bins_->codes.data() + f : nullptr;
+  const size_t stride = static_cast<size_t>(data_.cols);
+  const uint32_t bin = static_cast<uint32_t>(split.bin);
+  const bool exact = p_.split_mode == SplitMode::Exact;
+  for (int64_t k = node.start; k < node.end; ++k) {
+    const Sample r = rows[k];
+    const bool left = exact ? data_.at(r.row, f) <= split.threshold : codes[r.row * stride] <= bin;
+    // both writes, one advance: no branch to mispredict on a coin-flip split
+    rows[node.start + nl] = r;
+    spill_[nr] = r;
+    nl += left;
+    nr += !left;
   }
   std::copy(spill_.begin(), spill_.begin() + nr, samples_.begin() + node.start + nl);
   return node.start + nl;
@@ -328,7 +317,7 @@ int32_t TreeBuilder::acquire_hist() {
     hist_free_.pop_back();
     return h;
   }
-  hist_pool_.emplace_back(3 * static_cast<size_t>(bins_->total_bins()), 0.0);
+  hist_pool_.emplace_back(static_cast<size_t>(bins_->total_bins()), BinTotals{0, 0.0});
   return static_cast<int32_t>(hist_pool_.size()) - 1;
 }
 
@@ -337,31 +326,33 @@ void TreeBuilder::release_hist(int32_t h) {
 }
 
 void TreeBuilder::build_hist(int32_t h, int64_t start, int64_t end) {
-  std::vector<double>& buf = hist_pool_[h];
-  std::fill(buf.begin(), buf.end(), 0.0);
+  std::vector<BinTotals>& buf = hist_pool_[h];
+  std::fill(buf.begin(), buf.end(), BinTotals{0, 0.0});
   const int32_t p = data_.cols;
   const int32_t* offset = bins_->hist_offset.data();
   const uint8_t* codes = bins_->codes.data();
-  double* cells = buf.data();
+  BinTotals* cells = buf.data();
   // Row by row, all features at once: one row's codes are one read. Each cell still receives
   // its rows in node order, so the sums are those of a feature-by-feature pass.
   for (int64_t k = start; k < end; ++k) {
     const Sample& r = samples_[k];
     const uint8_t* c = codes + static_cast<size_t>(r.row) * static_cast<size_t>(p);
-    const double w = static_cast<double>(r.w);
+    const uint64_t counts = kOneRow | static_cast<uint32_t>(r.w);
     for (int32_t f = 0; f < p; ++f) {
-      double* cell = cells + 3 * static_cast<size_t>(offset[f] + c[f]);
-      cell[0] += w;
-      cell[1] += r.wy;
-      cell[2] += 1.0;
+      BinTotals& cell = cells[offset[f] + c[f]];
+      cell.counts += counts;
+      cell.wy += r.wy;
     }
   }
 }
 
 void TreeBuilder::subtract_hist(int32_t parent, int32_t child) {
-  std::vector<double>& a = hist_pool_[parent];
-  const std::vector<double>& b = hist_pool_[child];
-  for (size_t i = 0; i < a.size(); ++i) a[i] -= b[i];
+  std::vector<BinTotals>& a = hist_pool_[parent];
+  const std::vector<BinTotals>& b = hist_pool_[child];
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i].counts -= b[i].counts;
+    a[i].wy -= b[i].wy;
+  }
 }
 
 }  // namespace grove

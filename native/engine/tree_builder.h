@@ -96,12 +96,21 @@ class TreeBuilder {
   double root_w_ = 0.0;
   size_t last_size_ = 0;
 
-  // small-node scan with many rows: per-bin totals over the node's range of codes
-  double bin_w_[256], bin_wy_[256];
-  int64_t bin_n_[256];
+  // A bin's totals: rows << 32 | draws in one integer (one add for both, and whole numbers sum
+  // exactly, as the twin's doubles do), and the sum of w * y.
+  struct BinTotals {
+    uint64_t counts;
+    double wy;
+  };
+  static constexpr uint64_t kOneRow = uint64_t{1} << 32;
+  static int64_t rows_of(uint64_t counts) { return static_cast<int64_t>(counts >> 32); }
+  static double draws_of(uint64_t counts) { return static_cast<double>(counts & 0xFFFFFFFFu); }
 
-  // histogram cells: [sum w, sum w*y, rows] per bin, all features, one buffer per live node
-  std::vector<std::vector<double>> hist_pool_;
+  // small-node scan with many rows: per-bin totals over the node's range of codes
+  BinTotals bin_[256];
+
+  // histograms: BinTotals per bin, all features, one buffer per live node
+  std::vector<std::vector<BinTotals>> hist_pool_;
   std::vector<int32_t> hist_free_;
 };
 
