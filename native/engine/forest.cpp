@@ -76,7 +76,7 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
 
   FitResult result;
   result.n_features = data.cols;
-  result.predictor = std::make_shared<const Predictor>(trees, data.cols);
+  result.predictor = std::make_shared<const Predictor>(trees, data.cols, threads);
   if (oob) {
     result.oob_sum.resize(static_cast<size_t>(data.rows));
     result.oob_count.resize(static_cast<size_t>(data.rows));

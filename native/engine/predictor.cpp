@@ -29,70 +29,96 @@ int64_t block_rows(int64_t rows, int32_t threads, int32_t cols) {
 constexpr int kLanes = 8;         // rows walking one tree together
 }  // namespace
 
-Predictor::Predictor(const FlatForestView& f) {
+Predictor::Predictor(const FlatForestView& f, int32_t threads) {
   validate_forest(f);
   n_features_ = f.n_features;
+  std::vector<TreeView> trees(static_cast<size_t>(f.n_trees()));
   for (int32_t t = 0; t < f.n_trees(); ++t) {
     const size_t base = f.offsets[t];
-    collect_thresholds(f.feature + base, f.threshold + base, static_cast<int32_t>(f.offsets[t + 1] - base));
+    trees[t] = TreeView{f.feature + base, f.left + base, f.right + base, f.threshold + base, f.value + base,
+                        static_cast<int32_t>(f.offsets[t + 1] - base)};
   }
-  choose_nodes(f.n_nodes);
-  for (int32_t t = 0; t < f.n_trees(); ++t) {
-    const size_t base = f.offsets[t];
-    const int32_t size = static_cast<int32_t>(f.offsets[t + 1] - base);
-    pack_tree(f.feature + base, f.left + base, f.right + base, f.threshold + base, f.value + base, size);
-  }
+  pack(trees, threads);
 }
 
-Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features) {
+Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features, int32_t threads) {
   n_features_ = n_features;
-  size_t total = 0;
+  std::vector<TreeView> views;
+  views.reserve(trees.size());
   for (const FlatTree& t : trees) {
-    total += t.feature.size();
-    collect_thresholds(t.feature.data(), t.threshold.data(), t.size());
+    views.push_back(TreeView{t.feature.data(), t.left.data(), t.right.data(), t.threshold.data(), t.value.data(), t.size()});
   }
-  choose_nodes(total);
-  for (const FlatTree& t : trees) {
-    pack_tree(t.feature.data(), t.left.data(), t.right.data(), t.threshold.data(), t.value.data(), t.size());
-  }
+  pack(views, threads);
 }
 
-void Predictor::collect_thresholds(const int32_t* feature, const double* threshold, int32_t size) {
-  if (thresholds_.empty()) thresholds_.assign(static_cast<size_t>(n_features_), {});
-  for (int32_t i = 0; i < size; ++i) {
-    if (feature[i] < 0) continue;
-    std::vector<double>& t = thresholds_[static_cast<size_t>(feature[i])];
-    t.push_back(threshold[i]);
-    // keep each list near its distinct size (histogram mode: at most 255 per feature)
-    if (t.size() >= 4096 && (t.size() & (t.size() - 1)) == 0) {
-      std::sort(t.begin(), t.end());
-      t.erase(std::unique(t.begin(), t.end()), t.end());
-    }
-  }
-}
-
-void Predictor::choose_nodes(size_t n_nodes) {
-  bool fits = n_features_ <= 0xFFFF && !thresholds_.empty();
-  for (auto& t : thresholds_) {
+void Predictor::collect_thresholds(const std::vector<TreeView>& trees, int32_t threads) {
+  const size_t p = static_cast<size_t>(n_features_);
+  const int64_t n_trees = static_cast<int64_t>(trees.size());
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(threads, n_trees));
+  std::vector<std::vector<std::vector<double>>> found(static_cast<size_t>(chunks), std::vector<std::vector<double>>(p));
+  const auto dedupe = [](std::vector<double>& t) {
     std::sort(t.begin(), t.end());
     t.erase(std::unique(t.begin(), t.end()), t.end());
-    t.shrink_to_fit();
+  };
+  parallel_for(chunks, threads, [&](int64_t c) {
+    std::vector<std::vector<double>>& mine = found[c];
+    for (int64_t t = c * n_trees / chunks; t < (c + 1) * n_trees / chunks; ++t) {
+      const TreeView& tree = trees[t];
+      for (int32_t i = 0; i < tree.size; ++i) {
+        if (tree.feature[i] < 0) continue;
+        std::vector<double>& list = mine[static_cast<size_t>(tree.feature[i])];
+        list.push_back(tree.threshold[i]);
+        // keep each list near its distinct size (histogram mode: at most 255 per feature)
+        if (list.size() >= 4096 && (list.size() & (list.size() - 1)) == 0) dedupe(list);
+      }
+    }
+  });
+  thresholds_.assign(p, {});
+  parallel_for(static_cast<int64_t>(p), threads, [&](int64_t j) {
+    std::vector<double>& all = thresholds_[j];
+    for (auto& chunk : found) all.insert(all.end(), chunk[j].begin(), chunk[j].end());
+    dedupe(all);
+    all.shrink_to_fit();
+  });
+  bool fits = n_features_ <= 0xFFFF && p > 0;
+  for (const auto& t : thresholds_) {
     if (t.size() >= kNaNRank) fits = false;  // ranks would not fit in 16 bits: double nodes
   }
   if (!fits) std::vector<std::vector<double>>().swap(thresholds_);
-  if (fits) ranked_.reserve(n_nodes);
-  else nodes_.reserve(n_nodes);
-  leaf_bits_.reserve((n_nodes + 63) / 64);
 }
 
-void Predictor::mark_leaf(int32_t id, double value) {
-  const size_t word = static_cast<size_t>(id) >> 6;
-  while (leaf_bits_.size() <= word) {
-    leaves_before_.push_back(static_cast<uint32_t>(leaf_values_.size()));
-    leaf_bits_.push_back(0);
+void Predictor::pack(const std::vector<TreeView>& trees, int32_t threads) {
+  collect_thresholds(trees, threads);
+  const size_t n_trees = trees.size();
+  std::vector<int32_t> base(n_trees + 1, 0), leaf_base(n_trees + 1, 0);
+  for (size_t t = 0; t < n_trees; ++t) {
+    int32_t leaves = 0;
+    for (int32_t i = 0; i < trees[t].size; ++i) leaves += trees[t].feature[i] < 0;
+    base[t + 1] = base[t] + trees[t].size;
+    leaf_base[t + 1] = leaf_base[t] + leaves;
   }
-  leaf_bits_[word] |= uint64_t{1} << (id & 63);
-  leaf_values_.push_back(value);
+  const size_t n_nodes = static_cast<size_t>(base[n_trees]);
+  if (!thresholds_.empty()) ranked_.resize(n_nodes);
+  else nodes_.resize(n_nodes);
+  leaf_values_.resize(static_cast<size_t>(leaf_base[n_trees]));
+  roots_.assign(n_trees, 0);
+  depth_.assign(n_trees, 0);
+  std::vector<uint8_t> is_leaf(n_nodes, 0);
+  parallel_for(static_cast<int64_t>(n_trees), threads, [&](int64_t t) {
+    pack_tree(trees[t], static_cast<int32_t>(t), base[t], leaf_base[t], is_leaf.data());
+  });
+  // leaves are numbered in id order: a bit per node, and the leaves before each 64-node word
+  leaf_bits_.assign((n_nodes + 63) / 64, 0);
+  leaves_before_.assign(leaf_bits_.size(), 0);
+  uint32_t leaves = 0;
+  for (size_t word = 0; word < leaf_bits_.size(); ++word) {
+    leaves_before_[word] = leaves;
+    uint64_t bits = 0;
+    const size_t end = std::min(n_nodes, 64 * word + 64);
+    for (size_t id = 64 * word; id < end; ++id) bits |= static_cast<uint64_t>(is_leaf[id]) << (id & 63);
+    leaf_bits_[word] = bits;
+    leaves += static_cast<uint32_t>(std::bitset<64>(bits).count());
+  }
 }
 
 double Predictor::leaf_value(int64_t id) const {
@@ -109,45 +135,45 @@ uint16_t Predictor::rank_of(int32_t feature, double x) const {
   return static_cast<uint16_t>(std::lower_bound(t.begin(), t.end(), x) - t.begin());
 }
 
-void Predictor::pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
-                          const double* value, int32_t size) {
+void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t leaf_base, uint8_t* is_leaf) {
   // Depth-first, left first: whatever order the arrays used, left children end up adjacent.
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   const bool ranks = !thresholds_.empty();
-  const auto count = [&] { return static_cast<int32_t>(ranks ? ranked_.size() : nodes_.size()); };
-  roots_.push_back(count());
   std::vector<std::pair<int32_t, int32_t>> stack(1, {0, 0});  // (local id, depth)
   std::vector<std::pair<int32_t, int32_t>> patch;              // (packed parent, local right child)
-  std::vector<int32_t> packed_of(static_cast<size_t>(size), -1);
-  int32_t depth = 0;
+  std::vector<int32_t> packed_of(static_cast<size_t>(tree.size), -1);
+  int32_t id = base, leaf = leaf_base, depth = 0;
   while (!stack.empty()) {
     const auto [local, d] = stack.back();
     stack.pop_back();
-    const int32_t id = count();
     packed_of[local] = id;
-    if (feature[local] < 0) {
-      if (ranks) ranked_.push_back(RankNode{0, 0, id});
-      else nodes_.push_back(Node{kNaN, 0, id});
-      mark_leaf(id, value[local]);
+    if (tree.feature[local] < 0) {
+      if (ranks) ranked_[id] = RankNode{0, 0, id};
+      else nodes_[id] = Node{kNaN, 0, id};
+      is_leaf[id] = 1;
+      leaf_values_[leaf++] = tree.value[local];
       depth = std::max(depth, d);
     } else {
-      patch.emplace_back(id, right[local]);
+      patch.emplace_back(id, tree.right[local]);
+      const int32_t f = tree.feature[local];
       if (ranks) {
-        const std::vector<double>& t = thresholds_[static_cast<size_t>(feature[local])];
-        const auto rank = std::lower_bound(t.begin(), t.end(), threshold[local]) - t.begin();
-        ranked_.push_back(RankNode{static_cast<uint16_t>(feature[local]), static_cast<uint16_t>(rank + 1), -1});
+        const std::vector<double>& th = thresholds_[static_cast<size_t>(f)];
+        const auto rank = std::lower_bound(th.begin(), th.end(), tree.threshold[local]) - th.begin();
+        ranked_[id] = RankNode{static_cast<uint16_t>(f), static_cast<uint16_t>(rank + 1), -1};
       } else {
-        nodes_.push_back(Node{threshold[local], feature[local], -1});
+        nodes_[id] = Node{tree.threshold[local], f, -1};
       }
-      stack.emplace_back(right[local], d + 1);
-      stack.emplace_back(left[local], d + 1);
+      stack.emplace_back(tree.right[local], d + 1);
+      stack.emplace_back(tree.left[local], d + 1);
     }
+    ++id;
   }
   for (const auto& [parent, right_local] : patch) {
     if (ranks) ranked_[parent].right = packed_of[right_local];
     else nodes_[parent].right = packed_of[right_local];
   }
-  depth_.push_back(depth);
+  roots_[t] = base;
+  depth_[t] = depth;
 }
 
 // Every tree over one block's rows: kLanes rows walk a tree side by side for the tree's depth in

@@ -21,10 +21,10 @@ namespace grove {
 
 class Predictor {
  public:
-  // Validates the forest first (throws std::invalid_argument).
-  explicit Predictor(const FlatForestView& forest);
+  // Validates the forest first (throws std::invalid_argument). Trees are packed on `threads`.
+  explicit Predictor(const FlatForestView& forest, int32_t threads = 1);
   // Trees the engine just grew: already valid.
-  Predictor(const std::vector<FlatTree>& trees, int32_t n_features);
+  Predictor(const std::vector<FlatTree>& trees, int32_t n_features, int32_t threads = 1);
 
   int32_t n_features() const { return n_features_; }
   int32_t n_trees() const { return static_cast<int32_t>(roots_.size()); }
@@ -51,15 +51,23 @@ class Predictor {
   };
   static constexpr uint16_t kNaNRank = 0xFFFF;  // NaN goes right, as NaN <= t is false
 
-  // before packing: the distinct thresholds of each feature, then rank nodes if they fit
-  void collect_thresholds(const int32_t* feature, const double* threshold, int32_t size);
-  void choose_nodes(size_t n_nodes);
+  // One tree's arrays, wherever they live.
+  struct TreeView {
+    const int32_t *feature, *left, *right;
+    const double *threshold, *value;
+    int32_t size;
+  };
+  // Packs the trees in parallel: each tree's nodes and leaf values go to ranges known up front
+  // (its node offset, its leaf offset), so the result is the same for any thread count.
+  void pack(const std::vector<TreeView>& trees, int32_t threads);
+  // The distinct thresholds of each feature (trees split over threads, then merged by feature);
+  // then rank nodes if every feature's fit.
+  void collect_thresholds(const std::vector<TreeView>& trees, int32_t threads);
   uint16_t rank_of(int32_t feature, double x) const;
-  void mark_leaf(int32_t id, double value);
   double leaf_value(int64_t id) const;
 
-  void pack_tree(const int32_t* feature, const int32_t* left, const int32_t* right, const double* threshold,
-                 const double* value, int32_t size);
+  // Writes tree t's nodes from id `base` and its leaf values from `leaf_base`; is_leaf marks leaves.
+  void pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t leaf_base, uint8_t* is_leaf);
 
   // sum (and, OOB, count) are indexed by the row's place in the block
   template <bool kOob>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -10,10 +11,26 @@ namespace grove {
 
 namespace {
 constexpr double kEpsilon = DBL_EPSILON;  // scikit-learn's EPSILON for leaf and improvement tests
-constexpr uint32_t kLocalMask = 0xFFFFFF;  // sorted-codes keys: bin << 24 | position in node
-// small-node scan: per-bin totals over the node's code range when it spans at most this many bins
-// per row, else a sort of the rows by bin (measured at 100k rows: the cheaper side of each)
-constexpr int64_t kDenseRangePerRow = 16;
+
+// index of the lowest set bit of a non-zero word
+inline int32_t lowest_bit(uint64_t bits) {
+#if defined(__GNUC__) || defined(__clang__)
+  return __builtin_ctzll(bits);
+#else
+  int32_t i = 0;
+  while (!(bits & 1)) bits >>= 1, ++i;
+  return i;
+#endif
+}
+
+// Copies `words` 8-byte words: a row's codes are a few words, too short for a memmove call.
+inline void copy_words(const uint8_t* from, uint8_t* to, size_t words) {
+  for (size_t i = 0; i < words; ++i) {
+    uint64_t w;
+    std::memcpy(&w, from + 8 * i, 8);
+    std::memcpy(to + 8 * i, &w, 8);
+  }
+}
 }  // namespace
 
 TreeBuilder::TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
@@ -21,12 +38,14 @@ TreeBuilder::TreeBuilder(const Dataset& data, const ForestParams& params, const 
     : data_(data), p_(params), bins_(bins), sorted_(sorted) {
   const size_t n = static_cast<size_t>(data.rows);
   draws_.assign(n, 0);
-  samples_.reserve(n);
-  spill_.resize(n);
+  for (auto& v : samples_) v.resize(n);
   if (params.split_mode == SplitMode::Exact) {
     keys_.resize(n);
     tmp_.resize(n);
     xs_.resize(n);
+  } else {
+    code_stride_ = (static_cast<size_t>(data.cols) + 7) / 8 * 8;
+    for (auto& v : codes_) v.assign(n * code_stride_, 0);
   }
   features_.resize(data.cols);
 }
@@ -40,28 +59,33 @@ void TreeBuilder::draw_sample(Rng& rng, std::vector<uint8_t>& inbag) {
   } else {
     std::fill(draws_.begin(), draws_.end(), 1);
   }
-  samples_.clear();
   inbag.assign(static_cast<size_t>(n), 0);
+  Sample* out = samples_[0].data();
+  const size_t p = static_cast<size_t>(data_.cols);
+  int64_t m = 0;
   for (int64_t i = 0; i < n; ++i) {
-    if (draws_[i] > 0) {
-      samples_.push_back(Sample{static_cast<uint32_t>(i), draws_[i], static_cast<double>(draws_[i]) * data_.y[i]});
-      inbag[i] = 1;
-    }
+    if (draws_[i] == 0) continue;
+    const double y = data_.y[i];
+    out[m] = Sample{static_cast<uint32_t>(i), draws_[i], static_cast<double>(draws_[i]) * y, y};
+    if (code_stride_ > 0) std::copy_n(bins_->codes.data() + static_cast<size_t>(i) * p, p, codes_[0].data() + static_cast<size_t>(m) * code_stride_);
+    ++m;
+    inbag[i] = 1;
   }
+  m_ = m;
 }
 
-NodeStats TreeBuilder::stats_of(int64_t start, int64_t end) const {
+NodeStats TreeBuilder::stats_of(int32_t buf, int64_t start, int64_t end) const {
   NodeStats s;
+  const Sample* rows = samples_[buf].data();
   s.n = end - start;
-  s.ymin = s.ymax = data_.y[samples_[start].row];
+  s.ymin = s.ymax = rows[start].y;
   for (int64_t k = start; k < end; ++k) {
-    const Sample& r = samples_[k];
-    const double y = data_.y[r.row];
+    const Sample& r = rows[k];
     s.w += static_cast<double>(r.w);
     s.sy += r.wy;
-    s.syy += r.wy * y;
-    if (y < s.ymin) s.ymin = y;
-    if (y > s.ymax) s.ymax = y;
+    s.syy += r.wy * r.y;
+    if (r.y < s.ymin) s.ymin = r.y;
+    if (r.y > s.ymax) s.ymax = r.y;
   }
   return s;
 }
@@ -73,14 +97,14 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
   out = FlatTree();
   out.reserve(last_size_ + last_size_ / 8 + 16);  // trees of one forest have similar sizes
 
-  const int64_t m = static_cast<int64_t>(samples_.size());
+  const int64_t m = m_;
   const bool histogram = p_.split_mode == SplitMode::Histogram;
   std::vector<Pending> stack;
-  Pending root{0, m, 0, -1, false, stats_of(0, m), -1};
+  Pending root{0, m, 0, -1, false, stats_of(0, 0, m), -1, 0};
   root_w_ = root.stats.w;
   if (histogram && m >= p_.hist_min_rows) {
     root.hist = acquire_hist();
-    build_hist(root.hist, 0, m);
+    build_hist(root.hist, 0, 0, m);
   }
   stack.push_back(root);
 
@@ -101,8 +125,9 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
       continue;
     }
     const int64_t mid = partition(node, best);
-    const NodeStats ls = stats_of(node.start, mid);
-    const NodeStats rs = stats_of(mid, node.end);
+    const int32_t child_buf = 1 - node.buf;
+    const NodeStats ls = stats_of(child_buf, node.start, mid);
+    const NodeStats rs = stats_of(child_buf, mid, node.end);
     const double improvement =
         (s.w / root_w_) * (impurity - (rs.w / s.w) * rs.impurity() - (ls.w / s.w) * ls.impurity());
     if (improvement + kEpsilon < p_.min_impurity_decrease) {
@@ -120,8 +145,8 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
       const int64_t large_n = left_smaller ? rs.n : ls.n;
       if (large_n >= p_.hist_min_rows) {
         int32_t small = acquire_hist();
-        if (left_smaller) build_hist(small, node.start, mid);
-        else build_hist(small, mid, node.end);
+        if (left_smaller) build_hist(small, child_buf, node.start, mid);
+        else build_hist(small, child_buf, mid, node.end);
         subtract_hist(node.hist, small);
         if (small_n < p_.hist_min_rows) {
           release_hist(small);
@@ -133,8 +158,8 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
         release_hist(node.hist);
       }
     }
-    stack.push_back(Pending{mid, node.end, node.depth + 1, id, false, rs, rh});
-    stack.push_back(Pending{node.start, mid, node.depth + 1, id, true, ls, lh});
+    stack.push_back(Pending{mid, node.end, node.depth + 1, id, false, rs, rh, child_buf});
+    stack.push_back(Pending{node.start, mid, node.depth + 1, id, true, ls, lh, child_buf});
   }
   last_size_ = static_cast<size_t>(out.size());
 }
@@ -162,7 +187,8 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
   const size_t n = static_cast<size_t>(data_.rows);
   const uint32_t* rank = sorted_->rank.data() + static_cast<size_t>(f) * n;
   const uint32_t* order = sorted_->order.data() + static_cast<size_t>(f) * n;
-  for (int64_t k = 0; k < m; ++k) keys_[k] = rank[samples_[node.start + k].row];
+  const Sample* rows = samples_[node.buf].data() + node.start;
+  for (int64_t k = 0; k < m; ++k) keys_[k] = rank[rows[k].row];
   std::sort(keys_.begin(), keys_.begin() + m);
   for (int64_t k = 0; k < m; ++k) {
     const uint32_t row = order[keys_[k]];
@@ -196,64 +222,37 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
 
 bool TreeBuilder::scan_small_node(int32_t f, const Pending& node, SplitCandidate& best) {
   // A node below hist_min_rows has no histogram. Its bins' totals are summed here in row order,
-  // then offered in bin order: the same arithmetic as a histogram built for this node.
+  // then offered in bin order: the same arithmetic as a histogram built for this node. The work
+  // is O(rows + bins present), never O(256): bin_ is all zeros between calls (the bins used are
+  // cleared afterwards) and a bitmap of the bins used gives them in order.
   const int64_t m = node.end - node.start;
-  const size_t stride = static_cast<size_t>(data_.cols);
-  const uint8_t* codes = bins_->codes.data() + f;
-  const Sample* rows = samples_.data() + node.start;
-  uint32_t lo = 255, hi = 0;
+  const size_t stride = code_stride_;
+  const uint8_t* codes = codes_[node.buf].data() + static_cast<size_t>(node.start) * stride + f;
+  const Sample* rows = samples_[node.buf].data() + node.start;
+  uint64_t used[4] = {0, 0, 0, 0};
   for (int64_t k = 0; k < m; ++k) {
-    const uint32_t c = codes[rows[k].row * stride];
-    lo = std::min(lo, c);
-    hi = std::max(hi, c);
+    const uint32_t c = codes[static_cast<size_t>(k) * stride];
+    BinTotals& t = bin_[c];
+    t.counts += kOneRow | static_cast<uint32_t>(rows[k].w);
+    t.wy += rows[k].wy;
+    used[c >> 6] |= uint64_t{1} << (c & 63);
   }
-  if (lo == hi) return false;
+  int32_t present[256];
+  int32_t d = 0;
+  for (int32_t word = 0; word < 4; ++word) {
+    for (uint64_t bits = used[word]; bits != 0; bits &= bits - 1) present[d++] = word * 64 + lowest_bit(bits);
+  }
   const NodeStats& s = node.stats;
   double wl = 0.0, syl = 0.0;
   int64_t nl = 0;
-  const int64_t range = static_cast<int64_t>(hi - lo) + 1;
-  if (range <= kDenseRangePerRow * m) {
-    // Few bins for the rows: totals per bin over [lo, hi].
-    std::fill(bin_, bin_ + range, BinTotals{0, 0.0});
-    for (int64_t k = 0; k < m; ++k) {
-      BinTotals& t = bin_[codes[rows[k].row * stride] - lo];
-      t.counts += kOneRow | static_cast<uint32_t>(rows[k].w);
-      t.wy += rows[k].wy;
-    }
-    // The non-empty bins first, without a branch: skipping empty ones one by one mispredicts.
-    int32_t filled[256];
-    int64_t d = 0;
-    for (int64_t j = 0; j + 1 < range; ++j) {
-      filled[d] = static_cast<int32_t>(j);
-      d += bin_[j].counts != 0;
-    }
-    for (int64_t i = 0; i < d; ++i) {
-      const int32_t j = filled[i];
-      offer_bin(f, static_cast<int32_t>(lo) + j, draws_of(bin_[j].counts), bin_[j].wy, rows_of(bin_[j].counts), s, wl, syl, nl, best);
-      if (s.n - nl < p_.min_samples_leaf) break;
-    }
-    return true;
-  }
-  // Many bins for few rows: sort the rows by bin (positions ascend within a bin).
-  if (keys_.size() < static_cast<size_t>(m)) keys_.resize(static_cast<size_t>(m));
-  for (int64_t k = 0; k < m; ++k) keys_[k] = (static_cast<uint32_t>(codes[rows[k].row * stride]) << 24) | static_cast<uint32_t>(k);
-  std::sort(keys_.begin(), keys_.begin() + m);
-  int64_t k = 0;
-  while (k < m) {
-    const uint32_t b = keys_[k] >> 24;
-    double bw = 0.0, bwy = 0.0;
-    int64_t bn = 0;
-    for (; k < m && (keys_[k] >> 24) == b; ++k) {
-      const Sample& r = rows[keys_[k] & kLocalMask];
-      bw += static_cast<double>(r.w);
-      bwy += r.wy;
-      ++bn;
-    }
-    if (k == m) break;  // the last bin: nothing would go right
-    offer_bin(f, static_cast<int32_t>(b), bw, bwy, bn, s, wl, syl, nl, best);
+  // the last bin present is never offered: nothing would go right (one bin: constant feature)
+  for (int32_t i = 0; i + 1 < d; ++i) {
+    const BinTotals& t = bin_[present[i]];
+    offer_bin(f, present[i], draws_of(t.counts), t.wy, rows_of(t.counts), s, wl, syl, nl, best);
     if (s.n - nl < p_.min_samples_leaf) break;
   }
-  return true;
+  for (int32_t i = 0; i < d; ++i) bin_[present[i]] = BinTotals{0, 0.0};
+  return d > 1;
 }
 
 void TreeBuilder::offer_bin(int32_t f, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s, double& wl,
@@ -291,24 +290,41 @@ bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate&
 
 int64_t TreeBuilder::partition(const Pending& node, const SplitCandidate& split) {
   // Stable: left rows keep their order, then right rows keep theirs (the TS twin does the same).
-  int64_t nl = 0, nr = 0;
+  // A first pass counts the left rows, so the second writes each row once, to its final place.
   const int32_t f = split.feature;
-  Sample* rows = samples_.data();
-  const uint8_t* codes = bins_ != nullptr && !bins_->codes.empty() ? bins_->codes.data() + f : nullptr;
-  const size_t stride = static_cast<size_t>(data_.cols);
-  const uint32_t bin = static_cast<uint32_t>(split.bin);
-  const bool exact = p_.split_mode == SplitMode::Exact;
-  for (int64_t k = node.start; k < node.end; ++k) {
-    const Sample r = rows[k];
-    const bool left = exact ? data_.at(r.row, f) <= split.threshold : codes[r.row * stride] <= bin;
-    // both writes, one advance: no branch to mispredict on a coin-flip split
-    rows[node.start + nl] = r;
-    spill_[nr] = r;
-    nl += left;
-    nr += !left;
+  const Sample* from = samples_[node.buf].data();
+  Sample* to = samples_[1 - node.buf].data();
+  const int64_t m = node.end - node.start;
+  std::vector<uint8_t>& left = go_left_;
+  if (left.size() < static_cast<size_t>(m)) left.resize(static_cast<size_t>(m));
+  const size_t cs = code_stride_;
+  if (p_.split_mode == SplitMode::Exact) {
+    for (int64_t k = 0; k < m; ++k) left[k] = data_.at(from[node.start + k].row, f) <= split.threshold;
+  } else {
+    const uint8_t* codes = codes_[node.buf].data() + static_cast<size_t>(node.start) * cs + f;
+    const uint32_t bin = static_cast<uint32_t>(split.bin);
+    for (int64_t k = 0; k < m; ++k) left[k] = codes[static_cast<size_t>(k) * cs] <= bin;
   }
-  std::copy(spill_.begin(), spill_.begin() + nr, samples_.begin() + node.start + nl);
-  return node.start + nl;
+  int64_t n_left = 0;
+  for (int64_t k = 0; k < m; ++k) n_left += left[k];
+  // destination of each row: the next left slot or the next right slot, without a branch
+  int64_t at[2] = {node.start + n_left, node.start};  // [0]: right side, [1]: left side
+  if (cs == 0) {
+    for (int64_t k = 0; k < m; ++k) {
+      const int g = left[k];
+      to[at[g]++] = from[node.start + k];
+    }
+  } else {
+    const uint8_t* cf = codes_[node.buf].data();
+    uint8_t* ct = codes_[1 - node.buf].data();
+    for (int64_t k = 0; k < m; ++k) {
+      const int g = left[k];
+      const int64_t dst = at[g]++;
+      to[dst] = from[node.start + k];
+      copy_words(cf + static_cast<size_t>(node.start + k) * cs, ct + static_cast<size_t>(dst) * cs, cs / 8);
+    }
+  }
+  return node.start + n_left;
 }
 
 int32_t TreeBuilder::acquire_hist() {
@@ -325,18 +341,19 @@ void TreeBuilder::release_hist(int32_t h) {
   if (h >= 0) hist_free_.push_back(h);
 }
 
-void TreeBuilder::build_hist(int32_t h, int64_t start, int64_t end) {
-  std::vector<BinTotals>& buf = hist_pool_[h];
-  std::fill(buf.begin(), buf.end(), BinTotals{0, 0.0});
+void TreeBuilder::build_hist(int32_t h, int32_t buf, int64_t start, int64_t end) {
+  std::vector<BinTotals>& hist = hist_pool_[h];
+  std::fill(hist.begin(), hist.end(), BinTotals{0, 0.0});
   const int32_t p = data_.cols;
   const int32_t* offset = bins_->hist_offset.data();
-  const uint8_t* codes = bins_->codes.data();
-  BinTotals* cells = buf.data();
+  const uint8_t* codes = codes_[buf].data();
+  const Sample* rows = samples_[buf].data();
+  BinTotals* cells = hist.data();
   // Row by row, all features at once: one row's codes are one read. Each cell still receives
   // its rows in node order, so the sums are those of a feature-by-feature pass.
   for (int64_t k = start; k < end; ++k) {
-    const Sample& r = samples_[k];
-    const uint8_t* c = codes + static_cast<size_t>(r.row) * static_cast<size_t>(p);
+    const Sample& r = rows[k];
+    const uint8_t* c = codes + static_cast<size_t>(k) * code_stride_;
     const uint64_t counts = kOneRow | static_cast<uint32_t>(r.w);
     for (int32_t f = 0; f < p; ++f) {
       BinTotals& cell = cells[offset[f] + c[f]];

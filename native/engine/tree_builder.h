@@ -53,19 +53,23 @@ class TreeBuilder {
     bool is_left;
     NodeStats stats;
     int32_t hist;  // index of this node's histogram buffer, or -1
+    int32_t buf;   // which of the two row buffers holds the node's rows
   };
 
-  // A node's in-bag rows live in samples_[start, end), in ascending row order (the partition is
-  // stable), with what the scans read next to the row id: the histogram and small-node scans
-  // walk memory in order instead of gathering weights by row.
+  // A node's in-bag rows live in samples_[buf][start, end), in ascending row order (the partition
+  // is stable), with what the scans read next to the row id; in histogram mode codes_[buf] holds
+  // their bin codes in the same order. Scans, histograms and partitions walk memory in order
+  // instead of gathering by row. A partition writes the children into the other buffer (no copy
+  // back); the ranges of pending nodes never overlap, so nothing live is overwritten.
   struct Sample {
     uint32_t row;
     int32_t w;   // bootstrap draws
     double wy;   // w * y
+    double y;
   };
 
   void draw_sample(Rng& rng, std::vector<uint8_t>& inbag);
-  NodeStats stats_of(int64_t start, int64_t end) const;
+  NodeStats stats_of(int32_t buf, int64_t start, int64_t end) const;
   bool find_split(Rng& rng, const Pending& node, SplitCandidate& best);
   // Each returns false when the feature is constant in the node.
   bool scan_exact(int32_t f, const Pending& node, SplitCandidate& best);
@@ -74,11 +78,12 @@ class TreeBuilder {
   // Adds one non-empty bin's totals to the left side and offers the split after it.
   void offer_bin(int32_t f, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s, double& wl,
                  double& syl, int64_t& nl, SplitCandidate& best) const;
+  // Writes the node's rows into the other buffer, left child first; returns the first right position.
   int64_t partition(const Pending& node, const SplitCandidate& split);
 
   int32_t acquire_hist();
   void release_hist(int32_t h);
-  void build_hist(int32_t h, int64_t start, int64_t end);
+  void build_hist(int32_t h, int32_t buf, int64_t start, int64_t end);
   void subtract_hist(int32_t parent, int32_t child);  // parent -= child
 
   const Dataset& data_;
@@ -87,9 +92,12 @@ class TreeBuilder {
   const SortedFeatures* sorted_;
 
   std::vector<int32_t> draws_;    // per row: bootstrap draws (0 = out of bag)
-  std::vector<Sample> samples_;   // in-bag rows; each node owns a [start, end) slice
-  std::vector<Sample> spill_;     // partition: the right side, before it is copied back
-  std::vector<uint32_t> keys_;    // small-node scan with few rows: bin << 24 | position
+  std::vector<Sample> samples_[2];
+  std::vector<uint8_t> codes_[2];  // histogram mode: code_stride_ bytes per row, feature f at +f
+  size_t code_stride_ = 0;         // cols rounded up to whole 8-byte words
+  int64_t m_ = 0;                  // in-bag rows of the tree being grown
+  std::vector<uint8_t> go_left_;   // partition: 1 where the node's row goes left
+  std::vector<uint32_t> keys_;    // exact mode: the node's rows' ranks
   std::vector<uint32_t> tmp_;     // exact mode: the node's rows by value
   std::vector<double> xs_;        // exact mode: the node's values, sorted
   std::vector<uint32_t> features_;
@@ -106,8 +114,8 @@ class TreeBuilder {
   static int64_t rows_of(uint64_t counts) { return static_cast<int64_t>(counts >> 32); }
   static double draws_of(uint64_t counts) { return static_cast<double>(counts & 0xFFFFFFFFu); }
 
-  // small-node scan with many rows: per-bin totals over the node's range of codes
-  BinTotals bin_[256];
+  // small-node scan: per-bin totals, all zero between scans
+  BinTotals bin_[256] = {};
 
   // histograms: BinTotals per bin, all features, one buffer per live node
   std::vector<std::vector<BinTotals>> hist_pool_;
