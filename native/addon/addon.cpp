@@ -3,10 +3,6 @@
 // given, because JavaScript is never trusted. No algorithmic code lives here.
 #include <napi.h>
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -142,60 +138,35 @@ Array to_js(Napi::Env env, const std::vector<T>& v) {
   return Array::New(env, v.size(), buf, 0);
 }
 
-// The trees of a fit as concatenated typed arrays, each tree freed once copied (so the forest
-// is held twice only one tree at a time), plus a NativeForest over the fit's packed predictor.
-Napi::Object forest_to_js(Napi::Env env, FitResult& r, Napi::Value handle) {
-  size_t nodes = 0;
-  for (const FlatTree& t : r.trees) nodes += t.feature.size();
-  auto make = [&](auto* tag, size_t n, auto kind) {
-    using T = std::remove_pointer_t<decltype(tag)>;
-    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, n * sizeof(T));
-    return std::make_pair(static_cast<T*>(buf.Data()), Napi::TypedArrayOf<T>::New(env, n, buf, 0, kind));
-  };
-  auto [offsets, js_offsets] = make(static_cast<uint32_t*>(nullptr), r.trees.size() + 1, napi_uint32_array);
-  auto [feature, js_feature] = make(static_cast<int32_t*>(nullptr), nodes, napi_int32_array);
-  auto [left, js_left] = make(static_cast<int32_t*>(nullptr), nodes, napi_int32_array);
-  auto [right, js_right] = make(static_cast<int32_t*>(nullptr), nodes, napi_int32_array);
-  auto [n_samples, js_n_samples] = make(static_cast<int32_t*>(nullptr), nodes, napi_int32_array);
-  auto [threshold, js_threshold] = make(static_cast<double*>(nullptr), nodes, napi_float64_array);
-  auto [value, js_value] = make(static_cast<double*>(nullptr), nodes, napi_float64_array);
-  auto [weighted_n, js_weighted_n] = make(static_cast<double*>(nullptr), nodes, napi_float64_array);
-  auto [impurity, js_impurity] = make(static_cast<double*>(nullptr), nodes, napi_float64_array);
-  size_t at = 0;
-  offsets[0] = 0;
-  for (size_t t = 0; t < r.trees.size(); ++t) {
-    FlatTree& tree = r.trees[t];
-    const size_t n = tree.feature.size();
-    std::copy(tree.feature.begin(), tree.feature.end(), feature + at);
-    std::copy(tree.left.begin(), tree.left.end(), left + at);
-    std::copy(tree.right.begin(), tree.right.end(), right + at);
-    std::copy(tree.n_samples.begin(), tree.n_samples.end(), n_samples + at);
-    std::copy(tree.threshold.begin(), tree.threshold.end(), threshold + at);
-    std::copy(tree.value.begin(), tree.value.end(), value + at);
-    std::copy(tree.weighted_n.begin(), tree.weighted_n.end(), weighted_n + at);
-    std::copy(tree.impurity.begin(), tree.impurity.end(), impurity + at);
-    at += n;
-    offsets[t + 1] = static_cast<uint32_t>(at);
-    tree = FlatTree();
-#ifdef __GLIBC__
-    // Freed tree memory stays in malloc's heap unless trimmed: without this the process holds
-    // the forest twice (C++ and JS) at its peak instead of once.
-    if (t % 16 == 15) malloc_trim(0);
-#endif
+// The fit's concatenated arrays handed to JavaScript without a copy (the engine concatenated
+// them on the worker thread: the main thread only wraps them), plus a NativeForest over the
+// fit's packed predictor.
+template <typename T, typename Array>
+Array external(Napi::Env env, std::unique_ptr<T[]>& data, size_t n, napi_typedarray_type kind) {
+  T* raw = data.release();
+  Napi::ArrayBuffer buf;
+  if (n == 0) {
+    delete[] raw;
+    buf = Napi::ArrayBuffer::New(env, 0);
+  } else {
+    buf = Napi::ArrayBuffer::New(env, raw, n * sizeof(T), [](Napi::Env, void* p) { delete[] static_cast<T*>(p); });
   }
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
+  return Array::New(env, n, buf, 0, kind);
+}
+
+Napi::Object forest_to_js(Napi::Env env, FitResult& r, Napi::Value handle) {
+  grove::ConcatenatedForest& f = r.forest;
+  const size_t n = f.n_nodes;
   Napi::Object o = Napi::Object::New(env);
-  o.Set("treeOffsets", js_offsets);
-  o.Set("feature", js_feature);
-  o.Set("left", js_left);
-  o.Set("right", js_right);
-  o.Set("nSamples", js_n_samples);
-  o.Set("threshold", js_threshold);
-  o.Set("value", js_value);
-  o.Set("weightedN", js_weighted_n);
-  o.Set("impurity", js_impurity);
+  o.Set("treeOffsets", external<uint32_t, Napi::Uint32Array>(env, f.offsets, static_cast<size_t>(r.n_trees) + 1, napi_uint32_array));
+  o.Set("feature", external<int32_t, Napi::Int32Array>(env, f.feature, n, napi_int32_array));
+  o.Set("left", external<int32_t, Napi::Int32Array>(env, f.left, n, napi_int32_array));
+  o.Set("right", external<int32_t, Napi::Int32Array>(env, f.right, n, napi_int32_array));
+  o.Set("nSamples", external<int32_t, Napi::Int32Array>(env, f.n_samples, n, napi_int32_array));
+  o.Set("threshold", external<double, Napi::Float64Array>(env, f.threshold, n, napi_float64_array));
+  o.Set("value", external<double, Napi::Float64Array>(env, f.value, n, napi_float64_array));
+  o.Set("weightedN", external<double, Napi::Float64Array>(env, f.weighted_n, n, napi_float64_array));
+  o.Set("impurity", external<double, Napi::Float64Array>(env, f.impurity, n, napi_float64_array));
   if (!r.oob_sum.empty()) {
     o.Set("oobSum", to_js<double, Napi::Float64Array>(env, r.oob_sum));
     o.Set("oobCount", to_js<int32_t, Napi::Int32Array>(env, r.oob_count));

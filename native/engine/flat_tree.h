@@ -16,6 +16,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace grove {
@@ -44,6 +45,16 @@ struct FlatTree {
     impurity.push_back(imp);
     return size() - 1;
   }
+};
+
+// A forest's concatenated arrays, owned: what a fit hands over (the addon gives each array to
+// JavaScript as is). Arrays are allocated uninitialised, so pages become resident only as trees
+// are copied in and freed.
+struct ConcatenatedForest {
+  size_t n_nodes = 0;
+  std::unique_ptr<uint32_t[]> offsets;  // n_trees + 1 entries
+  std::unique_ptr<int32_t[]> feature, left, right, n_samples;
+  std::unique_ptr<double[]> threshold, value, weighted_n, impurity;
 };
 
 // A forest's concatenated arrays owned by someone else (JavaScript typed arrays, a file):

@@ -16,9 +16,10 @@ namespace grove {
 
 struct FitResult {
   int32_t n_features = 0;
-  // The trees in index order. Callers copy them out and free each one as they go, so the
-  // forest is never held twice (peak memory).
-  std::vector<FlatTree> trees;
+  // The trees in index order, concatenated (each tree was freed once copied, so the forest is
+  // never held twice: peak memory).
+  ConcatenatedForest forest;
+  int32_t n_trees = 0;
   // The same trees packed for prediction: fit already needs it for OOB, and predict after fit
   // reuses it instead of repacking.
   std::shared_ptr<const Predictor> predictor;
@@ -28,6 +29,10 @@ struct FitResult {
   std::vector<double> oob_sum;
   std::vector<int32_t> oob_count;
 };
+
+// Concatenates the trees, freeing each once copied. fit_forest does it on its own thread, so the
+// caller's (the Node main thread's) part is only to wrap the arrays.
+ConcatenatedForest concatenate(std::vector<FlatTree>& trees);
 
 // Throws std::invalid_argument naming the bad size or parameter.
 void check_fit_inputs(const Dataset& data, const ForestParams& params);
