@@ -22,9 +22,14 @@ constexpr int64_t kMaxBlock = int64_t{1} << 18;
 constexpr int64_t kMaxBlockRankBytes = int64_t{8} << 20;
 
 int64_t block_rows(int64_t rows, int32_t threads, int32_t cols) {
-  const int64_t per_thread = (rows + threads - 1) / std::max(1, threads);
+  const int64_t t = std::max(1, threads);
+  const int64_t per_thread = (rows + t - 1) / t;
   const int64_t cap = std::max(kBlock, std::min(kMaxBlock, kMaxBlockRankBytes / (2 * std::max(1, cols))));
-  return std::min(cap, std::max(kBlock, per_thread));
+  if (per_thread <= cap) return std::max(kBlock, per_thread);
+  // Above the cap, a whole number of equal blocks per thread: 800k rows in capped blocks were
+  // 3 full blocks and a sliver, so one of 2 threads walked twice the rows of the other.
+  const int64_t blocks = ((rows + cap - 1) / cap + t - 1) / t * t;
+  return (rows + blocks - 1) / blocks;
 }
 constexpr int kLanes = 8;         // rows walking one tree together
 }  // namespace
