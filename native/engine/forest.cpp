@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -89,37 +91,47 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
 
   const int32_t n_trees = params.n_estimators;
   const bool oob = params.bootstrap && params.compute_oob;
-  const size_t words = static_cast<size_t>((data.rows + 63) / 64);
   std::vector<FlatTree> trees(n_trees);
-  std::vector<uint64_t> inbag_bits(oob ? words * n_trees : 0, 0);
   std::vector<std::unique_ptr<TreeBuilder>> builders(threads);
-  std::vector<std::vector<uint8_t>> inbags(threads);
+
+  // Out-of-bag sums: each tree's leaves for the rows it did not draw are added in tree order
+  // (as a walk over the finished forest would), whatever order the trees finish in. A finished
+  // tree waits here until the trees before it are added: at most a few trees at a time.
+  FitResult result;
+  if (oob) {
+    result.oob_sum.assign(static_cast<size_t>(data.rows), 0.0);
+    result.oob_count.assign(static_cast<size_t>(data.rows), 0);
+  }
+  std::mutex oob_lock;
+  std::map<int64_t, OobLeaves> waiting;
+  int64_t next_oob = 0;
+  const auto add_oob = [&](int64_t t, OobLeaves&& leaves) {
+    std::lock_guard<std::mutex> g(oob_lock);
+    waiting.emplace(t, std::move(leaves));
+    for (auto it = waiting.find(next_oob); it != waiting.end(); it = waiting.find(next_oob)) {
+      const OobLeaves& l = it->second;
+      for (size_t k = 0; k < l.rows.size(); ++k) {
+        result.oob_sum[l.rows[k]] += l.values[k];
+        ++result.oob_count[l.rows[k]];
+      }
+      waiting.erase(it);
+      ++next_oob;
+    }
+  };
 
   parallel_for_slots(n_trees, threads, [&](int64_t t, int32_t slot) {
     if (params.cancel != nullptr && *params.cancel != 0) throw std::runtime_error("fit cancelled");
     if (!builders[slot]) {
       builders[slot] = std::make_unique<TreeBuilder>(data, params, &bins, &sorted);
     }
-    std::vector<uint8_t>& inbag = inbags[slot];
-    builders[slot]->build(static_cast<uint32_t>(params.first_tree + t), trees[t], inbag);
-    if (oob) {
-      uint64_t* bits = inbag_bits.data() + words * t;
-      for (int64_t i = 0; i < data.rows; ++i) {
-        if (inbag[i]) bits[i >> 6] |= uint64_t{1} << (i & 63);
-      }
-    }
+    OobLeaves leaves;
+    builders[slot]->build(static_cast<uint32_t>(params.first_tree + t), trees[t], oob ? &leaves : nullptr);
+    if (oob) add_oob(t, std::move(leaves));
   });
   builders.clear();
-  inbags.clear();
 
-  FitResult result;
   result.n_features = data.cols;
   result.predictor = std::make_shared<const Predictor>(trees, data.cols, threads);
-  if (oob) {
-    result.oob_sum.resize(static_cast<size_t>(data.rows));
-    result.oob_count.resize(static_cast<size_t>(data.rows));
-    result.predictor->predict_oob(data, inbag_bits.data(), words, result.oob_sum.data(), result.oob_count.data(), threads);
-  }
   result.n_trees = n_trees;
   result.forest = concatenate(trees);
   return result;

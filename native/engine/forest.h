@@ -1,6 +1,6 @@
 // Fitting a forest: bin or presort the data once, grow trees in parallel (tree t from its own
-// random stream (seed, first_tree + t), so the result does not depend on the thread count),
-// then out-of-bag predictions row by row, summing trees in order.
+// random stream (seed, first_tree + t), so the result does not depend on the thread count).
+// Out-of-bag rows go down each tree as it grows; their leaves are summed in tree order.
 #pragma once
 #include <cstdint>
 #include <memory>

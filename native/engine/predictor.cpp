@@ -184,31 +184,21 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
 // Every tree over one block's rows: kLanes rows walk a tree side by side for the tree's depth in
 // steps (leaves point at themselves), then each adds its leaf value. `row_of` turns a row of the
 // block into what `goes_left` reads (a row index, or a pointer to the row's ranks).
-template <bool kOob, typename NodeT, typename RowOf, typename GoesLeft>
-void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
-                           double* sum, int32_t* count, RowOf row_of, GoesLeft goes_left) const {
+template <typename NodeT, typename RowOf, typename GoesLeft>
+void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, double* sum, RowOf row_of,
+                           GoesLeft goes_left) const {
   using RowView = decltype(row_of(int64_t{0}));
-  // the rows this tree scores, relative to the block: all of it, or (OOB) those it did not draw
-  std::vector<int64_t> rows(static_cast<size_t>(end - begin));
+  const int64_t m = end - begin;
   for (size_t t = 0; t < roots_.size(); ++t) {
     const NodeT* root = nodes + roots_[t];
     const int32_t depth = depth_[t];
-    size_t m = 0;
-    if (kOob) {
-      const uint64_t* bits = inbag + words * t;
-      for (int64_t i = begin; i < end; ++i) {
-        if (!(bits[i >> 6] & (uint64_t{1} << (i & 63)))) rows[m++] = i - begin;
-      }
-    } else {
-      for (int64_t i = begin; i < end; ++i) rows[m++] = i - begin;
-    }
-    size_t r = 0;
+    int64_t r = 0;
     for (; r + kLanes <= m; r += kLanes) {
       const NodeT* at[kLanes];
       RowView view[kLanes];
       for (int k = 0; k < kLanes; ++k) {
         at[k] = root;
-        view[k] = row_of(rows[r + k]);
+        view[k] = row_of(r + k);
       }
       for (int32_t s = 0; s < depth; ++s) {
         for (int k = 0; k < kLanes; ++k) {
@@ -216,27 +206,21 @@ void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, const
           at[k] = goes_left(view[k], n) ? n + 1 : nodes + n->right;
         }
       }
-      for (int k = 0; k < kLanes; ++k) {
-        sum[rows[r + k]] += leaf_value(at[k] - nodes);
-        if (kOob) ++count[rows[r + k]];
-      }
+      for (int k = 0; k < kLanes; ++k) sum[r + k] += leaf_value(at[k] - nodes);
     }
     for (; r < m; ++r) {  // the last rows, one at a time
       const NodeT* n = root;
-      const RowView view = row_of(rows[r]);
+      const RowView view = row_of(r);
       for (int32_t s = 0; s < depth; ++s) n = goes_left(view, n) ? n + 1 : nodes + n->right;
-      sum[rows[r]] += leaf_value(n - nodes);
-      if (kOob) ++count[rows[r]];
+      sum[r] += leaf_value(n - nodes);
     }
   }
 }
 
-template <bool kOob>
-void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
-                            double* sum, int32_t* count) const {
+void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, double* sum) const {
   if (ranked_.empty()) {
-    walk_trees<kOob>(
-        nodes_.data(), begin, end, inbag, words, sum, count, [begin](int64_t local) { return begin + local; },
+    walk_trees(
+        nodes_.data(), begin, end, sum, [begin](int64_t local) { return begin + local; },
         [&data](int64_t row, const Node* n) { return data.at(row, n->feature) <= n->threshold; });
     return;
   }
@@ -247,8 +231,8 @@ void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, con
     for (int32_t j = 0; j < n_features_; ++j) ranks[static_cast<size_t>((i - begin) * p + j)] = rank_of(j, data.at(i, j));
   }
   const uint16_t* base = ranks.data();
-  walk_trees<kOob>(
-      ranked_.data(), begin, end, inbag, words, sum, count, [base, p](int64_t local) { return base + local * p; },
+  walk_trees(
+      ranked_.data(), begin, end, sum, [base, p](int64_t local) { return base + local * p; },
       [](const uint16_t* row_ranks, const RankNode* n) { return row_ranks[n->feature] < n->below; });
 }
 
@@ -265,21 +249,8 @@ void Predictor::predict(const Dataset& data, double* out, int32_t threads) const
     const int64_t begin = bi * block;
     const int64_t end = std::min(data.rows, begin + block);
     std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
-    score_block<false>(data, begin, end, nullptr, 0, sum.data(), nullptr);
+    score_block(data, begin, end, sum.data());
     for (int64_t i = begin; i < end; ++i) out[i] = sum[i - begin] / trees;
-  });
-}
-
-void Predictor::predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* sum, int32_t* count,
-                            int32_t threads) const {
-  const int64_t block = block_rows(data.rows, threads, data.cols);
-  const int64_t blocks = (data.rows + block - 1) / block;
-  parallel_for(blocks, threads, [&](int64_t bi) {
-    const int64_t begin = bi * block;
-    const int64_t end = std::min(data.rows, begin + block);
-    std::fill(sum + begin, sum + end, 0.0);
-    std::fill(count + begin, count + end, 0);
-    score_block<true>(data, begin, end, inbag, words, sum + begin, count + begin);
   });
 }
 

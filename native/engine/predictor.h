@@ -32,10 +32,6 @@ class Predictor {
   // out[i] for every row of data; data.cols must equal n_features().
   void predict(const Dataset& data, double* out, int32_t threads) const;
 
-  // Out-of-bag sums per row: only trees whose in-bag bit for the row is clear count (bits of
-  // tree t start at inbag + t * words); count[i] says how many did.
-  void predict_oob(const Dataset& data, const uint64_t* inbag, size_t words, double* sum, int32_t* count,
-                   int32_t threads) const;
 
  private:
   struct Node {
@@ -69,13 +65,10 @@ class Predictor {
   // Writes tree t's nodes from id `base` and its leaf values from `leaf_base`; is_leaf marks leaves.
   void pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t leaf_base, uint8_t* is_leaf);
 
-  // sum (and, OOB, count) are indexed by the row's place in the block
-  template <bool kOob>
-  void score_block(const Dataset& data, int64_t begin, int64_t end, const uint64_t* inbag, size_t words,
-                   double* sum, int32_t* count) const;
-  template <bool kOob, typename NodeT, typename RowOf, typename GoesLeft>
-  void walk_trees(const NodeT* nodes, int64_t begin, int64_t end, const uint64_t* inbag, size_t words, double* sum,
-                  int32_t* count, RowOf row_of, GoesLeft goes_left) const;
+  // sum is indexed by the row's place in the block
+  void score_block(const Dataset& data, int64_t begin, int64_t end, double* sum) const;
+  template <typename NodeT, typename RowOf, typename GoesLeft>
+  void walk_trees(const NodeT* nodes, int64_t begin, int64_t end, double* sum, RowOf row_of, GoesLeft goes_left) const;
 
   std::vector<Node> nodes_;                      // by node id, when ranks do not fit
   std::vector<RankNode> ranked_;                 // by node id, when every feature's thresholds fit

@@ -50,7 +50,7 @@ TreeBuilder::TreeBuilder(const Dataset& data, const ForestParams& params, const 
   features_.resize(data.cols);
 }
 
-void TreeBuilder::draw_sample(Rng& rng, std::vector<uint8_t>& inbag) {
+void TreeBuilder::draw_sample(Rng& rng) {
   const int64_t n = data_.rows;
   if (p_.bootstrap) {
     std::fill(draws_.begin(), draws_.end(), 0);
@@ -59,7 +59,6 @@ void TreeBuilder::draw_sample(Rng& rng, std::vector<uint8_t>& inbag) {
   } else {
     std::fill(draws_.begin(), draws_.end(), 1);
   }
-  inbag.assign(static_cast<size_t>(n), 0);
   Sample* out = samples_[0].data();
   const size_t p = static_cast<size_t>(data_.cols);
   int64_t m = 0;
@@ -69,7 +68,6 @@ void TreeBuilder::draw_sample(Rng& rng, std::vector<uint8_t>& inbag) {
     out[m] = Sample{static_cast<uint32_t>(i), draws_[i], static_cast<double>(draws_[i]) * y, y};
     if (code_stride_ > 0) std::copy_n(bins_->codes.data() + static_cast<size_t>(i) * p, p, codes_[0].data() + static_cast<size_t>(m) * code_stride_);
     ++m;
-    inbag[i] = 1;
   }
   m_ = m;
 }
@@ -90,9 +88,26 @@ NodeStats TreeBuilder::stats_of(int32_t buf, int64_t start, int64_t end) const {
   return s;
 }
 
-void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>& inbag) {
+void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
   Rng rng(p_.seed, tree_index);
-  draw_sample(rng, inbag);
+  draw_sample(rng);
+  int64_t n_oob = 0;
+  if (oob != nullptr) {
+    oob->rows.clear();
+    for (int64_t i = 0; i < data_.rows; ++i) {
+      if (draws_[i] == 0) oob->rows.push_back(static_cast<uint32_t>(i));
+    }
+    n_oob = static_cast<int64_t>(oob->rows.size());
+    oob->values.assign(static_cast<size_t>(n_oob), 0.0);
+    for (auto& v : oob_) v.resize(static_cast<size_t>(n_oob));
+    for (int64_t k = 0; k < n_oob; ++k) oob_[0][k] = OobRow{oob->rows[k], static_cast<uint32_t>(k)};
+  }
+  // a leaf's value goes to the out-of-bag rows that reached it
+  const auto settle_oob = [&](const Pending& node, int32_t id) {
+    if (oob == nullptr) return;
+    const double v = out.value[id];
+    for (int64_t k = node.ostart; k < node.oend; ++k) oob->values[oob_[node.buf][k].ord] = v;
+  };
   std::iota(features_.begin(), features_.end(), 0u);
   out = FlatTree();
   out.reserve(last_size_ + last_size_ / 8 + 16);  // trees of one forest have similar sizes
@@ -100,7 +115,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
   const int64_t m = m_;
   const bool histogram = p_.split_mode == SplitMode::Histogram;
   std::vector<Pending> stack;
-  Pending root{0, m, 0, -1, false, stats_of(0, 0, m), -1, 0};
+  Pending root{0, m, 0, -1, false, stats_of(0, 0, m), -1, 0, 0, n_oob};
   root_w_ = root.stats.w;
   if (histogram && m >= p_.hist_min_rows) {
     root.hist = acquire_hist();
@@ -122,6 +137,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
     if (!leaf) leaf = !find_split(rng, node, best);
     if (leaf) {
       release_hist(node.hist);
+      settle_oob(node, id);
       continue;
     }
     const int64_t mid = partition(node, best);
@@ -132,10 +148,12 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
         (s.w / root_w_) * (impurity - (rs.w / s.w) * rs.impurity() - (ls.w / s.w) * ls.impurity());
     if (improvement + kEpsilon < p_.min_impurity_decrease) {
       release_hist(node.hist);
+      settle_oob(node, id);
       continue;
     }
     out.feature[id] = best.feature;
     out.threshold[id] = best.threshold;
+    const int64_t omid = oob != nullptr ? partition_oob(node, best) : 0;
 
     // Children's histograms: the smaller child's is built, the larger's is the parent's minus it.
     int32_t lh = -1, rh = -1;
@@ -158,8 +176,8 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>
         release_hist(node.hist);
       }
     }
-    stack.push_back(Pending{mid, node.end, node.depth + 1, id, false, rs, rh, child_buf});
-    stack.push_back(Pending{node.start, mid, node.depth + 1, id, true, ls, lh, child_buf});
+    stack.push_back(Pending{mid, node.end, node.depth + 1, id, false, rs, rh, child_buf, omid, node.oend});
+    stack.push_back(Pending{node.start, mid, node.depth + 1, id, true, ls, lh, child_buf, node.ostart, omid});
   }
   last_size_ = static_cast<size_t>(out.size());
 }
@@ -325,6 +343,30 @@ int64_t TreeBuilder::partition(const Pending& node, const SplitCandidate& split)
     }
   }
   return node.start + n_left;
+}
+
+int64_t TreeBuilder::partition_oob(const Pending& node, const SplitCandidate& split) {
+  // Stable, like partition; rows are read by row id (x <= threshold in exact mode, the bin code
+  // otherwise: the same test, since a bin's upper edge is the threshold).
+  const int32_t f = split.feature;
+  const OobRow* from = oob_[node.buf].data();
+  OobRow* to = oob_[1 - node.buf].data();
+  const int64_t m = node.oend - node.ostart;
+  std::vector<uint8_t>& left = go_left_;
+  if (left.size() < static_cast<size_t>(m)) left.resize(static_cast<size_t>(m));
+  if (p_.split_mode == SplitMode::Exact) {
+    for (int64_t k = 0; k < m; ++k) left[k] = data_.at(from[node.ostart + k].row, f) <= split.threshold;
+  } else {
+    const uint8_t* codes = bins_->codes.data() + f;
+    const size_t p = static_cast<size_t>(data_.cols);
+    const uint32_t bin = static_cast<uint32_t>(split.bin);
+    for (int64_t k = 0; k < m; ++k) left[k] = codes[static_cast<size_t>(from[node.ostart + k].row) * p] <= bin;
+  }
+  int64_t n_left = 0;
+  for (int64_t k = 0; k < m; ++k) n_left += left[k];
+  int64_t at[2] = {node.ostart + n_left, node.ostart};  // [0]: right side, [1]: left side
+  for (int64_t k = 0; k < m; ++k) to[at[left[k]]++] = from[node.ostart + k];
+  return node.ostart + n_left;
 }
 
 int32_t TreeBuilder::acquire_hist() {

@@ -36,14 +36,22 @@ struct SplitCandidate {
   double proxy = 0.0;
 };
 
+// A tree's out-of-bag rows (ascending) and the value of the leaf each one reaches.
+struct OobLeaves {
+  std::vector<uint32_t> rows;
+  std::vector<double> values;
+};
+
 class TreeBuilder {
  public:
   // bins is required in histogram mode, sorted in exact mode; both outlive the builder.
   TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
               const SortedFeatures* sorted);
 
-  // Grows tree `tree_index` into `out`; inbag[i] = 1 when row i was drawn.
-  void build(uint32_t tree_index, FlatTree& out, std::vector<uint8_t>& inbag);
+  // Grows tree `tree_index` into `out`. With `oob`, the rows it did not draw go down the splits
+  // as the tree grows (x <= threshold, as a prediction would send them), and each gets the value
+  // of its leaf.
+  void build(uint32_t tree_index, FlatTree& out, OobLeaves* oob = nullptr);
 
  private:
   struct Pending {
@@ -54,6 +62,11 @@ class TreeBuilder {
     NodeStats stats;
     int32_t hist;  // index of this node's histogram buffer, or -1
     int32_t buf;   // which of the two row buffers holds the node's rows
+    int64_t ostart, oend;  // its out-of-bag rows: oob_[buf][ostart, oend)
+  };
+  struct OobRow {
+    uint32_t row;
+    uint32_t ord;  // place among the tree's out-of-bag rows
   };
 
   // A node's in-bag rows live in samples_[buf][start, end), in ascending row order (the partition
@@ -68,7 +81,7 @@ class TreeBuilder {
     double y;
   };
 
-  void draw_sample(Rng& rng, std::vector<uint8_t>& inbag);
+  void draw_sample(Rng& rng);
   NodeStats stats_of(int32_t buf, int64_t start, int64_t end) const;
   bool find_split(Rng& rng, const Pending& node, SplitCandidate& best);
   // Each returns false when the feature is constant in the node.
@@ -80,6 +93,8 @@ class TreeBuilder {
                  double& syl, int64_t& nl, SplitCandidate& best) const;
   // Writes the node's rows into the other buffer, left child first; returns the first right position.
   int64_t partition(const Pending& node, const SplitCandidate& split);
+  // The same for the node's out-of-bag rows.
+  int64_t partition_oob(const Pending& node, const SplitCandidate& split);
 
   int32_t acquire_hist();
   void release_hist(int32_t h);
@@ -97,6 +112,7 @@ class TreeBuilder {
   size_t code_stride_ = 0;         // cols rounded up to whole 8-byte words
   int64_t m_ = 0;                  // in-bag rows of the tree being grown
   std::vector<uint8_t> go_left_;   // partition: 1 where the node's row goes left
+  std::vector<OobRow> oob_[2];     // out-of-bag rows in node order, when asked for
   std::vector<uint32_t> keys_;    // exact mode: the node's rows' ranks
   std::vector<uint32_t> tmp_;     // exact mode: the node's rows by value
   std::vector<double> xs_;        // exact mode: the node's values, sorted

@@ -45,6 +45,9 @@ for (const splitMode of ['exact', 'hist'] as const) {
       if (a.oobPrediction || b.oobPrediction) {
         assert.ok(a.oobRmse !== null && b.oobRmse !== null);
         assert.ok(Math.abs(a.oobRmse - b.oobRmse) <= 1e-9 * a.oobRmse);
+        // native routes out-of-bag rows down the splits while a tree grows, the twin walks the
+        // finished trees: both add the same leaves in tree order, so the sums are identical
+        assert.deepEqual(a.oobPrediction, b.oobPrediction);
       }
     });
   }
