@@ -143,13 +143,22 @@ Array to_js(Napi::Env env, const std::vector<T>& v) {
 // fit's packed predictor.
 template <typename T, typename Array>
 Array external(Napi::Env env, std::unique_ptr<T[]>& data, size_t n, napi_typedarray_type kind) {
-  T* raw = data.release();
+  const size_t bytes = n * sizeof(T);
+  napi_value value = nullptr;
+  napi_status status = napi_generic_failure;
+  if (n > 0) {
+    status = napi_create_external_arraybuffer(
+        env, data.get(), bytes, [](napi_env, void* p, void*) { delete[] static_cast<T*>(p); }, nullptr, &value);
+  }
   Napi::ArrayBuffer buf;
-  if (n == 0) {
-    delete[] raw;
-    buf = Napi::ArrayBuffer::New(env, 0);
+  if (status == napi_ok) {
+    data.release();  // the finalizer owns it now
+    buf = Napi::ArrayBuffer(env, value);
   } else {
-    buf = Napi::ArrayBuffer::New(env, raw, n * sizeof(T), [](Napi::Env, void* p) { delete[] static_cast<T*>(p); });
+    // empty, or a runtime that refuses external buffers (V8 sandbox builds): copy instead
+    buf = Napi::ArrayBuffer::New(env, bytes);
+    if (n > 0) std::memcpy(buf.Data(), data.get(), bytes);
+    data.reset();
   }
   return Array::New(env, n, buf, 0, kind);
 }

@@ -51,9 +51,15 @@ ConcatenatedForest concatenate(std::vector<FlatTree>& trees) {
   ConcatenatedForest f;
   const size_t n_trees = trees.size();
   f.offsets.reset(new uint32_t[n_trees + 1]);
+  size_t n = 0;
   f.offsets[0] = 0;
-  for (size_t t = 0; t < n_trees; ++t) f.offsets[t + 1] = f.offsets[t] + static_cast<uint32_t>(trees[t].size());
-  const size_t n = f.n_nodes = f.offsets[n_trees];
+  for (size_t t = 0; t < n_trees; ++t) {
+    n += static_cast<size_t>(trees[t].size());
+    // node ids are int32 everywhere downstream (model file, predictor, validation)
+    if (n > 0x7FFFFFFFu) throw std::invalid_argument("the forest has more than 2^31 - 1 nodes");
+    f.offsets[t + 1] = static_cast<uint32_t>(n);
+  }
+  f.n_nodes = n;
   for (auto* a : {&f.feature, &f.left, &f.right, &f.n_samples}) a->reset(new int32_t[n]);
   for (auto* a : {&f.threshold, &f.value, &f.weighted_n, &f.impurity}) a->reset(new double[n]);
   // One tree at a time (two threads copying and freeing at once held ~50 MB more at 1M rows)
@@ -96,7 +102,8 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
 
   // Out-of-bag sums: each tree's leaves for the rows it did not draw are added in tree order
   // (as a walk over the finished forest would), whatever order the trees finish in. A finished
-  // tree waits here until the trees before it are added: at most a few trees at a time.
+  // tree waits here until the trees before it are added (usually a tree or two: trees of one
+  // forest take similar times; ~12 bytes per out-of-bag row each).
   FitResult result;
   if (oob) {
     result.oob_sum.assign(static_cast<size_t>(data.rows), 0.0);

@@ -21,7 +21,7 @@ struct ForestParams {
   int32_t threads = 1;
   SplitMode split_mode = SplitMode::Exact;
   int32_t max_bins = 256;            // histogram mode, <= 256 (codes are uint8)
-  int32_t hist_min_rows = 512;       // histogram mode: smaller nodes scan sorted bin codes
+  int32_t hist_min_rows = 512;       // histogram mode: smaller nodes sum their bins without a histogram
   bool compute_oob = true;
   // Set to non-zero by another thread to stop the fit before its next tree (may be null).
   const volatile int32_t* cancel = nullptr;

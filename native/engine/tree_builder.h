@@ -1,7 +1,8 @@
 // Grows one regression tree (squared error) depth-first. The seams follow scikit-learn's:
 // node statistics (criterion), split search per feature (splitter, exact or histogram), and
-// the growth loop (builder). The pure-TS twin in src/forest/js/tree-builder.ts follows this
-// file statement by statement: same draws, same summation order, same tie rules.
+// the growth loop (builder). The pure-TS twin in src/forest/js/tree-builder.ts does the same
+// arithmetic: same draws, same summation order, same tie rules. Only the memory layout differs
+// (here rows, codes and out-of-bag rows are kept in node order, in two buffers).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -45,6 +45,11 @@ void validate_forest(const FlatForestView& f) {
         if (std::isnan(f.threshold[k])) fail(at(tree, i) + "threshold is NaN");
       }
     }
+    // and every node but the root has one: a node no walk reaches is not part of a tree (the
+    // predictor places leaf values by counting the leaves it reaches)
+    for (int64_t i = 1; i < size; ++i) {
+      if (parents[static_cast<size_t>(i)] == 0) fail(at(tree, i) + "no parent (unreachable)");
+    }
   }
 }
 

@@ -67,6 +67,8 @@ export function validateFlatForest(f: FlatForest): void {
         if (Number.isNaN(f.threshold[k])) fail(at + 'threshold is NaN');
       }
     }
+    // and every node but the root has one: a node no walk reaches is not part of a tree
+    for (let i = 1; i < size; i++) if (parents[i] === 0) fail(`tree ${t} node ${i}: no parent (unreachable)`);
   }
 }
 

@@ -86,6 +86,7 @@ test('rejects a hostile file with a valid checksum but out-of-range indices', as
     ['leaf with a child', (g) => (g.left[g.treeOffsets[1] - 1] = 1), /leaf has children/],
     ['offsets past the end', (g) => (g.treeOffsets[1] = 0), /empty|offsets/],
     ['a node with two parents (a DAG)', (g) => (g.right[0] = g.left[1]), /more than one parent/],
+    ['nodes no walk reaches (the root made a leaf)', (g) => ((g.feature[0] = -1), (g.left[0] = -1), (g.right[0] = -1)), /no parent/],
   ];
   for (const [name, damage, pattern] of cases) {
     const g = {
@@ -115,6 +116,13 @@ test('the addon re-checks a forest handed to it directly and never crashes', asy
   const dag = { ...f, right: f.right.slice() };
   dag.right[0] = f.left[1];
   assert.throws(() => new addon.NativeForest(dag), /more than one parent/);
+  // the predictor places leaf values by counting the leaves a walk reaches: an unreachable one
+  // would shift every later leaf, so the addon refuses it too
+  const orphans = { ...f, feature: f.feature.slice(), left: f.left.slice(), right: f.right.slice() };
+  orphans.feature[0] = -1;
+  orphans.left[0] = -1;
+  orphans.right[0] = -1;
+  assert.throws(() => new addon.NativeForest(orphans), /no parent/);
   const handle = new addon.NativeForest(f);
   assert.throws(() => handle.predictSync({ x: new Float64Array(5), rows: 1, cols: 10, layout: 'row', threads: 1 }), /expected rows \* cols/);
   assert.throws(() => handle.predictSync({ x: new Float64Array(3), rows: 1, cols: 3, layout: 'row', threads: 1 }), /forest expects 10/);

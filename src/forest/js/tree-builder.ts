@@ -7,9 +7,10 @@ import type { SortedFeatures } from './presort.js';
 import { Rng } from './rng.js';
 
 /**
- * The pure-TS twin of native/engine/tree_builder.cpp. It follows that file statement by
- * statement — the same random draws, the same summation order, the same tie rules — so both
- * backends grow identical trees. Change one, change the other.
+ * The pure-TS twin of native/engine/tree_builder.cpp. It does that file's arithmetic — the same
+ * random draws, the same summation order, the same tie rules — so both backends grow identical
+ * trees; the native file arranges memory differently (rows in node order) for speed. Change one,
+ * change the other.
  */
 
 const EPSILON = Number.EPSILON; // scikit-learn's EPSILON (DBL_EPSILON)
@@ -268,7 +269,7 @@ export class TreeBuilder {
   /**
    * A node below hist_min_rows has no histogram: its bins' totals are summed in row order, then
    * scanned in bin order, the same arithmetic as a histogram built for this node. (The native
-   * engine picks between a dense range and a sort by bin for speed; both sum the same way.)
+   * engine touches only the bins present, found through a bitmap; it sums the same way.)
    */
   private scanSmallNode(f: number, node: Pending, best: Split): boolean {
     const bins = this.bins!;
