@@ -56,11 +56,13 @@ BinnedFeatures bin_features(const Dataset& data, int32_t max_bins, int32_t threa
   });
   // Coded by blocks of rows, not by feature: threads writing interleaved bytes of one row-major
   // array would share cache lines.
-  constexpr int64_t kBlock = 16384;
+  constexpr int64_t kMaxBlock = 16384;
+  const int64_t blocks = std::max<int64_t>(threads, (data.rows + kMaxBlock - 1) / kMaxBlock);
+  const int64_t block_rows = (data.rows + blocks - 1) / blocks;  // every thread gets rows, even below kMaxBlock
   const size_t stride = static_cast<size_t>(data.cols);
-  parallel_for((data.rows + kBlock - 1) / kBlock, threads, [&](int64_t block) {
-    const int64_t end = std::min(data.rows, (block + 1) * kBlock);
-    for (int64_t i = block * kBlock; i < end; ++i) {
+  parallel_for(blocks, threads, [&](int64_t block) {
+    const int64_t end = std::min(data.rows, (block + 1) * block_rows);
+    for (int64_t i = block * block_rows; i < end; ++i) {
       uint8_t* out = b.codes.data() + static_cast<size_t>(i) * stride;
       for (int32_t f = 0; f < data.cols; ++f) {
         const std::vector<double>& e = b.edges[f];
