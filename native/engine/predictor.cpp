@@ -193,20 +193,24 @@ void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, doubl
     const NodeT* root = nodes + roots_[t];
     const int32_t depth = depth_[t];
     int64_t r = 0;
+    const int32_t root_id = roots_[t];
     for (; r + kLanes <= m; r += kLanes) {
-      const NodeT* at[kLanes];
+      int32_t at[kLanes];
       RowView view[kLanes];
       for (int k = 0; k < kLanes; ++k) {
-        at[k] = root;
+        at[k] = root_id;
         view[k] = row_of(r + k);
       }
       for (int32_t s = 0; s < depth; ++s) {
         for (int k = 0; k < kLanes; ++k) {
-          const NodeT* n = at[k];
-          at[k] = goes_left(view[k], n) ? n + 1 : nodes + n->right;
+          const NodeT* n = nodes + at[k];
+          // the next id by masks, not a conditional: left or right is a coin flip per lane, and
+          // the compiler turned `?:` into branches that mispredicted about half the time
+          const int32_t left = -static_cast<int32_t>(goes_left(view[k], n));
+          at[k] = ((at[k] + 1) & left) | (n->right & ~left);
         }
       }
-      for (int k = 0; k < kLanes; ++k) sum[r + k] += leaf_value(at[k] - nodes);
+      for (int k = 0; k < kLanes; ++k) sum[r + k] += leaf_value(at[k]);
     }
     for (; r < m; ++r) {  // the last rows, one at a time
       const NodeT* n = root;
