@@ -31,6 +31,10 @@ int64_t block_rows(int64_t rows, int32_t threads, int32_t cols) {
   const int64_t blocks = ((rows + cap - 1) / cap + t - 1) / t * t;
   return (rows + blocks - 1) / blocks;
 }
+// A tree's common depth: where kCommon / kCommonOf of its training rows have reached their leaf.
+// At 80k rows trees are 29 deep, but 90% of rows reach their leaf by depth 20: lanes stop there
+// (20k rows through 100 trees: 30 ms -> 25 ms; 80% or 95%: 26 ms).
+constexpr int64_t kCommon = 9, kCommonOf = 10;
 constexpr int kLanes = 8;         // rows walking one tree together
 }  // namespace
 
@@ -41,7 +45,7 @@ Predictor::Predictor(const FlatForestView& f, int32_t threads) {
   for (int32_t t = 0; t < f.n_trees(); ++t) {
     const size_t base = f.offsets[t];
     trees[t] = TreeView{f.feature + base, f.left + base, f.right + base, f.threshold + base, f.value + base,
-                        static_cast<int32_t>(f.offsets[t + 1] - base)};
+                        f.n_samples + base, static_cast<int32_t>(f.offsets[t + 1] - base)};
   }
   pack(trees, threads);
 }
@@ -51,7 +55,8 @@ Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features, int
   std::vector<TreeView> views;
   views.reserve(trees.size());
   for (const FlatTree& t : trees) {
-    views.push_back(TreeView{t.feature.data(), t.left.data(), t.right.data(), t.threshold.data(), t.value.data(), t.size()});
+    views.push_back(TreeView{t.feature.data(), t.left.data(), t.right.data(), t.threshold.data(), t.value.data(),
+                             t.n_samples.data(), t.size()});
   }
   pack(views, threads);
 }
@@ -108,6 +113,7 @@ void Predictor::pack(const std::vector<TreeView>& trees, int32_t threads) {
   leaf_values_.resize(static_cast<size_t>(leaf_base[n_trees]));
   roots_.assign(n_trees, 0);
   depth_.assign(n_trees, 0);
+  common_depth_.assign(n_trees, 0);
   std::vector<uint8_t> is_leaf(n_nodes, 0);
   parallel_for(static_cast<int64_t>(n_trees), threads, [&](int64_t t) {
     pack_tree(trees[t], static_cast<int32_t>(t), base[t], leaf_base[t], is_leaf.data());
@@ -147,6 +153,7 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
   std::vector<std::pair<int32_t, int32_t>> stack(1, {0, 0});  // (local id, depth)
   std::vector<std::pair<int32_t, int32_t>> patch;              // (packed parent, local right child)
   std::vector<int32_t> packed_of(static_cast<size_t>(tree.size), -1);
+  std::vector<int64_t> rows_at_depth;  // training rows whose leaf is at each depth
   int32_t id = base, leaf = leaf_base, depth = 0;
   while (!stack.empty()) {
     const auto [local, d] = stack.back();
@@ -158,6 +165,8 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
       is_leaf[id] = 1;
       leaf_values_[leaf++] = tree.value[local];
       depth = std::max(depth, d);
+      if (rows_at_depth.size() <= static_cast<size_t>(d)) rows_at_depth.resize(static_cast<size_t>(d) + 1, 0);
+      rows_at_depth[d] += std::max<int64_t>(1, tree.n_samples[local]);
     } else {
       patch.emplace_back(id, tree.right[local]);
       const int32_t f = tree.feature[local];
@@ -179,11 +188,17 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
   }
   roots_[t] = base;
   depth_[t] = depth;
+  int64_t total = 0, reached = 0;
+  for (int64_t r : rows_at_depth) total += r;
+  int32_t common = 0;
+  while (common < depth && (reached += rows_at_depth[common]) * kCommonOf < total * kCommon) ++common;
+  common_depth_[t] = common;
 }
 
-// Every tree over one block's rows: kLanes rows walk a tree side by side for the tree's depth in
-// steps (leaves point at themselves), then each adds its leaf value. `row_of` turns a row of the
-// block into what `goes_left` reads (a row index, or a pointer to the row's ranks).
+// Every tree over one block's rows: kLanes rows walk a tree side by side in branch-free steps
+// (leaves point at themselves) for the tree's common depth, the few rows still inside it finish
+// one by one, and each adds its leaf value. `row_of` turns a row of the block into what
+// `goes_left` reads (a row index, or a pointer to the row's ranks).
 template <typename NodeT, typename RowOf, typename GoesLeft>
 void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, double* sum, RowOf row_of,
                            GoesLeft goes_left) const {
@@ -194,6 +209,7 @@ void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, doubl
     const int32_t depth = depth_[t];
     int64_t r = 0;
     const int32_t root_id = roots_[t];
+    const int32_t common = common_depth_[t];
     for (; r + kLanes <= m; r += kLanes) {
       int32_t at[kLanes];
       RowView view[kLanes];
@@ -201,7 +217,7 @@ void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, doubl
         at[k] = root_id;
         view[k] = row_of(r + k);
       }
-      for (int32_t s = 0; s < depth; ++s) {
+      for (int32_t s = 0; s < common; ++s) {
         for (int k = 0; k < kLanes; ++k) {
           const NodeT* n = nodes + at[k];
           // the next id by masks, not a conditional: left or right is a coin flip per lane, and
@@ -210,7 +226,11 @@ void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, doubl
           at[k] = ((at[k] + 1) & left) | (n->right & ~left);
         }
       }
-      for (int k = 0; k < kLanes; ++k) sum[r + k] += leaf_value(at[k]);
+      for (int k = 0; k < kLanes; ++k) {
+        const NodeT* n = nodes + at[k];
+        while (nodes + n->right != n) n = goes_left(view[k], n) ? n + 1 : nodes + n->right;
+        sum[r + k] += leaf_value(n - nodes);
+      }
     }
     for (; r < m; ++r) {  // the last rows, one at a time
       const NodeT* n = root;
