@@ -217,6 +217,8 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
   const NodeStats& s = node.stats;
   const int64_t msl = p_.min_samples_leaf;
   double wl = 0.0, syl = 0.0;
+  double best_proxy = -std::numeric_limits<double>::infinity();
+  int64_t best_k = -1;
   for (int64_t k = 0; k + 1 < m; ++k) {
     const uint32_t row = tmp_[k];
     const double w = static_cast<double>(draws_[row]);
@@ -228,12 +230,15 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
     if (!(xs_[k + 1] > xs_[k])) continue;
     const double wr = s.w - wl, syr = s.sy - syl;
     const double proxy = syl * syl / wl + syr * syr / wr;
-    if (proxy > best.proxy) {
-      best.feature = f;
-      best.threshold = midpoint(xs_[k], xs_[k + 1]);
-      best.bin = -1;
-      best.proxy = proxy;
-    }
+    // selects, not a branch (as offer_bin): the first best of this feature
+    best_k = proxy > best_proxy ? k : best_k;
+    best_proxy = std::max(best_proxy, proxy);
+  }
+  if (best_k >= 0 && best_proxy > best.proxy) {
+    best.feature = f;
+    best.threshold = midpoint(xs_[best_k], xs_[best_k + 1]);
+    best.bin = -1;
+    best.proxy = best_proxy;
   }
   return true;
 }
@@ -260,33 +265,38 @@ bool TreeBuilder::scan_small_node(int32_t f, const Pending& node, SplitCandidate
   for (int32_t word = 0; word < 4; ++word) {
     for (uint64_t bits = used[word]; bits != 0; bits &= bits - 1) present[d++] = word * 64 + lowest_bit(bits);
   }
-  const NodeStats& s = node.stats;
-  double wl = 0.0, syl = 0.0;
-  int64_t nl = 0;
+  BinScan scan;
   // the last bin present is never offered: nothing would go right (one bin: constant feature)
   for (int32_t i = 0; i + 1 < d; ++i) {
     const BinTotals& t = bin_[present[i]];
-    offer_bin(f, present[i], draws_of(t.counts), t.wy, rows_of(t.counts), s, wl, syl, nl, best);
-    if (s.n - nl < p_.min_samples_leaf) break;
+    if (!offer_bin(scan, present[i], draws_of(t.counts), t.wy, rows_of(t.counts), node.stats)) break;
   }
+  take_best(scan, f, best);
   for (int32_t i = 0; i < d; ++i) bin_[present[i]] = BinTotals{0, 0.0};
   return d > 1;
 }
 
-void TreeBuilder::offer_bin(int32_t f, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s, double& wl,
-                            double& syl, int64_t& nl, SplitCandidate& best) const {
-  wl += bw;
-  syl += bwy;
-  nl += bn;
-  if (nl < p_.min_samples_leaf || s.n - nl < p_.min_samples_leaf) return;
-  const double wr = s.w - wl, syr = s.sy - syl;
-  const double proxy = syl * syl / wl + syr * syr / wr;
-  if (proxy > best.proxy) {
-    best.feature = f;
-    best.threshold = bins_->edges[f][b];
-    best.bin = b;
-    best.proxy = proxy;
-  }
+bool TreeBuilder::offer_bin(BinScan& scan, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s) const {
+  scan.wl += bw;
+  scan.syl += bwy;
+  scan.nl += bn;
+  if (s.n - scan.nl < p_.min_samples_leaf) return false;
+  if (scan.nl < p_.min_samples_leaf) return true;
+  const double wr = s.w - scan.wl, syr = s.sy - scan.syl;
+  const double proxy = scan.syl * scan.syl / scan.wl + syr * syr / wr;
+  // a new best is found a few times per scan at unpredictable places: selects, not a branch
+  scan.bin = proxy > scan.proxy ? b : scan.bin;
+  scan.proxy = std::max(scan.proxy, proxy);
+  return true;
+}
+
+void TreeBuilder::take_best(const BinScan& scan, int32_t f, SplitCandidate& best) const {
+  // strictly better than the features before: ties keep the earlier one
+  if (scan.bin < 0 || !(scan.proxy > best.proxy)) return;
+  best.feature = f;
+  best.threshold = bins_->edges[f][scan.bin];
+  best.bin = scan.bin;
+  best.proxy = scan.proxy;
 }
 
 bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate& best) {
@@ -295,14 +305,12 @@ bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate&
   int32_t nonempty = 0;
   for (int32_t b = 0; b < nb && nonempty < 2; ++b) nonempty += h[b].counts != 0;
   if (nonempty < 2) return false;
-  const NodeStats& s = node.stats;
-  double wl = 0.0, syl = 0.0;
-  int64_t nl = 0;
+  BinScan scan;
   for (int32_t b = 0; b + 1 < nb; ++b) {
     if (h[b].counts == 0) continue;
-    offer_bin(f, b, draws_of(h[b].counts), h[b].wy, rows_of(h[b].counts), s, wl, syl, nl, best);
-    if (s.n - nl < p_.min_samples_leaf) break;
+    if (!offer_bin(scan, b, draws_of(h[b].counts), h[b].wy, rows_of(h[b].counts), node.stats)) break;
   }
+  take_best(scan, f, best);
   return true;
 }
 

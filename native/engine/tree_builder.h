@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "binning.h"
@@ -89,9 +90,18 @@ class TreeBuilder {
   bool scan_exact(int32_t f, const Pending& node, SplitCandidate& best);
   bool scan_small_node(int32_t f, const Pending& node, SplitCandidate& best);
   bool scan_histogram(int32_t f, const Pending& node, SplitCandidate& best);
-  // Adds one non-empty bin's totals to the left side and offers the split after it.
-  void offer_bin(int32_t f, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s, double& wl,
-                 double& syl, int64_t& nl, SplitCandidate& best) const;
+  // One feature's bins offered in order: the left side's totals so far and the best split seen.
+  struct BinScan {
+    double wl = 0.0, syl = 0.0;
+    int64_t nl = 0;
+    double proxy = -std::numeric_limits<double>::infinity();
+    int32_t bin = -1;
+  };
+  // Adds one non-empty bin's totals to the left side and offers the split after it; false once
+  // too few rows are left for the right side (no later bin can be offered).
+  bool offer_bin(BinScan& scan, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s) const;
+  // The feature's best split replaces `best` when strictly better.
+  void take_best(const BinScan& scan, int32_t f, SplitCandidate& best) const;
   // Writes the node's rows into the other buffer, left child first; returns the first right position.
   int64_t partition(const Pending& node, const SplitCandidate& split);
   // The same for the node's out-of-bag rows.
