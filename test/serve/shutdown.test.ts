@@ -33,7 +33,9 @@ async function serve(db: string, uri: string): Promise<Child> {
 test('SIGTERM with requests in flight: they finish with 200, new connections are refused, exit 0', async () => {
   const dir = tempDir();
   const db = join(dir, 'grove.db');
-  trainRegistered(db, 's', 100);
+  // 1,000 trees: scoring 50,000 rows takes a few hundred ms, so the requests are still in flight
+  // 200 ms after they were sent (with 100 trees the faster predictor finished them first)
+  trainRegistered(db, 's', 1000);
   const child = await serve(db, 'models:/s@production');
   try {
     const body = JSON.stringify({ dataframe_split: { columns: FEATURES, data: diabetesRows(50_000) } });
