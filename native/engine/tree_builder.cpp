@@ -94,21 +94,24 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
   draw_sample(rng);
   int64_t n_oob = 0;
   if (oob != nullptr) {
-    oob->rows.resize(static_cast<size_t>(data_.rows));
+    oob->rows.clear();
+    oob->values.clear();
+    oob_[0].resize(static_cast<size_t>(data_.rows));
     for (int64_t i = 0; i < data_.rows; ++i) {  // without a branch, as in draw_sample
-      oob->rows[n_oob] = static_cast<uint32_t>(i);
+      oob_[0][n_oob] = static_cast<uint32_t>(i);
       n_oob += draws_[i] == 0;
     }
-    oob->rows.resize(static_cast<size_t>(n_oob));
-    oob->values.assign(static_cast<size_t>(n_oob), 0.0);
-    for (auto& v : oob_) v.resize(static_cast<size_t>(n_oob));
-    for (int64_t k = 0; k < n_oob; ++k) oob_[0][k] = OobRow{oob->rows[k], static_cast<uint32_t>(k)};
+    oob_[1].resize(static_cast<size_t>(n_oob));
+    oob->rows.reserve(static_cast<size_t>(n_oob));
+    oob->values.reserve(static_cast<size_t>(n_oob));
   }
-  // a leaf's value goes to the out-of-bag rows that reached it
+  // a leaf's value goes to the out-of-bag rows that reached it (the sums add rows one by one,
+  // so the order rows are listed in does not matter)
   const auto settle_oob = [&](const Pending& node, int32_t id) {
     if (oob == nullptr) return;
-    const double v = out.value[id];
-    for (int64_t k = node.ostart; k < node.oend; ++k) oob->values[oob_[node.buf][k].ord] = v;
+    const uint32_t* rows = oob_[node.buf].data();
+    oob->rows.insert(oob->rows.end(), rows + node.ostart, rows + node.oend);
+    oob->values.resize(oob->rows.size(), out.value[id]);
   };
   std::iota(features_.begin(), features_.end(), 0u);
   out = FlatTree();
@@ -316,67 +319,57 @@ bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate&
   return true;
 }
 
-int64_t TreeBuilder::partition(const Pending& node, const SplitCandidate& split) {
-  // Stable: left rows keep their order, then right rows keep theirs (the TS twin does the same).
-  // A first pass counts the left rows, so the second writes each row once, to its final place.
-  const int32_t f = split.feature;
-  const Sample* from = samples_[node.buf].data();
-  Sample* to = samples_[1 - node.buf].data();
-  const int64_t m = node.end - node.start;
+template <typename GoesLeft, typename Place>
+int64_t TreeBuilder::split_stable(int64_t start, int64_t m, GoesLeft goes_left, Place place) {
   std::vector<uint8_t>& left = go_left_;
   if (left.size() < static_cast<size_t>(m)) left.resize(static_cast<size_t>(m));
-  const size_t cs = code_stride_;
-  if (p_.split_mode == SplitMode::Exact) {
-    for (int64_t k = 0; k < m; ++k) left[k] = data_.at(from[node.start + k].row, f) <= split.threshold;
-  } else {
-    const uint8_t* codes = codes_[node.buf].data() + static_cast<size_t>(node.start) * cs + f;
-    const uint32_t bin = static_cast<uint32_t>(split.bin);
-    for (int64_t k = 0; k < m; ++k) left[k] = codes[static_cast<size_t>(k) * cs] <= bin;
-  }
+  for (int64_t k = 0; k < m; ++k) left[k] = goes_left(k);
   int64_t n_left = 0;
   for (int64_t k = 0; k < m; ++k) n_left += left[k];
   // destination of each row: the next left slot or the next right slot, without a branch
-  int64_t at[2] = {node.start + n_left, node.start};  // [0]: right side, [1]: left side
-  if (cs == 0) {
-    for (int64_t k = 0; k < m; ++k) {
-      const int g = left[k];
-      to[at[g]++] = from[node.start + k];
-    }
-  } else {
-    const uint8_t* cf = codes_[node.buf].data();
-    uint8_t* ct = codes_[1 - node.buf].data();
-    for (int64_t k = 0; k < m; ++k) {
-      const int g = left[k];
-      const int64_t dst = at[g]++;
-      to[dst] = from[node.start + k];
-      copy_words(cf + static_cast<size_t>(node.start + k) * cs, ct + static_cast<size_t>(dst) * cs, cs / 8);
-    }
+  int64_t at[2] = {start + n_left, start};  // [0]: right side, [1]: left side
+  for (int64_t k = 0; k < m; ++k) place(k, at[left[k]]++);
+  return start + n_left;
+}
+
+int64_t TreeBuilder::partition(const Pending& node, const SplitCandidate& split) {
+  // Stable: left rows keep their order, then right rows keep theirs (the TS twin does the same).
+  const int32_t f = split.feature;
+  const Sample* from = samples_[node.buf].data() + node.start;
+  Sample* to = samples_[1 - node.buf].data();
+  const int64_t m = node.end - node.start;
+  if (p_.split_mode == SplitMode::Exact) {
+    return split_stable(
+        node.start, m, [&](int64_t k) { return data_.at(from[k].row, f) <= split.threshold; },
+        [&](int64_t k, int64_t dst) { to[dst] = from[k]; });
   }
-  return node.start + n_left;
+  const size_t cs = code_stride_;
+  const uint8_t* cf = codes_[node.buf].data() + static_cast<size_t>(node.start) * cs;
+  uint8_t* ct = codes_[1 - node.buf].data();
+  const uint32_t bin = static_cast<uint32_t>(split.bin);
+  return split_stable(
+      node.start, m, [&](int64_t k) { return cf[static_cast<size_t>(k) * cs + f] <= bin; },
+      [&](int64_t k, int64_t dst) {
+        to[dst] = from[k];
+        copy_words(cf + static_cast<size_t>(k) * cs, ct + static_cast<size_t>(dst) * cs, cs / 8);
+      });
 }
 
 int64_t TreeBuilder::partition_oob(const Pending& node, const SplitCandidate& split) {
-  // Stable, like partition; rows are read by row id (x <= threshold in exact mode, the bin code
-  // otherwise: the same test, since a bin's upper edge is the threshold).
+  // Rows are read by row id: x <= threshold in exact mode, the bin code otherwise (the same test,
+  // since a bin's upper edge is the threshold).
   const int32_t f = split.feature;
-  const OobRow* from = oob_[node.buf].data();
-  OobRow* to = oob_[1 - node.buf].data();
+  const uint32_t* from = oob_[node.buf].data() + node.ostart;
+  uint32_t* to = oob_[1 - node.buf].data();
+  const auto place = [&](int64_t k, int64_t dst) { to[dst] = from[k]; };
   const int64_t m = node.oend - node.ostart;
-  std::vector<uint8_t>& left = go_left_;
-  if (left.size() < static_cast<size_t>(m)) left.resize(static_cast<size_t>(m));
   if (p_.split_mode == SplitMode::Exact) {
-    for (int64_t k = 0; k < m; ++k) left[k] = data_.at(from[node.ostart + k].row, f) <= split.threshold;
-  } else {
-    const uint8_t* codes = bins_->codes.data() + f;
-    const size_t p = static_cast<size_t>(data_.cols);
-    const uint32_t bin = static_cast<uint32_t>(split.bin);
-    for (int64_t k = 0; k < m; ++k) left[k] = codes[static_cast<size_t>(from[node.ostart + k].row) * p] <= bin;
+    return split_stable(node.ostart, m, [&](int64_t k) { return data_.at(from[k], f) <= split.threshold; }, place);
   }
-  int64_t n_left = 0;
-  for (int64_t k = 0; k < m; ++k) n_left += left[k];
-  int64_t at[2] = {node.ostart + n_left, node.ostart};  // [0]: right side, [1]: left side
-  for (int64_t k = 0; k < m; ++k) to[at[left[k]]++] = from[node.ostart + k];
-  return node.ostart + n_left;
+  const uint8_t* codes = bins_->codes.data() + f;
+  const size_t p = static_cast<size_t>(data_.cols);
+  const uint32_t bin = static_cast<uint32_t>(split.bin);
+  return split_stable(node.ostart, m, [&](int64_t k) { return codes[static_cast<size_t>(from[k]) * p] <= bin; }, place);
 }
 
 int32_t TreeBuilder::acquire_hist() {

@@ -38,7 +38,7 @@ struct SplitCandidate {
   double proxy = 0.0;
 };
 
-// A tree's out-of-bag rows (ascending) and the value of the leaf each one reaches.
+// A tree's out-of-bag rows, leaf by leaf, and the value of the leaf each one reached.
 struct OobLeaves {
   std::vector<uint32_t> rows;
   std::vector<double> values;
@@ -65,10 +65,6 @@ class TreeBuilder {
     int32_t hist;  // index of this node's histogram buffer, or -1
     int32_t buf;   // which of the two row buffers holds the node's rows
     int64_t ostart, oend;  // its out-of-bag rows: oob_[buf][ostart, oend)
-  };
-  struct OobRow {
-    uint32_t row;
-    uint32_t ord;  // place among the tree's out-of-bag rows
   };
 
   // A node's in-bag rows live in samples_[buf][start, end), in ascending row order (the partition
@@ -106,6 +102,11 @@ class TreeBuilder {
   int64_t partition(const Pending& node, const SplitCandidate& split);
   // The same for the node's out-of-bag rows.
   int64_t partition_oob(const Pending& node, const SplitCandidate& split);
+  // Both partitions: marks positions [0, m) with goes_left(k), counts the left ones, then calls
+  // place(k, dst) once per position with its place in [start, start + m): left ones first, each
+  // side in its order, without a branch. Returns the first right place.
+  template <typename GoesLeft, typename Place>
+  int64_t split_stable(int64_t start, int64_t m, GoesLeft goes_left, Place place);
 
   int32_t acquire_hist();
   void release_hist(int32_t h);
@@ -123,7 +124,7 @@ class TreeBuilder {
   size_t code_stride_ = 0;         // cols rounded up to whole 8-byte words
   int64_t m_ = 0;                  // in-bag rows of the tree being grown
   std::vector<uint8_t> go_left_;   // partition: 1 where the node's row goes left
-  std::vector<OobRow> oob_[2];     // out-of-bag rows in node order, when asked for
+  std::vector<uint32_t> oob_[2];   // out-of-bag rows in node order, when asked for
   std::vector<uint32_t> keys_;    // exact mode: the node's rows' ranks
   std::vector<uint32_t> tmp_;     // exact mode: the node's rows by value
   std::vector<double> xs_;        // exact mode: the node's values, sorted
