@@ -16,7 +16,7 @@ namespace {
 // Rows per block: each thread takes one block of up to kMaxBlock rows and walks every tree over
 // it, so a tree comes from memory once per block rather than once per 2,048 rows (at 1M rows a
 // tree is megabytes: predicting 200k rows took 2.1 s in blocks of 2,048, 1.2 s in one block a
-// thread). The caps bound a block's ranks (2 bytes a value, at most 8 MB) and row list.
+// thread). The caps bound a block's ranks (2 bytes a value, at most 8 MB) and sums.
 constexpr int64_t kBlock = 2048;
 constexpr int64_t kMaxBlock = int64_t{1} << 18;
 constexpr int64_t kMaxBlockRankBytes = int64_t{8} << 20;
@@ -112,7 +112,6 @@ void Predictor::pack(const std::vector<TreeView>& trees, int32_t threads) {
   else nodes_.resize(n_nodes);
   leaf_values_.resize(static_cast<size_t>(leaf_base[n_trees]));
   roots_.assign(n_trees, 0);
-  depth_.assign(n_trees, 0);
   common_depth_.assign(n_trees, 0);
   std::vector<uint8_t> is_leaf(n_nodes, 0);
   parallel_for(static_cast<int64_t>(n_trees), threads, [&](int64_t t) {
@@ -187,7 +186,6 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
     else nodes_[parent].right = packed_of[right_local];
   }
   roots_[t] = base;
-  depth_[t] = depth;
   int64_t total = 0, reached = 0;
   for (int64_t r : rows_at_depth) total += r;
   int32_t common = 0;
@@ -204,17 +202,20 @@ void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, doubl
                            GoesLeft goes_left) const {
   using RowView = decltype(row_of(int64_t{0}));
   const int64_t m = end - begin;
+  // from node n to its leaf, one step at a time (a leaf points at itself)
+  const auto leaf_of = [&](const NodeT* n, const RowView& view) {
+    while (nodes + n->right != n) n = goes_left(view, n) ? n + 1 : nodes + n->right;
+    return leaf_value(n - nodes);
+  };
   for (size_t t = 0; t < roots_.size(); ++t) {
-    const NodeT* root = nodes + roots_[t];
-    const int32_t depth = depth_[t];
-    int64_t r = 0;
-    const int32_t root_id = roots_[t];
+    const int32_t root = roots_[t];
     const int32_t common = common_depth_[t];
+    int64_t r = 0;
     for (; r + kLanes <= m; r += kLanes) {
       int32_t at[kLanes];
       RowView view[kLanes];
       for (int k = 0; k < kLanes; ++k) {
-        at[k] = root_id;
+        at[k] = root;
         view[k] = row_of(r + k);
       }
       for (int32_t s = 0; s < common; ++s) {
@@ -226,18 +227,9 @@ void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, doubl
           at[k] = ((at[k] + 1) & left) | (n->right & ~left);
         }
       }
-      for (int k = 0; k < kLanes; ++k) {
-        const NodeT* n = nodes + at[k];
-        while (nodes + n->right != n) n = goes_left(view[k], n) ? n + 1 : nodes + n->right;
-        sum[r + k] += leaf_value(n - nodes);
-      }
+      for (int k = 0; k < kLanes; ++k) sum[r + k] += leaf_of(nodes + at[k], view[k]);
     }
-    for (; r < m; ++r) {  // the last rows, one at a time
-      const NodeT* n = root;
-      const RowView view = row_of(r);
-      for (int32_t s = 0; s < depth; ++s) n = goes_left(view, n) ? n + 1 : nodes + n->right;
-      sum[r] += leaf_value(n - nodes);
-    }
+    for (; r < m; ++r) sum[r] += leaf_of(nodes + root, row_of(r));  // the last rows, one at a time
   }
 }
 

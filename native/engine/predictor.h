@@ -81,7 +81,6 @@ class Predictor {
   std::vector<uint64_t> leaf_bits_;
   std::vector<uint32_t> leaves_before_;
   std::vector<int32_t> roots_;
-  std::vector<int32_t> depth_;      // steps that take any row of tree t to its leaf
   // steps by which most training rows reached their leaf: every lane takes these, then the few
   // rows still inside the tree finish one by one
   std::vector<int32_t> common_depth_;
