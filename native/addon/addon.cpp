@@ -167,7 +167,7 @@ Napi::Object forest_to_js(Napi::Env env, FitResult& r, Napi::Value handle) {
   grove::ConcatenatedForest& f = r.forest;
   const size_t n = f.n_nodes;
   Napi::Object o = Napi::Object::New(env);
-  o.Set("treeOffsets", external<uint32_t, Napi::Uint32Array>(env, f.offsets, static_cast<size_t>(r.n_trees) + 1, napi_uint32_array));
+  o.Set("treeOffsets", external<uint32_t, Napi::Uint32Array>(env, f.offsets, f.n_trees + 1, napi_uint32_array));
   o.Set("feature", external<int32_t, Napi::Int32Array>(env, f.feature, n, napi_int32_array));
   o.Set("left", external<int32_t, Napi::Int32Array>(env, f.left, n, napi_int32_array));
   o.Set("right", external<int32_t, Napi::Int32Array>(env, f.right, n, napi_int32_array));

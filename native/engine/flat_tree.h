@@ -51,7 +51,7 @@ struct FlatTree {
 // JavaScript as is). Arrays are allocated uninitialised, so pages become resident only as trees
 // are copied in and freed.
 struct ConcatenatedForest {
-  size_t n_nodes = 0;
+  size_t n_trees = 0, n_nodes = 0;
   std::unique_ptr<uint32_t[]> offsets;  // n_trees + 1 entries
   std::unique_ptr<int32_t[]> feature, left, right, n_samples;
   std::unique_ptr<double[]> threshold, value, weighted_n, impurity;

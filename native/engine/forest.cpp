@@ -49,7 +49,7 @@ void check_fit_inputs(const Dataset& data, const ForestParams& p) {
 
 ConcatenatedForest concatenate(std::vector<FlatTree>& trees) {
   ConcatenatedForest f;
-  const size_t n_trees = trees.size();
+  const size_t n_trees = f.n_trees = trees.size();
   f.offsets.reset(new uint32_t[n_trees + 1]);
   size_t n = 0;
   f.offsets[0] = 0;
@@ -142,7 +142,6 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
 
   result.n_features = data.cols;
   result.predictor = std::make_shared<const Predictor>(trees, data.cols, threads);
-  result.n_trees = n_trees;
   result.forest = concatenate(trees);
   return result;
 }

@@ -19,9 +19,7 @@ struct FitResult {
   // The trees in index order, concatenated (each tree was freed once copied, so the forest is
   // never held twice: peak memory).
   ConcatenatedForest forest;
-  int32_t n_trees = 0;
-  // The same trees packed for prediction: fit already needs it for OOB, and predict after fit
-  // reuses it instead of repacking.
+  // The same trees packed for prediction, so predict after fit does not repack them.
   std::shared_ptr<const Predictor> predictor;
   // Per training row: the sum of the predictions of the trees that did not draw it, and how
   // many trees that was (a forest grown in steps adds them up). Empty when bootstrap is off or
