@@ -95,3 +95,29 @@ test('a feature with more distinct thresholds than rank nodes hold: native predi
   const hist = await new RandomForestRegressor({ nEstimators: 4, splitMode: 'hist', seed: 3, backend: 'native' }).fit({ data: x, rows, cols: 1 }, y);
   assert.deepEqual(await hist.predict(probe), await RandomForestRegressor.fromBuffer(hist.toBuffer(), { backend: 'js' }).predict(probe));
 });
+
+test('histogram bins agree with the twin on larger columns: negatives, both zeros, repeats, wide magnitudes', async () => {
+  // Past a few thousand rows the native binning sorts by bits (radix) and codes without
+  // branches; the twin sorts numbers. Bins, and so thresholds, must come out the same.
+  const rows = 20_000;
+  const cols = 4;
+  let s = 12345;
+  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const x = new Float64Array(rows * cols);
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const u = rand();
+    x[i * cols] = (u - 0.5) * 1e6; // negatives and positives
+    x[i * cols + 1] = Math.round(rand() * 40) - 20 + (rand() < 0.1 ? -0 : 0); // repeats, -0 and +0
+    x[i * cols + 2] = (rand() < 0.5 ? -1 : 1) * 10 ** (rand() * 60 - 30); // wide exponents, both signs
+    x[i * cols + 3] = rand() < 0.3 ? -0 : rand() - 0.5;
+    y[i] = Math.sign(x[i * cols]) + x[i * cols + 1] / 10 + Math.log10(Math.abs(x[i * cols + 2])) / 30 + rand() * 0.1;
+  }
+  const p = { nEstimators: 4, splitMode: 'hist' as const, maxFeatures: 'all' as const, minSamplesLeaf: 3, seed: 5 };
+  const a = await new RandomForestRegressor({ ...p, backend: 'native' }).fit({ data: x, rows, cols }, y);
+  const b = await new RandomForestRegressor({ ...p, backend: 'js' }).fit({ data: x, rows, cols }, y);
+  assert.deepEqual(a.forest.feature, b.forest.feature);
+  assert.deepEqual(a.forest.threshold, b.forest.threshold);
+  assert.deepEqual(a.oobPrediction, b.oobPrediction);
+  for (let f = 0; f < cols; f++) assert.ok(a.forest.feature.includes(f), `feature ${f} is never split on: the test would not check its bins`);
+});
