@@ -96,12 +96,17 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
   if (oob != nullptr) {
     oob->rows.clear();
     oob->values.clear();
-    oob_[0].resize(static_cast<size_t>(data_.rows));
+    const size_t n = static_cast<size_t>(data_.rows);
+    oob_[0].resize(n);
+    if (code_stride_ > 0) oob_codes_[0].resize(n * code_stride_);
+    const size_t p = static_cast<size_t>(data_.cols);
     for (int64_t i = 0; i < data_.rows; ++i) {  // without a branch, as in draw_sample
       oob_[0][n_oob] = static_cast<uint32_t>(i);
+      if (code_stride_ > 0) std::copy_n(bins_->codes.data() + static_cast<size_t>(i) * p, p, oob_codes_[0].data() + static_cast<size_t>(n_oob) * code_stride_);
       n_oob += draws_[i] == 0;
     }
     oob_[1].resize(static_cast<size_t>(n_oob));
+    if (code_stride_ > 0) oob_codes_[1].resize(static_cast<size_t>(n_oob) * code_stride_);
     oob->rows.reserve(static_cast<size_t>(n_oob));
     oob->values.reserve(static_cast<size_t>(n_oob));
   }
@@ -356,20 +361,27 @@ int64_t TreeBuilder::partition(const Pending& node, const SplitCandidate& split)
 }
 
 int64_t TreeBuilder::partition_oob(const Pending& node, const SplitCandidate& split) {
-  // Rows are read by row id: x <= threshold in exact mode, the bin code otherwise (the same test,
-  // since a bin's upper edge is the threshold).
+  // Exact mode reads x by row id (x <= threshold); histogram mode reads the codes carried along
+  // with the rows (the same test, since a bin's upper edge is the threshold).
   const int32_t f = split.feature;
   const uint32_t* from = oob_[node.buf].data() + node.ostart;
   uint32_t* to = oob_[1 - node.buf].data();
-  const auto place = [&](int64_t k, int64_t dst) { to[dst] = from[k]; };
   const int64_t m = node.oend - node.ostart;
   if (p_.split_mode == SplitMode::Exact) {
-    return split_stable(node.ostart, m, [&](int64_t k) { return data_.at(from[k], f) <= split.threshold; }, place);
+    return split_stable(
+        node.ostart, m, [&](int64_t k) { return data_.at(from[k], f) <= split.threshold; },
+        [&](int64_t k, int64_t dst) { to[dst] = from[k]; });
   }
-  const uint8_t* codes = bins_->codes.data() + f;
-  const size_t p = static_cast<size_t>(data_.cols);
+  const size_t cs = code_stride_;
+  const uint8_t* cf = oob_codes_[node.buf].data() + static_cast<size_t>(node.ostart) * cs;
+  uint8_t* ct = oob_codes_[1 - node.buf].data();
   const uint32_t bin = static_cast<uint32_t>(split.bin);
-  return split_stable(node.ostart, m, [&](int64_t k) { return codes[static_cast<size_t>(from[k]) * p] <= bin; }, place);
+  return split_stable(
+      node.ostart, m, [&](int64_t k) { return cf[static_cast<size_t>(k) * cs + f] <= bin; },
+      [&](int64_t k, int64_t dst) {
+        to[dst] = from[k];
+        copy_words(cf + static_cast<size_t>(k) * cs, ct + static_cast<size_t>(dst) * cs, cs / 8);
+      });
 }
 
 int32_t TreeBuilder::acquire_hist() {
