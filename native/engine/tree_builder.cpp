@@ -98,7 +98,8 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
     oob->values.clear();
     const size_t n = static_cast<size_t>(data_.rows);
     oob_[0].resize(n);
-    if (code_stride_ > 0) oob_codes_[0].resize(n * code_stride_);
+    // the loop below writes one slot past the last out-of-bag row
+    if (code_stride_ > 0) oob_codes_[0].resize((static_cast<size_t>(std::count(draws_.begin(), draws_.end(), 0)) + 1) * code_stride_);
     const size_t p = static_cast<size_t>(data_.cols);
     for (int64_t i = 0; i < data_.rows; ++i) {  // without a branch, as in draw_sample
       oob_[0][n_oob] = static_cast<uint32_t>(i);
