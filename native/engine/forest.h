@@ -28,9 +28,10 @@ struct FitResult {
   std::vector<int32_t> oob_count;
 };
 
-// Concatenates the trees, freeing each once copied. fit_forest does it on its own thread, so the
+// Concatenates the trees, freeing each once copied (on `threads` threads when the forest is small).
+// fit_forest does it on its own thread, so the
 // caller's (the Node main thread's) part is only to wrap the arrays.
-ConcatenatedForest concatenate(std::vector<FlatTree>& trees);
+ConcatenatedForest concatenate(std::vector<FlatTree>& trees, int32_t threads);
 
 // Throws std::invalid_argument naming the bad size or parameter.
 void check_fit_inputs(const Dataset& data, const ForestParams& params);
