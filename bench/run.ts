@@ -36,6 +36,7 @@ import {
   TEST_FRACTION,
   WORK_DIR,
 } from './lib/config.js';
+import { cliMode, ensureCompiled } from './lib/compiled-cli.js';
 import { ALIASES, COMPETITORS, type Competitor, type CompetitorId, type Mode } from './lib/competitors.js';
 import { prepareDiabetes, prepareFriedman, type BenchDataset } from './lib/datasets.js';
 import { describeMachine, detectPeers } from './lib/machine.js';
@@ -376,6 +377,9 @@ async function main(): Promise<void> {
   }
 
   const stages: Record<string, Record<string, unknown>> = {};
+  // the stages time `grove` commands: as installed users run them, compiled
+  ensureCompiled(log);
+  log(`bench: stages run the CLI from ${cliMode()}`);
   for (const [script, name] of STAGES) stages[name] = await runStage(script, name, opts.quick);
   const { report, totalS } = writeResults(false, stages);
   process.stdout.write(report);

@@ -25,9 +25,9 @@
 // src/, this script runs `tsc -p tsconfig.json` first, into a new directory swapped in for dist/
 // (GROVE_BENCH_NO_BUILD=1 skips that, and the CLI then runs the sources through tsx; the JSON
 // says which).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,7 @@ import type { Store } from '../src/track/store.js';
 import type { ClaimDecision, StudyRow, TrialRow, WorkerIdentity } from '../src/track/trial-queue.js';
 import { openStore } from '../src/track/tracking-uri.js';
 import { newRunId } from '../src/track/validate.js';
+import { cliMode, ensureCompiled } from './lib/compiled-cli.js';
 import { QUIET_WAIT_S, QUIET_WAIT_TOTAL_S } from './lib/config.js';
 import { waitForQuiet } from './lib/quiet.js';
 
@@ -117,47 +118,6 @@ const median = (xs: number[]) => {
 };
 const p90 = (xs: number[]) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-// ---- the compiled CLI ----
-
-function newestMtime(dir: string): number {
-  let newest = statSync(dir).mtimeMs;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** What bin/grove.js will run: the same test it makes. */
-function cliMode(): 'compiled' | 'sources (tsx)' {
-  const compiled = join(root, 'dist', 'cli', 'main.js');
-  if (process.env.GROVE_FROM_SOURCE || !existsSync(compiled)) return 'sources (tsx)';
-  return statSync(compiled).mtimeMs >= newestMtime(join(root, 'src')) ? 'compiled' : 'sources (tsx)';
-}
-
-/**
- * Compiles into a new directory and swaps it in with two renames, so a `grove` started meanwhile
- * (tests in the same checkout) never imports a half-written dist/: while dist/ is absent for a
- * moment, bin/grove.js runs the sources.
- */
-function ensureCompiled(): void {
-  if (cliMode() === 'compiled' || process.env.GROVE_BENCH_NO_BUILD === '1' || process.env.GROVE_FROM_SOURCE) return;
-  log('dist/ is missing or older than src/: tsc -p tsconfig.json');
-  const tag = `${process.pid}-${randomBytes(3).toString('hex')}`;
-  const fresh = join(root, `.dist-bench-${tag}`);
-  const old = join(root, `.dist-old-${tag}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', fresh], { cwd: root, stdio: ['ignore', 2, 2] });
-  if (r.status !== 0) {
-    rmSync(fresh, { recursive: true, force: true });
-    throw new Error(`tsc -p tsconfig.json failed (exit ${r.status}); GROVE_BENCH_NO_BUILD=1 runs the sources instead`);
-  }
-  const dist = join(root, 'dist');
-  if (existsSync(dist)) renameSync(dist, old);
-  renameSync(fresh, dist);
-  rmSync(old, { recursive: true, force: true });
-}
 
 // ---- 1. trials per second with N worker processes ----
 
@@ -408,7 +368,7 @@ async function queueOverhead() {
 // ---- main ----
 
 try {
-  ensureCompiled();
+  ensureCompiled(log);
   const cli = cliMode();
   log(`CLI: ${cli}; ${quick ? 'quick: ' : ''}${reps} rep(s), ${TRIALS} trials, workers ${WORKERS.join(',')}`);
   const scale = only === 'overhead' ? { skipped: '--only overhead' } : await throughput();
