@@ -60,14 +60,15 @@ ConcatenatedForest concatenate(std::vector<FlatTree>& trees, int32_t threads) {
     f.offsets[t + 1] = static_cast<uint32_t>(n);
   }
   f.n_nodes = n;
-  constexpr size_t kTrimBytes = size_t{64} << 20;
-  const bool big = n * (4 * sizeof(int32_t) + 4 * sizeof(double)) >= kTrimBytes;
+  constexpr size_t kTrimBytes = size_t{64} << 20, kSerialBytes = size_t{512} << 20;
+  const size_t bytes = n * (4 * sizeof(int32_t) + 4 * sizeof(double));
+  const bool big = bytes >= kTrimBytes;
   for (auto* a : {&f.feature, &f.left, &f.right, &f.n_samples}) a->reset(new int32_t[n]);
   for (auto* a : {&f.threshold, &f.value, &f.weighted_n, &f.impurity}) a->reset(new double[n]);
-  // A big forest is copied one tree at a time (two threads copying and freeing at once held
-  // ~50 MB more at 1M rows); a small one by all threads (at 10k rows a serial copy was 5% of a
-  // 2-thread fit).
-  parallel_for(static_cast<int64_t>(n_trees), big ? 1 : threads, [&](int64_t ti) {
+  // Copied by all threads, except a forest of 512 MB or more, one tree at a time: two threads
+  // copying and freeing at once held ~50 MB more at 1M rows, where peak RSS is a target. At 100k
+  // rows the serial copy was 5% of a 2-thread fit.
+  parallel_for(static_cast<int64_t>(n_trees), bytes >= kSerialBytes ? 1 : threads, [&](int64_t ti) {
     const size_t t = static_cast<size_t>(ti);
     FlatTree& tree = trees[t];
     const size_t at = f.offsets[t];

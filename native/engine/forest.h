@@ -28,7 +28,7 @@ struct FitResult {
   std::vector<int32_t> oob_count;
 };
 
-// Concatenates the trees, freeing each once copied (on `threads` threads when the forest is small).
+// Concatenates the trees, freeing each once copied (on `threads` threads below 512 MB).
 // fit_forest does it on its own thread, so the
 // caller's (the Node main thread's) part is only to wrap the arrays.
 ConcatenatedForest concatenate(std::vector<FlatTree>& trees, int32_t threads);
