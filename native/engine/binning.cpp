@@ -105,9 +105,10 @@ BinnedFeatures bin_features(const Dataset& data, int32_t max_bins, int32_t threa
   const int64_t blocks = std::max<int64_t>(threads, (data.rows + kMaxBlock - 1) / kMaxBlock);
   const int64_t block_rows = (data.rows + blocks - 1) / blocks;  // every thread gets rows, even below kMaxBlock
   const size_t stride = static_cast<size_t>(data.cols);
-  // Each feature's edges padded to 255 with +infinity: the code of x (the number of edges below
-  // it, i.e. the first edge >= x) is then 8 halvings without a branch (std::lower_bound's
-  // branches mispredicted on random values).
+  // Each feature's edges in a row of 256 padded with +infinity (edges are finite; the search
+  // reads entries 0..254): the code of x, the number of edges below it (i.e. the first edge
+  // >= x), is then 8 halvings without a branch (std::lower_bound's branches mispredicted on
+  // random values).
   std::vector<double> padded(stride * 256, std::numeric_limits<double>::infinity());
   for (size_t f = 0; f < stride; ++f) std::copy(b.edges[f].begin(), b.edges[f].end(), padded.begin() + f * 256);
   parallel_for(blocks, threads, [&](int64_t block) {

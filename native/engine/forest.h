@@ -29,8 +29,8 @@ struct FitResult {
 };
 
 // Concatenates the trees, freeing each once copied (on `threads` threads below 512 MB).
-// fit_forest does it on its own thread, so the
-// caller's (the Node main thread's) part is only to wrap the arrays.
+// fit_forest does it on its own thread, so the caller's (the Node main thread's) part is only
+// to wrap the arrays.
 ConcatenatedForest concatenate(std::vector<FlatTree>& trees, int32_t threads);
 
 // Throws std::invalid_argument naming the bad size or parameter.
