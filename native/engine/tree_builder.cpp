@@ -62,15 +62,38 @@ void TreeBuilder::draw_sample(Rng& rng) {
   // Every row is written and only drawn ones advance the cursor: about a third of the rows are
   // out of bag, at random, and skipping them with a branch mispredicted.
   Sample* out = samples_[0].data();
-  const size_t p = static_cast<size_t>(data_.cols);
   int64_t m = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double y = data_.y[i];
     out[m] = Sample{static_cast<uint32_t>(i), draws_[i], static_cast<double>(draws_[i]) * y, y};
-    if (code_stride_ > 0) std::copy_n(bins_->codes.data() + static_cast<size_t>(i) * p, p, codes_[0].data() + static_cast<size_t>(m) * code_stride_);
+    if (code_stride_ > 0) copy_codes(i, codes_[0], m);
     m += draws_[i] > 0;
   }
   m_ = m;
+}
+
+int64_t TreeBuilder::list_out_of_bag() {
+  // Written as draw_sample writes in-bag rows: every row at the cursor, which advances only past
+  // out-of-bag ones (so the first buffer has one slot more than the rows it keeps).
+  const size_t n_oob = static_cast<size_t>(data_.rows - m_);
+  oob_[0].resize(n_oob + 1);
+  oob_[1].resize(n_oob);
+  if (code_stride_ > 0) {
+    oob_codes_[0].resize((n_oob + 1) * code_stride_);
+    oob_codes_[1].resize(n_oob * code_stride_);
+  }
+  int64_t o = 0;
+  for (int64_t i = 0; i < data_.rows; ++i) {
+    oob_[0][o] = static_cast<uint32_t>(i);
+    if (code_stride_ > 0) copy_codes(i, oob_codes_[0], o);
+    o += draws_[i] == 0;
+  }
+  return o;
+}
+
+void TreeBuilder::copy_codes(int64_t row, std::vector<uint8_t>& to, int64_t slot) const {
+  const size_t p = static_cast<size_t>(data_.cols);
+  std::copy_n(bins_->codes.data() + static_cast<size_t>(row) * p, p, to.data() + static_cast<size_t>(slot) * code_stride_);
 }
 
 NodeStats TreeBuilder::stats_of(int32_t buf, int64_t start, int64_t end) const {
@@ -96,18 +119,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
   if (oob != nullptr) {
     oob->rows.clear();
     oob->values.clear();
-    const size_t n = static_cast<size_t>(data_.rows);
-    oob_[0].resize(n);
-    // the loop below writes one slot past the last out-of-bag row
-    if (code_stride_ > 0) oob_codes_[0].resize((static_cast<size_t>(std::count(draws_.begin(), draws_.end(), 0)) + 1) * code_stride_);
-    const size_t p = static_cast<size_t>(data_.cols);
-    for (int64_t i = 0; i < data_.rows; ++i) {  // without a branch, as in draw_sample
-      oob_[0][n_oob] = static_cast<uint32_t>(i);
-      if (code_stride_ > 0) std::copy_n(bins_->codes.data() + static_cast<size_t>(i) * p, p, oob_codes_[0].data() + static_cast<size_t>(n_oob) * code_stride_);
-      n_oob += draws_[i] == 0;
-    }
-    oob_[1].resize(static_cast<size_t>(n_oob));
-    if (code_stride_ > 0) oob_codes_[1].resize(static_cast<size_t>(n_oob) * code_stride_);
+    n_oob = list_out_of_bag();
     oob->rows.reserve(static_cast<size_t>(n_oob));
     oob->values.reserve(static_cast<size_t>(n_oob));
   }
@@ -151,7 +163,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
       settle_oob(node, id);
       continue;
     }
-    const int64_t mid = partition(node, best);
+    const int64_t mid = partition(node.buf, node.start, node.end, samples_, codes_, best);
     const int32_t child_buf = 1 - node.buf;
     const NodeStats ls = stats_of(child_buf, node.start, mid);
     const NodeStats rs = stats_of(child_buf, mid, node.end);
@@ -164,7 +176,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
     }
     out.feature[id] = best.feature;
     out.threshold[id] = best.threshold;
-    const int64_t omid = oob != nullptr ? partition_oob(node, best) : 0;
+    const int64_t omid = oob != nullptr ? partition(node.buf, node.ostart, node.oend, oob_, oob_codes_, best) : 0;
 
     // Children's histograms: the smaller child's is built, the larger's is the parent's minus it.
     int32_t lh = -1, rh = -1;
@@ -338,47 +350,27 @@ int64_t TreeBuilder::split_stable(int64_t start, int64_t m, GoesLeft goes_left, 
   return start + n_left;
 }
 
-int64_t TreeBuilder::partition(const Pending& node, const SplitCandidate& split) {
+template <typename Row>
+int64_t TreeBuilder::partition(int32_t buf, int64_t start, int64_t end, std::vector<Row> (&rows)[2],
+                               std::vector<uint8_t> (&codes)[2], const SplitCandidate& split) {
   // Stable: left rows keep their order, then right rows keep theirs (the TS twin does the same).
-  const int32_t f = split.feature;
-  const Sample* from = samples_[node.buf].data() + node.start;
-  Sample* to = samples_[1 - node.buf].data();
-  const int64_t m = node.end - node.start;
-  if (p_.split_mode == SplitMode::Exact) {
-    return split_stable(
-        node.start, m, [&](int64_t k) { return data_.at(from[k].row, f) <= split.threshold; },
-        [&](int64_t k, int64_t dst) { to[dst] = from[k]; });
-  }
-  const size_t cs = code_stride_;
-  const uint8_t* cf = codes_[node.buf].data() + static_cast<size_t>(node.start) * cs;
-  uint8_t* ct = codes_[1 - node.buf].data();
-  const uint32_t bin = static_cast<uint32_t>(split.bin);
-  return split_stable(
-      node.start, m, [&](int64_t k) { return cf[static_cast<size_t>(k) * cs + f] <= bin; },
-      [&](int64_t k, int64_t dst) {
-        to[dst] = from[k];
-        copy_words(cf + static_cast<size_t>(k) * cs, ct + static_cast<size_t>(dst) * cs, cs / 8);
-      });
-}
-
-int64_t TreeBuilder::partition_oob(const Pending& node, const SplitCandidate& split) {
   // Exact mode reads x by row id (x <= threshold); histogram mode reads the codes carried along
   // with the rows (the same test, since a bin's upper edge is the threshold).
   const int32_t f = split.feature;
-  const uint32_t* from = oob_[node.buf].data() + node.ostart;
-  uint32_t* to = oob_[1 - node.buf].data();
-  const int64_t m = node.oend - node.ostart;
+  const Row* from = rows[buf].data() + start;
+  Row* to = rows[1 - buf].data();
+  const int64_t m = end - start;
   if (p_.split_mode == SplitMode::Exact) {
     return split_stable(
-        node.ostart, m, [&](int64_t k) { return data_.at(from[k], f) <= split.threshold; },
+        start, m, [&](int64_t k) { return data_.at(row_id(from[k]), f) <= split.threshold; },
         [&](int64_t k, int64_t dst) { to[dst] = from[k]; });
   }
   const size_t cs = code_stride_;
-  const uint8_t* cf = oob_codes_[node.buf].data() + static_cast<size_t>(node.ostart) * cs;
-  uint8_t* ct = oob_codes_[1 - node.buf].data();
+  const uint8_t* cf = codes[buf].data() + static_cast<size_t>(start) * cs;
+  uint8_t* ct = codes[1 - buf].data();
   const uint32_t bin = static_cast<uint32_t>(split.bin);
   return split_stable(
-      node.ostart, m, [&](int64_t k) { return cf[static_cast<size_t>(k) * cs + f] <= bin; },
+      start, m, [&](int64_t k) { return cf[static_cast<size_t>(k) * cs + f] <= bin; },
       [&](int64_t k, int64_t dst) {
         to[dst] = from[k];
         copy_words(cf + static_cast<size_t>(k) * cs, ct + static_cast<size_t>(dst) * cs, cs / 8);

@@ -80,6 +80,11 @@ class TreeBuilder {
   };
 
   void draw_sample(Rng& rng);
+  // Lists the rows the tree did not draw in oob_[0] (with their codes in histogram mode), in
+  // row order; returns how many.
+  int64_t list_out_of_bag();
+  // Row `row`'s bin codes into slot `slot` of a code buffer.
+  void copy_codes(int64_t row, std::vector<uint8_t>& to, int64_t slot) const;
   NodeStats stats_of(int32_t buf, int64_t start, int64_t end) const;
   bool find_split(Rng& rng, const Pending& node, SplitCandidate& best);
   // Each returns false when the feature is constant in the node.
@@ -98,11 +103,15 @@ class TreeBuilder {
   bool offer_bin(BinScan& scan, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s) const;
   // The feature's best split replaces `best` when strictly better.
   void take_best(const BinScan& scan, int32_t f, SplitCandidate& best) const;
-  // Writes the node's rows into the other buffer, left child first; returns the first right position.
-  int64_t partition(const Pending& node, const SplitCandidate& split);
-  // The same for the node's out-of-bag rows.
-  int64_t partition_oob(const Pending& node, const SplitCandidate& split);
-  // Both partitions: marks positions [0, m) with goes_left(k), counts the left ones, then calls
+  // Writes rows [start, end) of buffer `buf` (in-bag Samples or out-of-bag row ids), with their
+  // codes in histogram mode, into the other buffer, left child first; returns the first right
+  // position.
+  template <typename Row>
+  int64_t partition(int32_t buf, int64_t start, int64_t end, std::vector<Row> (&rows)[2],
+                    std::vector<uint8_t> (&codes)[2], const SplitCandidate& split);
+  static uint32_t row_id(const Sample& s) { return s.row; }
+  static uint32_t row_id(uint32_t row) { return row; }
+  // The partition's core: marks positions [0, m) with goes_left(k), counts the left ones, then calls
   // place(k, dst) once per position with its place in [start, start + m): left ones first, each
   // side in its order, without a branch. Returns the first right place.
   template <typename GoesLeft, typename Place>
