@@ -131,54 +131,53 @@ ForestParams read_params(Napi::Env env, const Napi::Object& o, int32_t cols) {
   return p;
 }
 
-template <typename T, typename Array>
-Array to_js(Napi::Env env, const std::vector<T>& v) {
-  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, v.size() * sizeof(T));
-  if (!v.empty()) std::memcpy(buf.Data(), v.data(), v.size() * sizeof(T));
-  return Array::New(env, v.size(), buf, 0);
+// A copy of n values as a typed array of their type.
+template <typename T>
+Napi::TypedArrayOf<T> to_js(Napi::Env env, const T* data, size_t n) {
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, n * sizeof(T));
+  if (n > 0) std::memcpy(buf.Data(), data, n * sizeof(T));
+  return Napi::TypedArrayOf<T>::New(env, n, buf, 0);
+}
+
+template <typename T>
+Napi::TypedArrayOf<T> to_js(Napi::Env env, const std::vector<T>& v) {
+  return to_js(env, v.data(), v.size());
 }
 
 // The fit's concatenated arrays handed to JavaScript without a copy (the engine concatenated
 // them on the worker thread: the main thread only wraps them), plus a NativeForest over the
 // fit's packed predictor.
-template <typename T, typename Array>
-Array external(Napi::Env env, std::unique_ptr<T[]>& data, size_t n, napi_typedarray_type kind) {
-  const size_t bytes = n * sizeof(T);
+template <typename T>
+Napi::TypedArrayOf<T> external(Napi::Env env, std::unique_ptr<T[]>& data, size_t n) {
   napi_value value = nullptr;
-  napi_status status = napi_generic_failure;
-  if (n > 0) {
-    status = napi_create_external_arraybuffer(
-        env, data.get(), bytes, [](napi_env, void* p, void*) { delete[] static_cast<T*>(p); }, nullptr, &value);
-  }
-  Napi::ArrayBuffer buf;
-  if (status == napi_ok) {
+  if (n > 0 && napi_create_external_arraybuffer(
+                   env, data.get(), n * sizeof(T), [](napi_env, void* p, void*) { delete[] static_cast<T*>(p); },
+                   nullptr, &value) == napi_ok) {
     data.release();  // the finalizer owns it now
-    buf = Napi::ArrayBuffer(env, value);
-  } else {
-    // empty, or a runtime that refuses external buffers (V8 sandbox builds): copy instead
-    buf = Napi::ArrayBuffer::New(env, bytes);
-    if (n > 0) std::memcpy(buf.Data(), data.get(), bytes);
-    data.reset();
+    return Napi::TypedArrayOf<T>::New(env, n, Napi::ArrayBuffer(env, value), 0);
   }
-  return Array::New(env, n, buf, 0, kind);
+  // empty, or a runtime that refuses external buffers (V8 sandbox builds): copy instead
+  Napi::TypedArrayOf<T> copy = to_js(env, data.get(), n);
+  data.reset();
+  return copy;
 }
 
 Napi::Object forest_to_js(Napi::Env env, FitResult& r, Napi::Value handle) {
   grove::ConcatenatedForest& f = r.forest;
   const size_t n = f.n_nodes;
   Napi::Object o = Napi::Object::New(env);
-  o.Set("treeOffsets", external<uint32_t, Napi::Uint32Array>(env, f.offsets, f.n_trees + 1, napi_uint32_array));
-  o.Set("feature", external<int32_t, Napi::Int32Array>(env, f.feature, n, napi_int32_array));
-  o.Set("left", external<int32_t, Napi::Int32Array>(env, f.left, n, napi_int32_array));
-  o.Set("right", external<int32_t, Napi::Int32Array>(env, f.right, n, napi_int32_array));
-  o.Set("nSamples", external<int32_t, Napi::Int32Array>(env, f.n_samples, n, napi_int32_array));
-  o.Set("threshold", external<double, Napi::Float64Array>(env, f.threshold, n, napi_float64_array));
-  o.Set("value", external<double, Napi::Float64Array>(env, f.value, n, napi_float64_array));
-  o.Set("weightedN", external<double, Napi::Float64Array>(env, f.weighted_n, n, napi_float64_array));
-  o.Set("impurity", external<double, Napi::Float64Array>(env, f.impurity, n, napi_float64_array));
+  o.Set("treeOffsets", external(env, f.offsets, f.n_trees + 1));
+  o.Set("feature", external(env, f.feature, n));
+  o.Set("left", external(env, f.left, n));
+  o.Set("right", external(env, f.right, n));
+  o.Set("nSamples", external(env, f.n_samples, n));
+  o.Set("threshold", external(env, f.threshold, n));
+  o.Set("value", external(env, f.value, n));
+  o.Set("weightedN", external(env, f.weighted_n, n));
+  o.Set("impurity", external(env, f.impurity, n));
   if (!r.oob_sum.empty()) {
-    o.Set("oobSum", to_js<double, Napi::Float64Array>(env, r.oob_sum));
-    o.Set("oobCount", to_js<int32_t, Napi::Int32Array>(env, r.oob_count));
+    o.Set("oobSum", to_js(env, r.oob_sum));
+    o.Set("oobCount", to_js(env, r.oob_count));
   }
   o.Set("handle", handle);
   return o;
@@ -313,7 +312,7 @@ class NativeForest : public Napi::ObjectWrap<NativeForest> {
         SetError(e.what());
       }
     }
-    void OnOK() override { deferred_.Resolve(to_js<double, Napi::Float64Array>(Env(), job_->out)); }
+    void OnOK() override { deferred_.Resolve(to_js(Env(), job_->out)); }
     void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
    private:
@@ -350,7 +349,7 @@ class NativeForest : public Napi::ObjectWrap<NativeForest> {
     } catch (const std::exception& e) {
       throw Napi::Error::New(info.Env(), e.what());
     }
-    return to_js<double, Napi::Float64Array>(info.Env(), job->out);
+    return to_js(info.Env(), job->out);
   }
 
   Shared predictor_;
