@@ -153,7 +153,7 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
   std::vector<std::pair<int32_t, int32_t>> patch;              // (packed parent, local right child)
   std::vector<int32_t> packed_of(static_cast<size_t>(tree.size), -1);
   std::vector<int64_t> rows_at_depth;  // training rows whose leaf is at each depth
-  int32_t id = base, leaf = leaf_base, depth = 0;
+  int32_t id = base, leaf = leaf_base;
   while (!stack.empty()) {
     const auto [local, d] = stack.back();
     stack.pop_back();
@@ -163,7 +163,6 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
       else nodes_[id] = Node{kNaN, 0, id};
       is_leaf[id] = 1;
       leaf_values_[leaf++] = tree.value[local];
-      depth = std::max(depth, d);
       if (rows_at_depth.size() <= static_cast<size_t>(d)) rows_at_depth.resize(static_cast<size_t>(d) + 1, 0);
       rows_at_depth[d] += std::max<int64_t>(1, tree.n_samples[local]);
     } else {
@@ -186,6 +185,8 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
     else nodes_[parent].right = packed_of[right_local];
   }
   roots_[t] = base;
+  // the deepest leaf is at rows_at_depth.size() - 1
+  const int32_t depth = static_cast<int32_t>(rows_at_depth.size()) - 1;
   int64_t total = 0, reached = 0;
   for (int64_t r : rows_at_depth) total += r;
   int32_t common = 0;

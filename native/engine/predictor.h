@@ -33,7 +33,6 @@ class Predictor {
   // out[i] for every row of data; data.cols must equal n_features().
   void predict(const Dataset& data, double* out, int32_t threads) const;
 
-
  private:
   struct Node {
     double threshold;  // NaN for a leaf
