@@ -18,6 +18,7 @@ import { SqliteTrialQueue } from './sqlite-trial-queue.js';
 import type { TrialQueue } from './trial-queue.js';
 import type {
   AliasChange,
+  ByteChunks,
   ArtifactInfo,
   CreateModelVersionOptions,
   CreateRunOptions,
@@ -39,6 +40,7 @@ import type {
 } from './store.js';
 import { RUN_COLUMNS, RUN_SELECT, VERSION_SELECT, nanToNull, nullToNan, runInfoFromRow, type HistoryRow, type RunRow, type VersionRow } from './store-rows.js';
 import { RUN_STATUSES } from './store.js';
+import { collectChunks } from './byte-chunks.js';
 import {
   checkAlias,
   checkArtifactName,
@@ -470,9 +472,9 @@ export class SqliteStore implements Store {
     return { runId: row.run_id, name: row.name, size: row.size, sha256: row.sha256, createdTime: row.created_time };
   }
 
-  async logArtifact(runId: string, name: string, bytes: Uint8Array): Promise<ArtifactInfo> {
+  async logArtifact(runId: string, name: string, given: Uint8Array | ByteChunks): Promise<ArtifactInfo> {
     checkArtifactName(name);
-    if (!(bytes instanceof Uint8Array)) throw new GroveError('INVALID_OPTION', `artifact ${name}: bytes must be a Buffer or Uint8Array`, { artifact: name });
+    const bytes = await collectChunks(given, `artifact ${name}`);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     return this.write(() => {
       this.requireRun(runId);
@@ -700,6 +702,14 @@ export class SqliteStore implements Store {
       ) as HistoryRow[];
       return rows.map((r) => ({ name: r.name, alias: r.alias, oldVersion: r.old_version, newVersion: r.new_version, time: r.time, who: r.who }));
     });
+  }
+
+  async *readArtifactChunks(runId: string, name: string): AsyncIterable<Buffer> {
+    yield await this.readArtifact(runId, name);
+  }
+
+  async *readModelVersionChunks(name: string, version: number): AsyncIterable<Buffer> {
+    yield await this.readModelVersionBytes(name, version);
   }
 
   async readModelVersionBytes(name: string, version: number): Promise<Buffer> {

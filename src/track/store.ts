@@ -41,6 +41,8 @@ export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'FINISHED', 'FAILE
 export type TerminalStatus = Exclude<RunStatus, 'RUNNING'>;
 
 export type Tags = Record<string, string>;
+/** Bytes in order, as a stream: how artifacts larger than one Buffer (models of several GB) move. */
+export type ByteChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 /** Params are stored as strings; numbers and booleans are converted, null becomes "None". */
 export type ParamValue = string | number | boolean | null;
 
@@ -242,10 +244,13 @@ export interface Store {
   searchRuns(options?: SearchRunsOptions): Promise<Run[]>;
 
   // artifacts
-  logArtifact(runId: string, name: string, bytes: Uint8Array): Promise<ArtifactInfo>;
+  /** bytes as one buffer or as chunks in order (hashed while they stream) */
+  logArtifact(runId: string, name: string, bytes: Uint8Array | ByteChunks): Promise<ArtifactInfo>;
   listArtifacts(runId: string): Promise<ArtifactInfo[]>;
   getArtifactInfo(runId: string, name: string): Promise<ArtifactInfo>;
   readArtifact(runId: string, name: string): Promise<Buffer>;
+  /** the artifact's bytes in order, checked as they stream; what large models are read through */
+  readArtifactChunks(runId: string, name: string): AsyncIterable<Buffer>;
 
   // model registry
   /** CONFLICT if it exists */
@@ -268,4 +273,6 @@ export interface Store {
   getAliasHistory(name: string, alias?: string): Promise<AliasChange[]>;
   /** the bytes of a version's artifact */
   readModelVersionBytes(name: string, version: number): Promise<Buffer>;
+  /** the bytes of a version's artifact in order, checked as they stream */
+  readModelVersionChunks(name: string, version: number): AsyncIterable<Buffer>;
 }
