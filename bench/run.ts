@@ -14,7 +14,9 @@
 //   --max-fit-s S                           skip a fit estimated longer than S seconds (300)
 //   --out FILE                              results file (default bench/results/latest.json;
 //                                           --quick writes bench/.work/quick.json)
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+//   --stages serving,tuning                 only these stages, no engine plan: each stage's JSON is
+//                                           merged into bench/results/stages.json under its name
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import {
@@ -54,6 +56,8 @@ interface Options {
   threadsLarge: number[];
   maxFitS: number;
   out: string;
+  /** null: the engine plan, then every stage; else only these stages */
+  stages: string[] | null;
 }
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -68,6 +72,7 @@ function parseOptions(argv: string[]): Options {
     threadsLarge: LARGE_THREADS,
     maxFitS: MAX_FIT_S,
     out: RESULTS_FILE,
+    stages: null,
   };
   let sizesGiven = false;
   let repsGiven = false;
@@ -127,11 +132,19 @@ function parseOptions(argv: string[]): Options {
         outGiven = true;
         i++;
         break;
+      case '--stages': {
+        const known = STAGES.map(([, name]) => name);
+        o.stages = value(i, a).split(',').map((s) => s.trim());
+        for (const name of o.stages) if (!known.includes(name)) throw new Error(`--stages ${name}: unknown stage (known: ${known.join(', ')})`);
+        i++;
+        break;
+      }
       case '--help':
       case '-h':
         process.stdout.write(
           'npm run bench -- [--quick] [--sizes 10000,100000,1000000] [--only grove,js,ml-rf,sklearn,ranger,xgboost]\n' +
-            '                 [--reps 3] [--reps-large 1] [--threads-large 2] [--max-fit-s 300] [--out FILE]\n',
+            '                 [--reps 3] [--reps-large 1] [--threads-large 2] [--max-fit-s 300] [--out FILE]\n' +
+            '                 [--stages ' + STAGES.map(([, name]) => name).join(',') + ']\n',
         );
         process.exit(0);
       default:
@@ -210,6 +223,7 @@ function planDataset(
 }
 
 /** The other issues' benchmark rows: each script prints one JSON line. */
+const STAGES_FILE = 'bench/results/stages.json';
 const STAGES: [string, string][] = [
   ['bench/data-load.ts', 'data_load'],
   ['bench/track.ts', 'tracking'],
@@ -232,8 +246,26 @@ async function runStage(script: string, name: string, quick: boolean): Promise<R
   return { ...r.json, wall_s: r.wallS };
 }
 
+/** `--stages`: run the named stages alone and merge their results into the stages file. */
+async function runStagesOnly(names: string[], quick: boolean): Promise<void> {
+  const doc: Record<string, unknown> = existsSync(STAGES_FILE) ? JSON.parse(readFileSync(STAGES_FILE, 'utf8')) : {};
+  ensureCompiled(log);
+  for (const [script, name] of STAGES) {
+    if (!names.includes(name)) continue;
+    const result = { ...(await runStage(script, name, quick)), date: new Date().toISOString(), machine: describeMachine() };
+    process.stdout.write(JSON.stringify({ [name]: result }) + '\n');
+    if (quick) continue;
+    doc[name] = result;
+    const tmp = `${STAGES_FILE}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n');
+    renameSync(tmp, STAGES_FILE);
+  }
+  if (!quick) log(`bench: merged ${names.join(', ')} into ${STAGES_FILE}`);
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  if (opts.stages) return runStagesOnly(opts.stages, opts.quick);
   const started = new Date();
   const t0 = performance.now();
   const peers = await detectPeers();
