@@ -4,7 +4,7 @@
 import { createWriteStream, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../src/forest/js/rng.js';
+import { Rng } from '../src/rng.js';
 import { loadData, prepareTraining } from '../src/data/index.js';
 
 const ROWS = 1_000_000;

@@ -1,5 +1,5 @@
 // Per-tree random streams. xoshiro128** needs only 32-bit operations, so the pure-TS twin
-// (src/forest/js/rng.ts) reproduces it bit for bit with Math.imul.
+// (src/rng.ts, which also drives data splits and the tuning samplers) reproduces it bit for bit with Math.imul.
 #pragma once
 #include <cstdint>
 

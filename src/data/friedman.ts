@@ -1,4 +1,4 @@
-import { Rng } from '../forest/js/rng.js';
+import { Rng } from '../rng.js';
 
 /**
  * Friedman #1 (Friedman 1991, "Multivariate adaptive regression splines"): x0..x9 uniform on

@@ -2,7 +2,7 @@
 // same (n, fractions, seed) gives the same parts on every machine and never shares draws with
 // the trees that use the same seed.
 import { GroveError, invalidOption } from '../errors.js';
-import { Rng } from '../forest/js/rng.js';
+import { Rng } from '../rng.js';
 import { SPLIT_STREAM } from '../constants.js';
 
 export interface SplitFractions {

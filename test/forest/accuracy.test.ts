@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RandomForestRegressor, type RandomForestParams } from '../../src/index.js';
-import { Rng } from '../../src/forest/js/rng.js';
+import { Rng } from '../../src/rng.js';
 import { diabetes, friedman, rmse, sliceRows, type XY } from '../helpers/datasets.js';
 
 function take(d: XY, rows: number[]): XY {

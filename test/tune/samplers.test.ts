@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GroveError } from '../../src/errors.js';
-import { Rng } from '../../src/forest/js/rng.js';
+import { Rng } from '../../src/rng.js';
 import { createSampler, TPE_LAG, type Sampler, type SamplerKind, type TrialRecord } from '../../src/tune/samplers/index.js';
 import { choice, defaultSpace, float, grid, int, validateConfig, type Config, type SearchSpace } from '../../src/tune/space.js';
 

@@ -4,7 +4,7 @@ import type { BinnedFeatures } from './binning.js';
 import { midpoint } from './binning.js';
 import type { DatasetView } from './dataset.js';
 import type { SortedFeatures } from './presort.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../rng.js';
 
 /**
  * The pure-TS twin of native/engine/tree_builder.cpp. It does that file's arithmetic — the same

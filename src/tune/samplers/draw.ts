@@ -1,5 +1,5 @@
 /** Uniform draws from one distribution, and snapping a number onto a distribution's values. */
-import type { Rng } from '../../forest/js/rng.js';
+import type { Rng } from '../../rng.js';
 import { cleanFloat, type Config, type Distribution, type ParamValue, type SearchSpace } from '../space.js';
 
 /** Keys in a fixed order, so draws do not depend on how the space's keys were written. */

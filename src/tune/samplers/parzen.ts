@@ -4,7 +4,7 @@
  * categorical one. Both include a prior so an estimator fitted on one point still covers
  * the whole range.
  */
-import type { Rng } from '../../forest/js/rng.js';
+import type { Rng } from '../../rng.js';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 

@@ -14,7 +14,7 @@
  * of candidates that no earlier trial (running or not) has run, while one exists.
  */
 import { invalidOption } from '../../errors.js';
-import type { Rng } from '../../forest/js/rng.js';
+import type { Rng } from '../../rng.js';
 import type { Config, Distribution, ParamValue, SearchSpace } from '../space.js';
 import { drawOrder, inSpaceOrder, numericBounds, snap, toWorking } from './draw.js';
 import { CategoricalParzen, NumericParzen } from './parzen.js';

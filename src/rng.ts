@@ -1,7 +1,11 @@
 /**
- * The per-tree random stream, bit for bit the same as native/engine/rng.h: xoshiro128**
- * seeded from (seed, tree) through murmur3's fmix32. Only 32-bit operations (Math.imul), so
+ * grove's one seeded random stream, bit for bit the same as native/engine/rng.h: xoshiro128**
+ * seeded from (seed, stream) through murmur3's fmix32. Only 32-bit operations (Math.imul), so
  * JavaScript numbers reproduce the C++ uint32 arithmetic exactly.
+ *
+ * Its users: the twin's trees (one stream per tree, as the native engine), data splits
+ * (src/data/split.ts), the Friedman generator and the tuning samplers. A change here changes all
+ * of them, so test/rng.test.ts pins its outputs to the C++ generator's.
  */
 export function fmix32(x: number): number {
   x ^= x >>> 16;
