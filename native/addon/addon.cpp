@@ -1,8 +1,10 @@
 // N-API glue only: argument checks, typed-array views, async workers, error translation.
-// TypeScript validates options first; this file still re-checks every size and index it is
-// given, because JavaScript is never trusted. No algorithmic code lives here.
+// TypeScript validates options first (src/forest/params.ts); this file checks types and, through
+// the engine's check_fit_shape, every size and index it is given, because JavaScript is never
+// trusted. It does not repeat the checks of parameter values. No algorithmic code lives here.
 #include <napi.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -111,22 +113,28 @@ void read_matrix(Napi::Env env, const Napi::Object& o, Matrix& m) {
   m.keep = Napi::Persistent(x.As<Napi::Object>());
 }
 
-ForestParams read_params(Napi::Env env, const Napi::Object& o, int32_t cols) {
+int32_t get_int32(Napi::Env env, const Napi::Object& o, const char* key) {
+  return static_cast<int32_t>(get_int(env, o, key, INT32_MIN, INT32_MAX));
+}
+
+// Types only: the values' ranges are TypeScript's to check, the sizes and indices the engine's
+// (check_fit_shape, called by read_fit).
+ForestParams read_params(Napi::Env env, const Napi::Object& o) {
   ForestParams p;
-  p.n_estimators = static_cast<int32_t>(get_int(env, o, "n_estimators", 1, 1 << 24));
-  p.first_tree = static_cast<int32_t>(get_int(env, o, "first_tree", 0, 0x7FFFFFFF));
-  p.max_depth = static_cast<int32_t>(get_int(env, o, "max_depth", -1, 0x7FFFFFFF));
-  p.min_samples_split = static_cast<int32_t>(get_int(env, o, "min_samples_split", 2, 0x7FFFFFFF));
-  p.min_samples_leaf = static_cast<int32_t>(get_int(env, o, "min_samples_leaf", 1, 0x7FFFFFFF));
-  p.mtry = static_cast<int32_t>(get_int(env, o, "mtry", 1, cols));
+  p.n_estimators = get_int32(env, o, "n_estimators");
+  p.first_tree = get_int32(env, o, "first_tree");
+  p.max_depth = get_int32(env, o, "max_depth");
+  p.min_samples_split = get_int32(env, o, "min_samples_split");
+  p.min_samples_leaf = get_int32(env, o, "min_samples_leaf");
+  p.mtry = get_int32(env, o, "mtry");
   p.bootstrap = get_bool(env, o, "bootstrap");
   p.max_samples = get_double(env, o, "max_samples");
   p.min_impurity_decrease = get_double(env, o, "min_impurity_decrease");
   p.seed = static_cast<uint32_t>(get_int(env, o, "seed", 0, 0xFFFFFFFFll));
-  p.threads = static_cast<int32_t>(get_int(env, o, "threads", 1, 1024));
+  p.threads = get_int32(env, o, "threads");
   p.split_mode = get_int(env, o, "split_mode", 0, 1) == 1 ? grove::SplitMode::Histogram : grove::SplitMode::Exact;
-  p.max_bins = static_cast<int32_t>(get_int(env, o, "max_bins", 2, 256));
-  p.hist_min_rows = static_cast<int32_t>(get_int(env, o, "hist_min_rows", 1, 1 << 24));
+  p.max_bins = get_int32(env, o, "max_bins");
+  p.hist_min_rows = get_int32(env, o, "hist_min_rows");
   p.compute_oob = get_bool(env, o, "compute_oob");
   return p;
 }
@@ -213,7 +221,7 @@ std::unique_ptr<FitJob> read_fit(const Napi::CallbackInfo& info) {
   job->keep_y = Napi::Persistent(o.Get("y").As<Napi::Object>());
   Napi::Value params = o.Get("params");
   if (!params.IsObject()) throw_type(env, "params must be an object");
-  job->params = read_params(env, params.As<Napi::Object>(), job->x.cols);
+  job->params = read_params(env, params.As<Napi::Object>());
   Napi::Value cancel = o.Get("cancel");
   if (!cancel.IsUndefined()) {
     auto flag = typed<int32_t, napi_int32_array>(env, cancel, "cancel");
@@ -221,12 +229,9 @@ std::unique_ptr<FitJob> read_fit(const Napi::CallbackInfo& info) {
     job->params.cancel = flag.first;
     job->keep_cancel = Napi::Persistent(cancel.As<Napi::Object>());
   }
-  // the engine's own checks, on the JS thread so a bad size is a synchronous throw
-  Dataset d = job->x.view();
-  d.x = reinterpret_cast<const double*>(1);  // placeholder: data pointers are checked above
-  d.y = job->y ? job->y : reinterpret_cast<const double*>(1);
+  // on the JS thread, so that a bad size is a synchronous throw
   try {
-    grove::check_fit_inputs(d, job->params);
+    grove::check_fit_shape(job->x.rows, job->x.cols, job->params);
   } catch (const std::exception& e) {
     throw Napi::RangeError::New(env, e.what());
   }

@@ -1,11 +1,9 @@
 #include "forest.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #ifdef __GLIBC__
@@ -26,24 +24,21 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
 
+std::string range(int64_t lo, int64_t hi) { return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; }
 
 }  // namespace
 
-void check_fit_inputs(const Dataset& data, const ForestParams& p) {
-  require(data.x != nullptr && data.y != nullptr, "fit needs x and y");
-  require(data.rows >= 2, "fit needs at least 2 rows, got " + std::to_string(data.rows));
-  require(data.rows < 0xFFFFFFFFll, "fit supports fewer than 2^32 - 1 rows");
-  require(data.cols >= 1, "fit needs at least 1 feature");
-  require(p.n_estimators >= 1, "n_estimators must be >= 1");
-  require(p.first_tree >= 0, "first_tree must be >= 0");
-  require(p.min_samples_split >= 2, "min_samples_split must be >= 2");
-  require(p.min_samples_leaf >= 1, "min_samples_leaf must be >= 1");
-  require(p.mtry >= 1 && p.mtry <= data.cols, "mtry must be in [1, cols]");
+void check_fit_shape(int64_t rows, int32_t cols, const ForestParams& p) {
+  require(rows >= 2, "fit needs at least 2 rows, got " + std::to_string(rows));
+  require(rows < 0xFFFFFFFFll, "fit supports fewer than 2^32 - 1 rows");
+  require(cols >= 1, "fit needs at least 1 feature");
+  require(p.n_estimators >= 1 && p.n_estimators <= (1 << 24), "n_estimators must be an integer in " + range(1, 1 << 24));
+  require(p.first_tree >= 0, "first_tree must be an integer >= 0");
+  require(p.mtry >= 1 && p.mtry <= cols, "mtry must be an integer in " + range(1, cols));
   require(p.max_samples > 0.0 && p.max_samples <= 1.0, "max_samples must be in (0, 1]");
-  require(p.min_impurity_decrease >= 0.0, "min_impurity_decrease must be >= 0");
-  require(p.threads >= 1 && p.threads <= 1024, "threads must be in [1, 1024]");
-  require(p.max_bins >= 2 && p.max_bins <= 256, "max_bins must be in [2, 256]");
-  require(p.hist_min_rows >= 1 && p.hist_min_rows <= (1 << 24), "hist_min_rows must be in [1, 2^24]");
+  require(p.threads >= 1 && p.threads <= 1024, "threads must be an integer in " + range(1, 1024));
+  require(p.max_bins >= 2 && p.max_bins <= 256, "max_bins must be an integer in " + range(2, 256));
+  require(p.hist_min_rows >= 1 && p.hist_min_rows <= (1 << 24), "hist_min_rows must be an integer in " + range(1, 1 << 24));
   require(p.split_mode == SplitMode::Exact || p.split_mode == SplitMode::Histogram, "unknown split mode");
 }
 
@@ -66,8 +61,8 @@ ConcatenatedForest concatenate(std::vector<FlatTree>& trees, int32_t threads) {
   for (auto* a : {&f.feature, &f.left, &f.right, &f.n_samples}) a->reset(new int32_t[n]);
   for (auto* a : {&f.threshold, &f.value, &f.weighted_n, &f.impurity}) a->reset(new double[n]);
   // Copied by all threads, except a forest of 512 MB or more, one tree at a time: two threads
-  // copying and freeing at once held ~50 MB more at 1M rows, where peak RSS is a target. At 100k
-  // rows the serial copy was 5% of a 2-thread fit.
+  // copying and freeing at once hold more memory at their peak, where peak RSS is a target, while
+  // on small forests the serial copy costs fit time (figures: bench/ENGINE.md).
   parallel_for(static_cast<int64_t>(n_trees), bytes >= kSerialBytes ? 1 : threads, [&](int64_t ti) {
     const size_t t = static_cast<size_t>(ti);
     FlatTree& tree = trees[t];
@@ -84,7 +79,7 @@ ConcatenatedForest concatenate(std::vector<FlatTree>& trees, int32_t threads) {
 #ifdef __GLIBC__
     // Freed tree memory stays in malloc's heap unless trimmed: without this the process holds
     // the forest twice at its peak instead of once. Below kTrimBytes the trims cost more time
-    // (4 ms of a 75 ms fit at 10k rows) than the memory is worth.
+    // than the memory is worth (bench/ENGINE.md).
     if (big && t % 16 == 15) malloc_trim(0);
 #endif
   });
@@ -94,8 +89,30 @@ ConcatenatedForest concatenate(std::vector<FlatTree>& trees, int32_t threads) {
   return f;
 }
 
+namespace {
+
+// Grows the trees with one builder per thread slot, each tree's out-of-bag leaves handed to
+// add_oob. The criterion is a template parameter: chosen once per fit, inlined in the scans.
+template <typename Criterion, typename AddOob>
+void grow_trees(const Dataset& data, const ForestParams& params, const BinnedFeatures& bins,
+                const SortedFeatures& sorted, std::vector<FlatTree>& trees, bool oob, AddOob add_oob) {
+  std::vector<std::unique_ptr<TreeBuilder<Criterion>>> builders(params.threads);
+  parallel_for_slots(params.n_estimators, params.threads, [&](int64_t t, int32_t slot) {
+    if (params.cancel != nullptr && *params.cancel != 0) throw std::runtime_error("fit cancelled");
+    if (!builders[slot]) builders[slot] = std::make_unique<TreeBuilder<Criterion>>(data, params, &bins, &sorted);
+    OobLeaves leaves;
+    builders[slot]->build(static_cast<uint32_t>(params.first_tree + t), trees[t], oob ? &leaves : nullptr);
+    if (oob) add_oob(t, std::move(leaves));
+  });
+}
+
+}  // namespace
+
 FitResult fit_forest(const Dataset& data, const ForestParams& params) {
-  check_fit_inputs(data, params);
+  // The addon checks shapes on the JavaScript thread already; this repeats them (cheap) for any
+  // other caller. Parameter values (min_samples_leaf, ...) are TypeScript's to check.
+  if (data.x == nullptr || data.y == nullptr) throw std::invalid_argument("fit needs x and y");
+  check_fit_shape(data.rows, data.cols, params);
   const int32_t threads = params.threads;
   BinnedFeatures bins;
   SortedFeatures sorted;
@@ -105,7 +122,6 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
   const int32_t n_trees = params.n_estimators;
   const bool oob = params.bootstrap && params.compute_oob;
   std::vector<FlatTree> trees(n_trees);
-  std::vector<std::unique_ptr<TreeBuilder>> builders(threads);
 
   // Out-of-bag sums: each tree's leaves for the rows it did not draw are added in tree order
   // (as a walk over the finished forest would), whatever order the trees finish in. A finished
@@ -133,16 +149,7 @@ FitResult fit_forest(const Dataset& data, const ForestParams& params) {
     }
   };
 
-  parallel_for_slots(n_trees, threads, [&](int64_t t, int32_t slot) {
-    if (params.cancel != nullptr && *params.cancel != 0) throw std::runtime_error("fit cancelled");
-    if (!builders[slot]) {
-      builders[slot] = std::make_unique<TreeBuilder>(data, params, &bins, &sorted);
-    }
-    OobLeaves leaves;
-    builders[slot]->build(static_cast<uint32_t>(params.first_tree + t), trees[t], oob ? &leaves : nullptr);
-    if (oob) add_oob(t, std::move(leaves));
-  });
-  builders.clear();
+  grow_trees<SquaredError>(data, params, bins, sorted, trees, oob, add_oob);
 #ifdef __GLIBC__
   // the builders' row buffers (~100 bytes a row each) go back to the system before the
   // predictor and the concatenated forest are allocated, instead of adding to the peak

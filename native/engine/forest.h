@@ -33,8 +33,13 @@ struct FitResult {
 // to wrap the arrays.
 ConcatenatedForest concatenate(std::vector<FlatTree>& trees, int32_t threads);
 
-// Throws std::invalid_argument naming the bad size or parameter.
-void check_fit_inputs(const Dataset& data, const ForestParams& params);
+// Shape checks: the sizes and indices the engine relies on to stay in bounds (rows, cols, and
+// the parameters that size buffers or index features: n_estimators, first_tree, mtry,
+// max_samples (the draw count), threads, max_bins, hist_min_rows, split_mode). Throws
+// std::invalid_argument naming the bad one. Parameter values that only shape the trees
+// (min_samples_*, max_depth, min_impurity_decrease) are checked once, in TypeScript
+// (src/forest/params.ts); the engine stays in bounds whatever they are.
+void check_fit_shape(int64_t rows, int32_t cols, const ForestParams& params);
 
 FitResult fit_forest(const Dataset& data, const ForestParams& params);
 

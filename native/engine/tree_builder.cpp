@@ -33,7 +33,8 @@ inline void copy_words(const uint8_t* from, uint8_t* to, size_t words) {
 }
 }  // namespace
 
-TreeBuilder::TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
+template <typename Criterion>
+TreeBuilder<Criterion>::TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
                          const SortedFeatures* sorted)
     : data_(data), p_(params), bins_(bins), sorted_(sorted) {
   const size_t n = static_cast<size_t>(data.rows);
@@ -50,7 +51,8 @@ TreeBuilder::TreeBuilder(const Dataset& data, const ForestParams& params, const 
   features_.resize(data.cols);
 }
 
-void TreeBuilder::draw_sample(Rng& rng) {
+template <typename Criterion>
+void TreeBuilder<Criterion>::draw_sample(Rng& rng) {
   const int64_t n = data_.rows;
   if (p_.bootstrap) {
     std::fill(draws_.begin(), draws_.end(), 0);
@@ -72,7 +74,8 @@ void TreeBuilder::draw_sample(Rng& rng) {
   m_ = m;
 }
 
-int64_t TreeBuilder::list_out_of_bag() {
+template <typename Criterion>
+int64_t TreeBuilder<Criterion>::list_out_of_bag() {
   // Written as draw_sample writes in-bag rows: every row at the cursor, which advances only past
   // out-of-bag ones (so the first buffer has one slot more than the rows it keeps).
   const size_t n_oob = static_cast<size_t>(data_.rows - m_);
@@ -91,28 +94,24 @@ int64_t TreeBuilder::list_out_of_bag() {
   return o;
 }
 
-void TreeBuilder::copy_codes(int64_t row, std::vector<uint8_t>& to, int64_t slot) const {
+template <typename Criterion>
+void TreeBuilder<Criterion>::copy_codes(int64_t row, std::vector<uint8_t>& to, int64_t slot) const {
   const size_t p = static_cast<size_t>(data_.cols);
   std::copy_n(bins_->codes.data() + static_cast<size_t>(row) * p, p, to.data() + static_cast<size_t>(slot) * code_stride_);
 }
 
-NodeStats TreeBuilder::stats_of(int32_t buf, int64_t start, int64_t end) const {
+template <typename Criterion>
+auto TreeBuilder<Criterion>::stats_of(int32_t buf, int64_t start, int64_t end) const -> NodeStats {
   NodeStats s;
   const Sample* rows = samples_[buf].data();
   s.n = end - start;
-  s.ymin = s.ymax = rows[start].y;
-  for (int64_t k = start; k < end; ++k) {
-    const Sample& r = rows[k];
-    s.w += static_cast<double>(r.w);
-    s.sy += r.wy;
-    s.syy += r.wy * r.y;
-    if (r.y < s.ymin) s.ymin = r.y;
-    if (r.y > s.ymax) s.ymax = r.y;
-  }
+  Criterion::start(s, rows[start].y);
+  for (int64_t k = start; k < end; ++k) Criterion::add(s, rows[k].w, rows[k].wy, rows[k].y);
   return s;
 }
 
-void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
+template <typename Criterion>
+void TreeBuilder<Criterion>::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
   Rng rng(p_.seed, tree_index);
   draw_sample(rng);
   int64_t n_oob = 0;
@@ -150,12 +149,12 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
     const Pending node = stack.back();
     stack.pop_back();
     const NodeStats& s = node.stats;
-    const double impurity = s.impurity();
-    const int32_t id = out.add_leaf(s.mean(), static_cast<int32_t>(s.n), s.w, impurity);
+    const double impurity = Criterion::impurity(s);
+    const int32_t id = out.add_leaf(Criterion::value(s), static_cast<int32_t>(s.n), s.w, impurity);
     if (node.parent >= 0) (node.is_left ? out.left : out.right)[node.parent] = id;
 
     bool leaf = (p_.max_depth >= 0 && node.depth >= p_.max_depth) || s.n < p_.min_samples_split ||
-                s.n < 2 * static_cast<int64_t>(p_.min_samples_leaf) || s.ymin == s.ymax || impurity <= kEpsilon;
+                s.n < 2 * static_cast<int64_t>(p_.min_samples_leaf) || Criterion::pure(s) || impurity <= kEpsilon;
     SplitCandidate best;
     if (!leaf) leaf = !find_split(rng, node, best);
     if (leaf) {
@@ -167,8 +166,7 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
     const int32_t child_buf = 1 - node.buf;
     const NodeStats ls = stats_of(child_buf, node.start, mid);
     const NodeStats rs = stats_of(child_buf, mid, node.end);
-    const double improvement =
-        (s.w / root_w_) * (impurity - (rs.w / s.w) * rs.impurity() - (ls.w / s.w) * ls.impurity());
+    const double improvement = Criterion::improvement(s, impurity, ls, rs, root_w_);
     if (improvement + kEpsilon < p_.min_impurity_decrease) {
       release_hist(node.hist);
       settle_oob(node, id);
@@ -205,7 +203,8 @@ void TreeBuilder::build(uint32_t tree_index, FlatTree& out, OobLeaves* oob) {
   last_size_ = static_cast<size_t>(out.size());
 }
 
-bool TreeBuilder::find_split(Rng& rng, const Pending& node, SplitCandidate& best) {
+template <typename Criterion>
+bool TreeBuilder<Criterion>::find_split(Rng& rng, const Pending& node, SplitCandidate& best) {
   const int32_t p = data_.cols;
   best = SplitCandidate();
   best.proxy = -std::numeric_limits<double>::infinity();
@@ -223,7 +222,8 @@ bool TreeBuilder::find_split(Rng& rng, const Pending& node, SplitCandidate& best
   return best.feature >= 0;
 }
 
-bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& best) {
+template <typename Criterion>
+bool TreeBuilder<Criterion>::scan_exact(int32_t f, const Pending& node, SplitCandidate& best) {
   const int64_t m = node.end - node.start;
   const size_t n = static_cast<size_t>(data_.rows);
   const uint32_t* rank = sorted_->rank.data() + static_cast<size_t>(f) * n;
@@ -239,20 +239,18 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
   if (!(xs_[m - 1] > xs_[0])) return false;
   const NodeStats& s = node.stats;
   const int64_t msl = p_.min_samples_leaf;
-  double wl = 0.0, syl = 0.0;
+  typename Criterion::Side left;
   double best_proxy = -std::numeric_limits<double>::infinity();
   int64_t best_k = -1;
   for (int64_t k = 0; k + 1 < m; ++k) {
     const uint32_t row = tmp_[k];
     const double w = static_cast<double>(draws_[row]);
-    wl += w;
-    syl += w * data_.y[row];
+    Criterion::add(left, w, w * data_.y[row]);
     const int64_t nl = k + 1;
     if (nl < msl) continue;
     if (m - nl < msl) break;
     if (!(xs_[k + 1] > xs_[k])) continue;
-    const double wr = s.w - wl, syr = s.sy - syl;
-    const double proxy = syl * syl / wl + syr * syr / wr;
+    const double proxy = Criterion::proxy(left, s);
     // selects, not a branch (as offer_bin): the first best of this feature
     best_k = proxy > best_proxy ? k : best_k;
     best_proxy = std::max(best_proxy, proxy);
@@ -266,7 +264,8 @@ bool TreeBuilder::scan_exact(int32_t f, const Pending& node, SplitCandidate& bes
   return true;
 }
 
-bool TreeBuilder::scan_small_node(int32_t f, const Pending& node, SplitCandidate& best) {
+template <typename Criterion>
+bool TreeBuilder<Criterion>::scan_small_node(int32_t f, const Pending& node, SplitCandidate& best) {
   // A node below hist_min_rows has no histogram. Its bins' totals are summed here in row order,
   // then offered in bin order: the same arithmetic as a histogram built for this node. The work
   // is O(rows + bins present), never O(256): bin_ is all zeros between calls (the bins used are
@@ -299,21 +298,21 @@ bool TreeBuilder::scan_small_node(int32_t f, const Pending& node, SplitCandidate
   return d > 1;
 }
 
-bool TreeBuilder::offer_bin(BinScan& scan, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s) const {
-  scan.wl += bw;
-  scan.syl += bwy;
+template <typename Criterion>
+bool TreeBuilder<Criterion>::offer_bin(BinScan& scan, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s) const {
+  Criterion::add(scan.left, bw, bwy);
   scan.nl += bn;
   if (s.n - scan.nl < p_.min_samples_leaf) return false;
   if (scan.nl < p_.min_samples_leaf) return true;
-  const double wr = s.w - scan.wl, syr = s.sy - scan.syl;
-  const double proxy = scan.syl * scan.syl / scan.wl + syr * syr / wr;
+  const double proxy = Criterion::proxy(scan.left, s);
   // a new best is found a few times per scan at unpredictable places: selects, not a branch
   scan.bin = proxy > scan.proxy ? b : scan.bin;
   scan.proxy = std::max(scan.proxy, proxy);
   return true;
 }
 
-void TreeBuilder::take_best(const BinScan& scan, int32_t f, SplitCandidate& best) const {
+template <typename Criterion>
+void TreeBuilder<Criterion>::take_best(const BinScan& scan, int32_t f, SplitCandidate& best) const {
   // strictly better than the features before: ties keep the earlier one
   if (scan.bin < 0 || !(scan.proxy > best.proxy)) return;
   best.feature = f;
@@ -322,7 +321,8 @@ void TreeBuilder::take_best(const BinScan& scan, int32_t f, SplitCandidate& best
   best.proxy = scan.proxy;
 }
 
-bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate& best) {
+template <typename Criterion>
+bool TreeBuilder<Criterion>::scan_histogram(int32_t f, const Pending& node, SplitCandidate& best) {
   const BinTotals* h = hist_pool_[node.hist].data() + bins_->hist_offset[f];
   const int32_t nb = bins_->n_bins(f);
   int32_t nonempty = 0;
@@ -337,8 +337,9 @@ bool TreeBuilder::scan_histogram(int32_t f, const Pending& node, SplitCandidate&
   return true;
 }
 
+template <typename Criterion>
 template <typename GoesLeft, typename Place>
-int64_t TreeBuilder::split_stable(int64_t start, int64_t m, GoesLeft goes_left, Place place) {
+int64_t TreeBuilder<Criterion>::split_stable(int64_t start, int64_t m, GoesLeft goes_left, Place place) {
   std::vector<uint8_t>& left = go_left_;
   if (left.size() < static_cast<size_t>(m)) left.resize(static_cast<size_t>(m));
   for (int64_t k = 0; k < m; ++k) left[k] = goes_left(k);
@@ -350,8 +351,9 @@ int64_t TreeBuilder::split_stable(int64_t start, int64_t m, GoesLeft goes_left, 
   return start + n_left;
 }
 
+template <typename Criterion>
 template <typename Row>
-int64_t TreeBuilder::partition(int32_t buf, int64_t start, int64_t end, std::vector<Row> (&rows)[2],
+int64_t TreeBuilder<Criterion>::partition(int32_t buf, int64_t start, int64_t end, std::vector<Row> (&rows)[2],
                                std::vector<uint8_t> (&codes)[2], const SplitCandidate& split) {
   // Stable: left rows keep their order, then right rows keep theirs (the TS twin does the same).
   // Exact mode reads x by row id (x <= threshold); histogram mode reads the codes carried along
@@ -377,7 +379,8 @@ int64_t TreeBuilder::partition(int32_t buf, int64_t start, int64_t end, std::vec
       });
 }
 
-int32_t TreeBuilder::acquire_hist() {
+template <typename Criterion>
+int32_t TreeBuilder<Criterion>::acquire_hist() {
   if (!hist_free_.empty()) {
     const int32_t h = hist_free_.back();
     hist_free_.pop_back();
@@ -387,11 +390,13 @@ int32_t TreeBuilder::acquire_hist() {
   return static_cast<int32_t>(hist_pool_.size()) - 1;
 }
 
-void TreeBuilder::release_hist(int32_t h) {
+template <typename Criterion>
+void TreeBuilder<Criterion>::release_hist(int32_t h) {
   if (h >= 0) hist_free_.push_back(h);
 }
 
-void TreeBuilder::build_hist(int32_t h, int32_t buf, int64_t start, int64_t end) {
+template <typename Criterion>
+void TreeBuilder<Criterion>::build_hist(int32_t h, int32_t buf, int64_t start, int64_t end) {
   std::vector<BinTotals>& hist = hist_pool_[h];
   std::fill(hist.begin(), hist.end(), BinTotals{0, 0.0});
   const int32_t p = data_.cols;
@@ -413,7 +418,8 @@ void TreeBuilder::build_hist(int32_t h, int32_t buf, int64_t start, int64_t end)
   }
 }
 
-void TreeBuilder::subtract_hist(int32_t parent, int32_t child) {
+template <typename Criterion>
+void TreeBuilder<Criterion>::subtract_hist(int32_t parent, int32_t child) {
   std::vector<BinTotals>& a = hist_pool_[parent];
   const std::vector<BinTotals>& b = hist_pool_[child];
   for (size_t i = 0; i < a.size(); ++i) {
@@ -421,5 +427,7 @@ void TreeBuilder::subtract_hist(int32_t parent, int32_t child) {
     a[i].wy -= b[i].wy;
   }
 }
+
+template class TreeBuilder<SquaredError>;
 
 }  // namespace grove

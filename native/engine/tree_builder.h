@@ -1,6 +1,6 @@
-// Grows one regression tree (squared error) depth-first. The seams follow scikit-learn's:
-// node statistics (criterion), split search per feature (splitter, exact or histogram), and
-// the growth loop (builder). The pure-TS twin in src/forest/js/tree-builder.ts does the same
+// Grows one tree depth-first. The seams follow scikit-learn's: node statistics and split scores
+// (the Criterion policy, criterion.h), split search per feature (splitter, exact or histogram),
+// and the growth loop (builder). The pure-TS twin in src/forest/js/tree-builder.ts does the same
 // arithmetic: same draws, same summation order, same tie rules. Only the memory layout differs
 // (here rows, codes and out-of-bag rows are kept in node order, in two buffers).
 #pragma once
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "binning.h"
+#include "criterion.h"
 #include "dataset.h"
 #include "flat_tree.h"
 #include "params.h"
@@ -17,19 +18,6 @@
 #include "rng.h"
 
 namespace grove {
-
-// Weighted sums over a node's in-bag rows, accumulated in the node's sample order.
-struct NodeStats {
-  int64_t n = 0;      // distinct rows
-  double w = 0.0;     // sum of weights (bootstrap draws)
-  double sy = 0.0;    // sum of w * y
-  double syy = 0.0;   // sum of (w * y) * y
-  double ymin = 0.0;
-  double ymax = 0.0;
-
-  double mean() const { return sy / w; }
-  double impurity() const { return syy / w - (sy / w) * (sy / w); }
-};
 
 struct SplitCandidate {
   int32_t feature = -1;
@@ -44,8 +32,13 @@ struct OobLeaves {
   std::vector<double> values;
 };
 
+// Compiled once per criterion (tree_builder.cpp instantiates each): the criterion is chosen once
+// per fit, outside every loop.
+template <typename Criterion>
 class TreeBuilder {
  public:
+  using NodeStats = typename Criterion::Stats;
+
   // bins is required in histogram mode, sorted in exact mode; both outlive the builder.
   TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
               const SortedFeatures* sorted);
@@ -93,7 +86,7 @@ class TreeBuilder {
   bool scan_histogram(int32_t f, const Pending& node, SplitCandidate& best);
   // One feature's bins offered in order: the left side's totals so far and the best split seen.
   struct BinScan {
-    double wl = 0.0, syl = 0.0;
+    typename Criterion::Side left;
     int64_t nl = 0;
     double proxy = -std::numeric_limits<double>::infinity();
     int32_t bin = -1;
@@ -135,7 +128,7 @@ class TreeBuilder {
   std::vector<uint8_t> go_left_;   // partition: 1 where the node's row goes left
   std::vector<uint32_t> oob_[2];   // out-of-bag rows in node order, when asked for
   // histogram mode: their bin codes in the same order and layout as codes_ (looking codes up by
-  // row id missed the cache on every row once the codes outgrew it: ~10% of a 1M-row fit)
+  // row id missed the cache on every row once the codes outgrew it; bench/ENGINE.md)
   std::vector<uint8_t> oob_codes_[2];
   std::vector<uint32_t> keys_;    // exact mode: the node's rows' ranks
   std::vector<uint32_t> tmp_;     // exact mode: the node's rows by value

@@ -66,7 +66,7 @@ test('predict checks the fitted state and the column count', async () => {
   await assert.rejects(m.predict([[1, 2, 3]]), isGrove(/3 columns but the model was trained on 10 features/));
 });
 
-test('the addon re-checks sizes and parameters it is given directly, without crashing', () => {
+test('the addon re-checks the sizes and indices it is given directly, without crashing', () => {
   const addon = loadNative().addon!;
   const x = new Float64Array(20);
   const y = new Float64Array(10);
@@ -82,6 +82,12 @@ test('the addon re-checks sizes and parameters it is given directly, without cra
   assert.throws(() => addon.fitSync({ x, rows: 10, cols: 2, layout: 'diag' as never, y, params }), /layout/);
   assert.throws(() => addon.fitSync({ x, rows: 1, cols: 2, layout: 'row', y: new Float64Array(1), params }), /values, expected|at least 2 rows/);
   assert.throws(() => addon.fitSync({ x: new Int32Array(20) as never, rows: 10, cols: 2, layout: 'row', y, params }), /typed-array type/);
+  assert.throws(() => addon.fitSync({ x, rows: 10, cols: 2, layout: 'row', y, params: { ...params, threads: 0 } }), /threads must be an integer in \[1, 1024\]/);
+  assert.throws(() => addon.fitSync({ x, rows: 10, cols: 2, layout: 'row', y, params: { ...params, max_samples: Number.NaN } }), /max_samples/);
+  assert.throws(() => addon.fitSync({ x, rows: 10, cols: 2, layout: 'row', y, params: { ...params, min_samples_leaf: 1.5 } }), /min_samples_leaf must be an integer/);
+  // values that only shape the trees are TypeScript's to check; the engine stays in bounds with them
+  const odd = addon.fitSync({ x, rows: 10, cols: 2, layout: 'row', y, params: { ...params, min_samples_leaf: 0, min_samples_split: -3, max_depth: -7, min_impurity_decrease: Number.NaN } });
+  assert.equal(odd.treeOffsets.length, 3);
   const ok = addon.fitSync({ x, rows: 10, cols: 2, layout: 'row', y, params });
   assert.equal(ok.treeOffsets.length, 3);
 });

@@ -2,27 +2,20 @@ import type { EngineParams } from '../engine-params.js';
 import { SPLIT_EXACT } from '../engine-params.js';
 import type { BinnedFeatures } from './binning.js';
 import { midpoint } from './binning.js';
+import { improvement, impurity, isPure, leafValue, nodeStats, proxy, type NodeStats } from './criterion.js';
 import type { DatasetView } from './dataset.js';
 import type { SortedFeatures } from './presort.js';
 import { Rng } from '../../rng.js';
 
 /**
- * The pure-TS twin of native/engine/tree_builder.cpp. It does that file's arithmetic — the same
+ * The pure-TS twin of native/engine/tree_builder.cpp, with the squared-error criterion of
+ * ./criterion.ts (the mirror of native/engine/criterion.h). It does that file's arithmetic — the same
  * random draws, the same summation order, the same tie rules — so both backends grow identical
  * trees; the native file arranges memory differently (rows in node order) for speed. Change one,
  * change the other.
  */
 
 const EPSILON = Number.EPSILON; // scikit-learn's EPSILON (DBL_EPSILON)
-
-interface NodeStats {
-  n: number;
-  w: number;
-  sy: number;
-  syy: number;
-  ymin: number;
-  ymax: number;
-}
 
 interface Pending {
   start: number;
@@ -51,9 +44,6 @@ export interface TreeArrays {
   weightedN: number[];
   impurity: number[];
 }
-
-const mean = (s: NodeStats) => s.sy / s.w;
-const impurityOf = (s: NodeStats) => s.syy / s.w - (s.sy / s.w) * (s.sy / s.w);
 
 export class TreeBuilder {
   private readonly weight: Float64Array;
@@ -112,17 +102,7 @@ export class TreeBuilder {
 
   private statsOf(start: number, end: number): NodeStats {
     const y = this.data.y!;
-    const s: NodeStats = { n: end - start, w: 0, sy: 0, syy: 0, ymin: y[this.idx[start]], ymax: y[this.idx[start]] };
-    for (let k = start; k < end; k++) {
-      const row = this.idx[k];
-      const v = y[row];
-      s.w += this.weight[row];
-      s.sy += this.wy[row];
-      s.syy += this.wy[row] * v;
-      if (v < s.ymin) s.ymin = v;
-      if (v > s.ymax) s.ymax = v;
-    }
-    return s;
+    return nodeStats(this.idx, start, end, this.weight, this.wy, y);
   }
 
   build(treeIndex: number, inbag: Uint8Array): TreeArrays {
@@ -146,24 +126,24 @@ export class TreeBuilder {
     while (stack.length > 0) {
       const node = stack.pop()!;
       const s = node.stats;
-      const impurity = impurityOf(s);
+      const nodeImpurity = impurity(s);
       const id = out.feature.length;
       out.feature.push(-1);
       out.left.push(-1);
       out.right.push(-1);
       out.nSamples.push(s.n);
       out.threshold.push(0);
-      out.value.push(mean(s));
+      out.value.push(leafValue(s));
       out.weightedN.push(s.w);
-      out.impurity.push(impurity);
+      out.impurity.push(nodeImpurity);
       if (node.parent >= 0) (node.isLeft ? out.left : out.right)[node.parent] = id;
 
       let leaf =
         (p.max_depth >= 0 && node.depth >= p.max_depth) ||
         s.n < p.min_samples_split ||
         s.n < 2 * p.min_samples_leaf ||
-        s.ymin === s.ymax ||
-        impurity <= EPSILON;
+        isPure(s) ||
+        nodeImpurity <= EPSILON;
       const best: Split = { feature: -1, threshold: 0, bin: -1, proxy: -Infinity };
       if (!leaf) leaf = !this.findSplit(rng, node, best);
       if (leaf) {
@@ -173,8 +153,7 @@ export class TreeBuilder {
       const mid = this.partition(node, best);
       const ls = this.statsOf(node.start, mid);
       const rs = this.statsOf(mid, node.end);
-      const improvement = (s.w / this.rootW) * (impurity - (rs.w / s.w) * impurityOf(rs) - (ls.w / s.w) * impurityOf(ls));
-      if (improvement + EPSILON < p.min_impurity_decrease) {
+      if (improvement(s, nodeImpurity, ls, rs, this.rootW) + EPSILON < p.min_impurity_decrease) {
         this.releaseHist(node.hist);
         continue;
       }
@@ -253,14 +232,12 @@ export class TreeBuilder {
       if (nl < msl) continue;
       if (m - nl < msl) break;
       if (!(xs[k + 1] > xs[k])) continue;
-      const wr = s.w - wl;
-      const syr = s.sy - syl;
-      const proxy = (syl * syl) / wl + (syr * syr) / wr;
-      if (proxy > best.proxy) {
+      const score = proxy(wl, syl, s);
+      if (score > best.proxy) {
         best.feature = f;
         best.threshold = midpoint(xs[k], xs[k + 1]);
         best.bin = -1;
-        best.proxy = proxy;
+        best.proxy = score;
       }
     }
     return true;
@@ -311,14 +288,12 @@ export class TreeBuilder {
       nl += rows;
       if (nl < msl) continue;
       if (s.n - nl < msl) break;
-      const wr = s.w - wl;
-      const syr = s.sy - syl;
-      const proxy = (syl * syl) / wl + (syr * syr) / wr;
-      if (proxy > best.proxy) {
+      const score = proxy(wl, syl, s);
+      if (score > best.proxy) {
         best.feature = f;
         best.threshold = edges[b];
         best.bin = b;
-        best.proxy = proxy;
+        best.proxy = score;
       }
     }
     return true;
