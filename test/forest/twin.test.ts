@@ -1,5 +1,6 @@
-// The pure-TS twin builds the same forests as the native engine: identical structure and
-// predictions, in both split modes, over several datasets and parameter sets.
+// The pure-TS twin builds the same forests as the native engine: every node array identical,
+// bit for bit, in both split modes, over several datasets, parameter sets, seeds and thread
+// counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RandomForestRegressor, type RandomForestParams } from '../../src/index.js';
@@ -19,35 +20,32 @@ test('the native addon is available (the twin tests compare against it)', () => 
   assert.ok(load.addon, `native addon did not load: ${load.errors.join('; ')}`);
 });
 
+const SEEDS = [11, 29, 4_000_000_007];
+const ARRAYS = ['treeOffsets', 'feature', 'threshold', 'left', 'right', 'value', 'nSamples', 'weightedN', 'impurity'] as const;
+
 for (const splitMode of ['exact', 'hist'] as const) {
   for (const [name, data, params] of cases) {
-    test(`native and js build the same forest: ${name}, ${splitMode}`, async () => {
+    test(`native (1 and 2 threads) and js build the same forest: ${name}, ${splitMode}, seeds ${SEEDS.join(', ')}`, async () => {
       const d = data();
-      const p = { ...params, splitMode, seed: 11 };
-      const a = await new RandomForestRegressor({ ...p, backend: 'native' }).fit(d.X, d.y);
-      const b = await new RandomForestRegressor({ ...p, backend: 'js' }).fit(d.X, d.y);
-      assert.equal(a.backend, 'native');
-      assert.equal(b.backend, 'js');
-      assert.equal(a.splitMode, splitMode);
-      const fa = a.forest;
-      const fb = b.forest;
-      assert.deepEqual(fa.treeOffsets, fb.treeOffsets);
-      assert.deepEqual(fa.feature, fb.feature);
-      assert.deepEqual(fa.left, fb.left);
-      assert.deepEqual(fa.right, fb.right);
-      assert.deepEqual(fa.nSamples, fb.nSamples);
-      assert.deepEqual(fa.threshold, fb.threshold);
-      const pa = await a.predict(d.X);
-      const pb = await b.predict(d.X);
-      for (let i = 0; i < pa.length; i++) {
-        assert.ok(Math.abs(pa[i] - pb[i]) <= 1e-9 * Math.max(1, Math.abs(pa[i])), `row ${i}: ${pa[i]} vs ${pb[i]}`);
-      }
-      if (a.oobPrediction || b.oobPrediction) {
-        assert.ok(a.oobRmse !== null && b.oobRmse !== null);
-        assert.ok(Math.abs(a.oobRmse - b.oobRmse) <= 1e-9 * a.oobRmse);
-        // native routes out-of-bag rows down the splits while a tree grows, the twin walks the
-        // finished trees: both add the same leaves in tree order, so the sums are identical
-        assert.deepEqual(a.oobPrediction, b.oobPrediction);
+      for (const seed of SEEDS) {
+        const p = { ...params, splitMode, seed };
+        const js = await new RandomForestRegressor({ ...p, backend: 'js' }).fit(d.X, d.y);
+        assert.equal(js.backend, 'js');
+        assert.equal(js.splitMode, splitMode);
+        const jsPredictions = await js.predict(d.X);
+        for (const threads of [1, 2]) {
+          const native = await new RandomForestRegressor({ ...p, threads, backend: 'native' }).fit(d.X, d.y);
+          assert.equal(native.backend, 'native');
+          const where = `seed ${seed}, ${threads} thread(s)`;
+          // every node array bit for bit: the leaf values, and the weights and impurities that
+          // importances are computed from, not only the structure
+          for (const key of ARRAYS) assert.deepEqual(native.forest[key], js.forest[key], `${key} differs (${where})`);
+          assert.deepEqual(await native.predict(d.X), jsPredictions, `predictions differ (${where})`);
+          // native routes out-of-bag rows down the splits while a tree grows, the twin walks the
+          // finished trees: both add the same leaves in tree order, so the sums are identical
+          assert.deepEqual(native.oobPrediction, js.oobPrediction, `OOB predictions differ (${where})`);
+          assert.equal(native.oobRmse, js.oobRmse, `OOB RMSE differs (${where})`);
+        }
       }
     });
   }
