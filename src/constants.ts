@@ -101,17 +101,16 @@ export const SERVE_DEFAULTS = {
   pollSeconds: 10,
   /** a graceful shutdown waits this long for in-flight requests before closing them */
   shutdownGraceMs: 30_000,
+  /**
+   * Batches of up to this many rows are scored on the event loop with predictSync, larger ones in
+   * the addon's async worker. In-process, a single-row sync predict is cheaper than the worker
+   * hand-off, but under load the async path lets the event loop parse the next request while
+   * another core scores: bench/serve.ts measured 15,300 single-row requests/s (p99 10.6 ms) async
+   * against 9,500 (p99 12.8 ms) sync at 64 connections on 2 cores. So every batch goes to the
+   * worker (0); raise it (server option syncMaxRows) for a server pinned to one core.
+   */
+  syncMaxRows: 0,
 };
-
-/**
- * Batches of up to this many tree walks (rows x trees) are scored on the event loop with
- * predictSync; larger ones in the addon's async worker. In-process, a single-row sync predict
- * is cheaper than the worker hand-off, but under load the async path lets the event loop parse
- * the next request while another core scores: bench/serve.ts measured 15,300 single-row
- * requests/s (p99 10.6 ms) async against 9,500 (p99 12.8 ms) sync at 64 connections on 2 cores.
- * So every batch goes to the worker (0); raise this for a server pinned to one core.
- */
-export const SYNC_PREDICT_MAX_WALKS = 0;
 
 /** Rows per chunk when grove predict streams its CSV or JSON output. */
 export const OUTPUT_CHUNK_ROWS = 8192;

@@ -12,7 +12,7 @@ namespace {
 
 // Sorts doubles (no NaN) ascending by their bits: an LSD radix sort, 11 bits a pass, passes
 // where every key has the same digit skipped. The order is std::sort's, in a fraction of the
-// time at a million values (binning had been 5% of a 1M-row fit).
+// time on large columns (figures: bench/ENGINE.md).
 void radix_sort(std::vector<double>& values) {
   const size_t n = values.size();
   if (n < 4096) {
@@ -88,7 +88,6 @@ std::vector<double> quantile_edges(std::vector<double>& values, int32_t max_bins
 
 BinnedFeatures bin_features(const Dataset& data, int32_t max_bins, int32_t threads) {
   BinnedFeatures b;
-  b.rows = data.rows;
   b.cols = data.cols;
   b.codes.resize(static_cast<size_t>(data.rows) * data.cols);
   b.edges.resize(data.cols);

@@ -11,7 +11,6 @@
 namespace grove {
 
 struct BinnedFeatures {
-  int64_t rows = 0;
   int32_t cols = 0;
   // row-major: codes[i * cols + f], so one row's codes share a cache line (a histogram reads
   // every feature of the rows it visits)

@@ -15,8 +15,8 @@ namespace grove {
 namespace {
 // Rows per block: each thread takes one block of up to kMaxBlock rows and walks every tree over
 // it, so a tree comes from memory once per block rather than once per 2,048 rows (at 1M rows a
-// tree is megabytes: predicting 200k rows took 2.1 s in blocks of 2,048, 1.2 s in one block a
-// thread). The caps bound a block's ranks (2 bytes a value, at most 8 MB) and sums.
+// tree is megabytes; figures in bench/ENGINE.md). The caps bound a block's ranks (2 bytes a
+// value, at most 8 MB) and sums.
 constexpr int64_t kBlock = 2048;
 constexpr int64_t kMaxBlock = int64_t{1} << 18;
 constexpr int64_t kMaxBlockRankBytes = int64_t{8} << 20;
@@ -32,8 +32,8 @@ int64_t block_rows(int64_t rows, int32_t threads, int32_t cols) {
   return (rows + blocks - 1) / blocks;
 }
 // A tree's common depth: where kCommon / kCommonOf of its training rows have reached their leaf.
-// At 80k rows trees are 29 deep, but 90% of rows reach their leaf by depth 20: lanes stop there
-// (20k rows through 100 trees: 30 ms -> 25 ms; 80% or 95%: 26 ms).
+// Trees are much deeper than where most rows end (a few rows reach the deepest leaves): lanes stop
+// at the common depth and the rest finish one by one (bench/ENGINE.md has the figures).
 constexpr int64_t kCommon = 9, kCommonOf = 10;
 constexpr int kLanes = 8;         // rows walking one tree together
 }  // namespace

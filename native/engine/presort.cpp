@@ -9,7 +9,6 @@ namespace grove {
 
 SortedFeatures presort_features(const Dataset& data, int32_t threads) {
   SortedFeatures s;
-  s.rows = data.rows;
   const size_t n = static_cast<size_t>(data.rows);
   s.rank.resize(n * data.cols);
   s.order.resize(n * data.cols);

@@ -10,7 +10,6 @@
 namespace grove {
 
 struct SortedFeatures {
-  int64_t rows = 0;
   std::vector<uint32_t> rank;   // column-major: rank[f * rows + i]
   std::vector<uint32_t> order;  // column-major: order[f * rows + r]
 };

@@ -6,7 +6,6 @@ import { availableParallelism } from 'node:os';
 import { categoricalColumnsOf } from '../data/index.js';
 import { openStore, trackingUriFrom } from '../track/tracking-uri.js';
 import { parseModelUri } from '../track/uri.js';
-import { SYNC_PREDICT_MAX_WALKS } from '../constants.js';
 import { loadModel, type LoadedModel, type LoadModelOptions } from './load-model.js';
 import type { InputSchema } from './request-input.js';
 
@@ -14,8 +13,6 @@ export interface ServedModel extends LoadedModel, InputSchema {
   /** what the X-Grove-Model-Version header says: the registry version, else the run id, else "file" */
   label: string;
   loadedAt: Date;
-  /** batches up to this many rows are scored synchronously (0: none) */
-  syncMaxRows: number;
 }
 
 export async function loadServedModel(uri: string, options: LoadModelOptions): Promise<ServedModel> {
@@ -28,7 +25,6 @@ export async function loadServedModel(uri: string, options: LoadModelOptions): P
     categorical: new Set(categoricalColumnsOf(loaded.preprocessing)),
     label: s.version !== null ? String(s.version) : (s.runId ?? 'file'),
     loadedAt: new Date(),
-    syncMaxRows: Math.floor(SYNC_PREDICT_MAX_WALKS / loaded.model.nTrees),
   };
 }
 

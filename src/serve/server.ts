@@ -23,7 +23,7 @@ export interface ServerOptions extends LoadModelOptions {
   port?: number;
   maxBodyBytes?: number;
   pollSeconds?: number;
-  /** batches up to this many rows are scored synchronously (default: by the model's size, see SYNC_PREDICT_MAX_WALKS; 0 never) */
+  /** batches up to this many rows are scored synchronously on the event loop (default SERVE_DEFAULTS.syncMaxRows, 0: never) */
   syncMaxRows?: number;
   /** server log lines (default: stderr) */
   log?: (line: string) => void;
@@ -96,7 +96,7 @@ export async function startServer(uri: string, options: ServerOptions = {}): Pro
     const input = requestInput(body, kind, model);
     const applied = applyPreprocessing(input, model.preprocessing, { noteExtraColumns: false });
     if (applied.rows === 0) throw badRequest('the request has no rows to score');
-    const syncMax = options.syncMaxRows ?? model.syncMaxRows;
+    const syncMax = options.syncMaxRows ?? SERVE_DEFAULTS.syncMaxRows;
     const predictions = applied.rows <= syncMax ? model.model.predictSync(applied.x) : await model.model.predict(applied.x);
     const text = predictionsJson(predictions);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [MODEL_VERSION_HEADER]: model.label });
