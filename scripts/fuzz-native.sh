@@ -23,7 +23,7 @@ mkdir -p "$out/corpus" "$out/seeds" "$out/crashes"
   -Inative/engine \
   native/fuzz/model_fuzzer.cpp native/engine/predictor.cpp native/engine/validate.cpp \
   -o "$out/model_fuzzer"
-node --import tsx scripts/fuzz-seeds.ts "$out/seeds"
+node --import tsx test/fuzz/seed-models.ts "$out/seeds"
 echo "fuzz-native: running for ${seconds}s" >&2
 # seeds are read, new finds go to corpus/ (kept between runs); the log's last lines carry the counts
 "$out/model_fuzzer" "$out/corpus" "$out/seeds" -max_total_time="$seconds" -max_len=65536 -timeout=10 \

@@ -1,13 +1,14 @@
-// Writes real model files to a folder: the seed corpus of the native model fuzzer
-// (scripts/fuzz-native.sh) and of the TS model-file fuzzer's long run. Small forests of several
-// shapes (one leaf, stumps, deep exact-split trees, histogram mode, many features) so that
-// mutations start from every kind of node layout the engine writes.
-//   node --import tsx scripts/fuzz-seeds.ts <folder>
+// Real model files, the seeds of both fuzzers: the TS model-file fuzzer (test/fuzz/model-fuzzer.ts)
+// mutates them in memory; run as a script, this writes them to a folder as the native fuzzer's
+// seed corpus (scripts/fuzz-native.sh). Small forests of several shapes (one leaf, stumps, deep
+// exact-split trees, histogram mode, sqrt features) so that mutations start from every kind of
+// node layout the engine writes.
+//   node --import tsx test/fuzz/seed-models.ts <folder>
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { friedman1 } from '../src/data/friedman.js';
-import { RandomForestRegressor } from '../src/forest/regressor.js';
-import type { RandomForestParams } from '../src/forest/params.js';
+import { friedman1 } from '../../src/data/friedman.js';
+import { RandomForestRegressor } from '../../src/forest/regressor.js';
+import type { RandomForestParams } from '../../src/forest/params.js';
 
 export interface SeedModel {
   name: string;
@@ -40,7 +41,7 @@ export async function seedModels(): Promise<SeedModel[]> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const dir = process.argv[2];
   if (!dir) {
-    console.error('usage: node --import tsx scripts/fuzz-seeds.ts <folder>');
+    console.error('usage: node --import tsx test/fuzz/seed-models.ts <folder>');
     process.exit(2);
   }
   mkdirSync(dir, { recursive: true });
