@@ -114,7 +114,8 @@ const STRUCTURAL: Record<string, (w: Working, rng: FuzzRng) => void> = {
     w.header.feature_names = Array.from({ length: n }, (_, j) => `f${j}`);
   },
   featureNames(w, rng) {
-    const names = w.header.feature_names as unknown[];
+    // (an earlier mutation may have replaced the list already)
+    const names = Array.isArray(w.header.feature_names) ? (w.header.feature_names as unknown[]) : ['x0'];
     w.header.feature_names = rng.pick<unknown>([names.slice(1), [...names, 'extra'], 'x0', null, names.map(() => 7)]);
   },
   dropNodes(w, rng) {
