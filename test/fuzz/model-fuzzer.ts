@@ -132,23 +132,39 @@ async function checkOne(addon: NativeAddon | null, bytes: Buffer, report: FuzzRe
   return null;
 }
 
+export interface FuzzOptions {
+  /** skip checking the inputs before this index (they are still generated: same stream) */
+  from?: number;
+  /** an input that takes longer than this is a finding (a loader must not stall); default 2,000 ms */
+  slowMs?: number;
+  onProgress?: (done: number, r: FuzzReport) => void;
+  /** called with each input before it is checked (the long run saves it, to replay a hang) */
+  onInput?: (index: number, bytes: Buffer) => void;
+}
+
 /** `count` inputs, mutated from the seeds in turn by a stream seeded with `seed`. */
-export async function runModelFuzz(seeds: SeedModel[], count: number, seed: number, onProgress?: (done: number, r: FuzzReport) => void): Promise<FuzzReport> {
+export async function runModelFuzz(seeds: SeedModel[], count: number, seed: number, options: FuzzOptions = {}): Promise<FuzzReport> {
   const addon = loadNative().addon;
   const rng = new FuzzRng(seed);
+  const slowMs = options.slowMs ?? 2000;
   const report: FuzzReport = { inputs: 0, rejected: 0, loaded: 0, rawCompared: 0, reasons: {}, findings: [] };
   for (let i = 0; i < count; i++) {
     const s = seeds[i % seeds.length];
     const { bytes, applied } = mutate(s.bytes, rng);
+    if (i < (options.from ?? 0)) continue;
+    options.onInput?.(i, bytes);
     let problem: string | null;
+    const t0 = performance.now();
     try {
       problem = await checkOne(addon, bytes, report);
     } catch (err) {
       problem = `harness: ${(err as Error).stack}`;
     }
+    const ms = performance.now() - t0;
+    if (!problem && ms > slowMs) problem = `slow: ${Math.round(ms)} ms for one input`;
     report.inputs++;
     if (problem) report.findings.push({ input: i, seed: s.name, applied, problem });
-    if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1, report);
+    if (options.onProgress && (i + 1) % 1000 === 0) options.onProgress(i + 1, report);
   }
   return report;
 }

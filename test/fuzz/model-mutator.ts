@@ -45,9 +45,12 @@ function copyForest(f: FlatForest): FlatForest {
 function someNode(f: FlatForest, rng: FuzzRng): { tree: number; base: number; size: number; local: number } {
   const trees = f.treeOffsets.length - 1;
   const tree = rng.int(trees);
-  const base = f.treeOffsets[tree];
-  const size = f.treeOffsets[tree + 1] - base;
-  return { tree, base, size, local: rng.int(Math.max(1, size)) };
+  // an earlier mutation may have broken the offsets: stay inside the arrays (an offset of 2^32 - 1
+  // made the parent search below walk 4 billion nodes)
+  const n = f.feature.length;
+  const base = Math.min(f.treeOffsets[tree] ?? 0, n - 1);
+  const size = Math.max(1, Math.min((f.treeOffsets[tree + 1] ?? n) - base, n - base));
+  return { tree, base, size, local: rng.int(size) };
 }
 
 // Mutations of the decoded arrays and header: the file is rewritten and resealed afterwards.
