@@ -18,6 +18,7 @@ test('2,500 mutated model files: clear errors, twin validators agree, loaded for
     'feature N out of range',
     'a leaf has children',
     'has more than one parent',
+    'no parent (unreachable)',
     'threshold is NaN',
     'leaf value is not finite',
     'tree N ends at node N, past the node count N',

@@ -87,6 +87,14 @@ const STRUCTURAL: Record<string, (w: Working, rng: FuzzRng) => void> = {
       f.right[base + local] = rng.int(Math.max(1, size));
     }
   },
+  splitToLeaf(w, rng) {
+    // a split made a leaf: its subtree stays in the arrays but no walk reaches it
+    const f = w.forest;
+    const { base, local } = someNode(f, rng);
+    f.feature[base + local] = -1;
+    f.left[base + local] = -1;
+    f.right[base + local] = -1;
+  },
   threshold(w, rng) {
     const { base, local } = someNode(w.forest, rng);
     w.forest.threshold[base + local] = rng.pick(BAD_DOUBLES);
