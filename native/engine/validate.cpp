@@ -19,10 +19,15 @@ void validate_forest(const FlatForestView& f) {
   if (f.offsets[0] != 0) fail("tree offsets must start at 0");
   if (f.offsets[f.n_offsets - 1] != n) fail("tree offsets end at " + std::to_string(f.offsets[f.n_offsets - 1]) + ", not at the node count " + std::to_string(n));
   if (n > 0x7FFFFFFFu) fail("too many nodes");
+  // every tree's range inside the arrays before any node is read: with offsets 0, 5, 2 over 2
+  // nodes, tree 0 would otherwise be read up to node 4 before tree 1 showed the offsets decrease
+  for (size_t t = 0; t + 1 < f.n_offsets; ++t) {
+    if (f.offsets[t + 1] <= f.offsets[t]) fail("tree " + std::to_string(t) + " is empty or offsets decrease");
+    if (f.offsets[t + 1] > n) fail("tree " + std::to_string(t) + " ends at node " + std::to_string(f.offsets[t + 1]) + ", past the node count " + std::to_string(n));
+  }
   std::vector<uint8_t> parents;
   for (size_t t = 0; t + 1 < f.n_offsets; ++t) {
     const int32_t tree = static_cast<int32_t>(t);
-    if (f.offsets[t + 1] <= f.offsets[t]) fail("tree " + std::to_string(t) + " is empty or offsets decrease");
     const int64_t base = f.offsets[t];
     const int64_t size = static_cast<int64_t>(f.offsets[t + 1]) - base;
     // every node but the root has exactly one parent: a node shared by two parents would make

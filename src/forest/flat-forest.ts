@@ -44,8 +44,12 @@ export function validateFlatForest(f: FlatForest): void {
   if (offsets.length < 2) fail('a forest needs at least one tree');
   if (offsets[0] !== 0) fail('tree offsets must start at 0');
   if (offsets[offsets.length - 1] !== n) fail(`tree offsets end at ${offsets[offsets.length - 1]}, not at the node count ${n}`);
+  // every tree's range inside the arrays before any node is read (as validate.cpp)
   for (let t = 0; t + 1 < offsets.length; t++) {
     if (offsets[t + 1] <= offsets[t]) fail(`tree ${t} is empty or offsets decrease`);
+    if (offsets[t + 1] > n) fail(`tree ${t} ends at node ${offsets[t + 1]}, past the node count ${n}`);
+  }
+  for (let t = 0; t + 1 < offsets.length; t++) {
     const base = offsets[t];
     const size = offsets[t + 1] - base;
     // one parent per node: a node shared by two parents makes a DAG with exponentially many paths

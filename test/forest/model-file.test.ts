@@ -123,6 +123,15 @@ test('the addon re-checks a forest handed to it directly and never crashes', asy
   orphans.left[0] = -1;
   orphans.right[0] = -1;
   assert.throws(() => new addon.NativeForest(orphans), /no parent/);
+  // found by native/fuzz: a tree ending past the arrays (offsets 0, n + 3, n) was read before the
+  // next tree's decreasing offset was noticed (a heap overflow under ASan: npm run test:sanitize).
+  // Tree 0 alone, so that its n valid nodes are walked and the walk goes on past the arrays.
+  const n = f.treeOffsets[1];
+  const tree0 = Object.fromEntries(Object.entries(f).map(([k, v]) => [k, ArrayBuffer.isView(v) ? (v as Int32Array).slice(0, n) : v])) as typeof f;
+  const overrun = { ...tree0, treeOffsets: Uint32Array.from([0, n + 3, n]) };
+  assert.throws(() => new addon.NativeForest(overrun), new RegExp(`tree 0 ends at node ${n + 3}, past the node count ${n}`));
+  const { validateFlatForest } = await import('../../src/forest/flat-forest.js');
+  assert.throws(() => validateFlatForest(overrun), /tree 0 ends at node/);
   const handle = new addon.NativeForest(f);
   assert.throws(() => handle.predictSync({ x: new Float64Array(5), rows: 1, cols: 10, layout: 'row', threads: 1 }), /expected rows \* cols/);
   assert.throws(() => handle.predictSync({ x: new Float64Array(3), rows: 1, cols: 3, layout: 'row', threads: 1 }), /forest expects 10/);

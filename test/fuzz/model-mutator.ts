@@ -1,0 +1,223 @@
+// Structural mutations of a model file that keep its checksum valid, so that what a loader meets
+// is the validator, not the checksum: huge and zero counts, out-of-range, backward (cyclic),
+// shared (DAG) or self children, NaN and infinite thresholds and values, bad feature indices,
+// broken tree offsets, header counts that disagree with the arrays, truncation, header damage.
+// Every mutation is a pure function of (seed bytes, rng), so a run is reproducible from its seed.
+import type { FlatForest } from '../../src/forest/flat-forest.js';
+import { ARRAYS, CHECKSUM, PREFIX, rawForest, seal, sections, writeModel } from './model-layout.js';
+
+/** mulberry32: small, seeded, the fuzzer's own (independent of the engine's RNG). */
+export class FuzzRng {
+  #s: number;
+  constructor(seed: number) {
+    this.#s = seed >>> 0;
+  }
+  next(): number {
+    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
+  }
+}
+
+const HUGE_INTS = [-1, -2, 0x7fffffff, -0x80000000, 0x40000000, 65535, 65536];
+const BAD_DOUBLES = [NaN, Infinity, -Infinity, -0, 1e308, -1e308, 5e-324];
+const BAD_COUNTS: unknown[] = [0, -1, 1.5, 0x7fffffff, 0x80000000, 2 ** 53, 1e300, '12', null, true, [], {}];
+
+interface Working {
+  header: Record<string, unknown>;
+  forest: FlatForest;
+}
+
+function copyForest(f: FlatForest): FlatForest {
+  const out = { nFeatures: f.nFeatures } as Record<string, unknown>;
+  for (const a of ARRAYS) out[a.key] = f[a.key].slice();
+  return out as unknown as FlatForest;
+}
+
+/** A node id local to some tree, and that tree. */
+function someNode(f: FlatForest, rng: FuzzRng): { tree: number; base: number; size: number; local: number } {
+  const trees = f.treeOffsets.length - 1;
+  const tree = rng.int(trees);
+  // an earlier mutation may have broken the offsets: stay inside the arrays (an offset of 2^32 - 1
+  // made the parent search below walk 4 billion nodes)
+  const n = f.feature.length;
+  const base = Math.min(f.treeOffsets[tree] ?? 0, n - 1);
+  const size = Math.max(1, Math.min((f.treeOffsets[tree + 1] ?? n) - base, n - base));
+  return { tree, base, size, local: rng.int(size) };
+}
+
+// Mutations of the decoded arrays and header: the file is rewritten and resealed afterwards.
+const STRUCTURAL: Record<string, (w: Working, rng: FuzzRng) => void> = {
+  child(w, rng) {
+    const f = w.forest;
+    const { base, size, local } = someNode(f, rng);
+    const side = rng.pick(['left', 'right'] as const);
+    const parentOf = (() => {
+      for (let i = 0; i < size; i++) if (f.left[base + i] === local || f.right[base + i] === local) return i;
+      return 0;
+    })();
+    const other = side === 'left' ? f.right[base + local] : f.left[base + local];
+    f[side][base + local] = rng.pick([
+      local, // itself
+      parentOf, // its parent: a cycle
+      other, // the same node as the other child
+      size, // one past the tree
+      rng.int(Math.max(1, size)), // any node of the tree (often a DAG or backwards)
+      rng.pick(HUGE_INTS),
+    ]);
+  },
+  feature(w, rng) {
+    const { base, local } = someNode(w.forest, rng);
+    w.forest.feature[base + local] = rng.pick([-1, -2, w.forest.nFeatures, w.forest.nFeatures - 1, ...HUGE_INTS]);
+  },
+  leafToSplit(w, rng) {
+    // a leaf that claims a feature but keeps its -1 children, or children that point anywhere
+    const f = w.forest;
+    const { base, size, local } = someNode(f, rng);
+    f.feature[base + local] = rng.int(f.nFeatures);
+    if (rng.next() < 0.5) {
+      f.left[base + local] = rng.int(Math.max(1, size));
+      f.right[base + local] = rng.int(Math.max(1, size));
+    }
+  },
+  splitToLeaf(w, rng) {
+    // a split made a leaf: its subtree stays in the arrays but no walk reaches it
+    const f = w.forest;
+    const { base, local } = someNode(f, rng);
+    f.feature[base + local] = -1;
+    f.left[base + local] = -1;
+    f.right[base + local] = -1;
+  },
+  threshold(w, rng) {
+    const { base, local } = someNode(w.forest, rng);
+    w.forest.threshold[base + local] = rng.pick(BAD_DOUBLES);
+  },
+  value(w, rng) {
+    const { base, local } = someNode(w.forest, rng);
+    w.forest[rng.pick(['value', 'weightedN', 'impurity'] as const)][base + local] = rng.pick(BAD_DOUBLES);
+  },
+  nSamples(w, rng) {
+    const { base, local } = someNode(w.forest, rng);
+    w.forest.nSamples[base + local] = rng.pick(HUGE_INTS);
+  },
+  treeOffsets(w, rng) {
+    const o = w.forest.treeOffsets;
+    const t = rng.int(o.length);
+    const n = w.forest.feature.length;
+    o[t] = rng.pick([0, n, n + 1, n + 1000, o[Math.max(0, t - 1)], 0xffffffff, 0x80000000, rng.int(n + 1)]);
+  },
+  headerCount(w, rng) {
+    const key = rng.pick(['n_trees', 'n_nodes', 'n_features']);
+    w.header[key] = rng.pick(BAD_COUNTS);
+  },
+  nFeatures(w, rng) {
+    // fewer or more features, the names kept consistent: splits on a feature beyond the count
+    const n = Math.max(1, w.forest.nFeatures + rng.pick([-9, -3, -1, 1, 5]));
+    w.forest.nFeatures = n;
+    w.header.n_features = n;
+    w.header.feature_names = Array.from({ length: n }, (_, j) => `f${j}`);
+  },
+  featureNames(w, rng) {
+    // (an earlier mutation may have replaced the list already)
+    const names = Array.isArray(w.header.feature_names) ? (w.header.feature_names as unknown[]) : ['x0'];
+    w.header.feature_names = rng.pick<unknown>([names.slice(1), [...names, 'extra'], 'x0', null, names.map(() => 7)]);
+  },
+  dropNodes(w, rng) {
+    // a consistent but shorter forest: the header and offsets say N - k nodes, the arrays hold them
+    const f = w.forest;
+    const n = f.feature.length;
+    const keep = Math.max(1, n - 1 - rng.int(Math.max(1, Math.floor(n / 2))));
+    for (const a of ARRAYS) if (a.key !== 'treeOffsets') (f as unknown as Record<string, unknown>)[a.key] = f[a.key].slice(0, keep);
+    f.treeOffsets[f.treeOffsets.length - 1] = keep;
+    w.header.n_nodes = keep;
+  },
+  dropTree(w, rng) {
+    // the header claims one tree fewer or more than the offsets hold
+    const t = w.forest.treeOffsets.length - 1;
+    w.header.n_trees = Math.max(1, t + rng.pick([-1, 1]));
+  },
+  mismatchedLength(w, rng) {
+    // one array longer or shorter than the header's n_nodes
+    const f = w.forest as unknown as Record<string, Int32Array | Float64Array>;
+    const a = rng.pick(ARRAYS.filter((x) => x.key !== 'treeOffsets'));
+    const arr = f[a.key];
+    const grown = new (arr.constructor as new (n: number) => Int32Array | Float64Array)(Math.max(0, arr.length + rng.pick([-1, 1, 3])));
+    grown.set(arr.subarray(0, grown.length));
+    f[a.key] = grown;
+  },
+};
+
+// Mutations of the bytes themselves, resealed at the (possibly new) end.
+const BYTES: Record<string, (buf: Buffer, rng: FuzzRng) => Buffer> = {
+  truncate(buf, rng) {
+    const cut = rng.pick([rng.int(PREFIX + CHECKSUM), rng.int(buf.length), buf.length - CHECKSUM - 1 - rng.int(16)]);
+    return seal(Buffer.from(buf.subarray(0, Math.max(0, cut))));
+  },
+  extend(buf, rng) {
+    return seal(Buffer.concat([buf, Buffer.alloc(1 + rng.int(64))]));
+  },
+  headerLength(buf, rng) {
+    const b = Buffer.from(buf);
+    b.writeUInt32LE(rng.pick([0, 1, 0xffffffff, 64 * 1024 * 1024 + 1, b.readUInt32LE(12) + rng.pick([-1, 1, 8])]) >>> 0, 12);
+    return seal(b);
+  },
+  headerByte(buf, rng) {
+    const b = Buffer.from(buf);
+    const at = PREFIX + rng.int(b.readUInt32LE(12));
+    b[at] = rng.pick([0, 0x22, 0x7b, 0x7d, 0xff, 0xc3, b[at] ^ (1 << rng.int(8))]);
+    return seal(b);
+  },
+  version(buf, rng) {
+    const b = Buffer.from(buf);
+    b.writeUInt32LE(rng.pick([0, 2, 3, 0xffffffff]), 8);
+    return seal(b);
+  },
+  arrayBytes(buf, rng) {
+    // raw bit flips anywhere in the arrays (any element, any type)
+    const b = Buffer.from(buf);
+    const s = sections(b);
+    const from = s.offsets.treeOffsets;
+    for (let k = 1 + rng.int(4); k > 0; k--) {
+      const at = from + rng.int(s.end - from);
+      b[at] ^= 1 << rng.int(8);
+    }
+    return seal(b);
+  },
+};
+
+export const MUTATIONS = [...Object.keys(STRUCTURAL), ...Object.keys(BYTES)];
+
+/** One to three mutations of a valid seed file; returns the bytes and what was done. */
+export function mutate(seed: Buffer, rng: FuzzRng): { bytes: Buffer; applied: string[] } {
+  const applied: string[] = [];
+  const steps = 1 + (rng.next() < 0.3 ? rng.int(3) : 0);
+  const s = sections(seed);
+  const w: Working = { header: structuredClone(s.header), forest: copyForest(rawForest(seed)) };
+  let structural = false;
+  const byteOps: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const name = rng.pick(MUTATIONS);
+    applied.push(name);
+    if (name in STRUCTURAL) {
+      STRUCTURAL[name](w, rng);
+      structural = true;
+    } else byteOps.push(name);
+  }
+  let bytes = structural ? writeModel(w.header, w.forest) : Buffer.from(seed);
+  // byte mutations come last, on the rewritten file
+  for (const name of byteOps) {
+    try {
+      bytes = BYTES[name](bytes, rng);
+    } catch {
+      // an earlier mutation left no layout to aim at (truncated, header length damaged): skip
+    }
+  }
+  return { bytes, applied };
+}

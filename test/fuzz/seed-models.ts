@@ -1,0 +1,50 @@
+// Real model files, the seeds of both fuzzers: the TS model-file fuzzer (test/fuzz/model-fuzzer.ts)
+// mutates them in memory; run as a script, this writes them to a folder as the native fuzzer's
+// seed corpus (scripts/fuzz-native.sh). Small forests of several shapes (one leaf, stumps, deep
+// exact-split trees, histogram mode, sqrt features) so that mutations start from every kind of
+// node layout the engine writes.
+//   node --import tsx test/fuzz/seed-models.ts <folder>
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { friedman1 } from '../../src/data/friedman.js';
+import { RandomForestRegressor } from '../../src/forest/regressor.js';
+import type { RandomForestParams } from '../../src/forest/params.js';
+
+export interface SeedModel {
+  name: string;
+  bytes: Buffer;
+}
+
+const SHAPES: { name: string; rows: number; params: RandomForestParams }[] = [
+  { name: 'stumps', rows: 60, params: { nEstimators: 3, maxDepth: 1 } },
+  { name: 'single-leaf', rows: 4, params: { nEstimators: 2, minSamplesLeaf: 4 } },
+  { name: 'exact-deep', rows: 200, params: { nEstimators: 2 } },
+  { name: 'hist', rows: 300, params: { nEstimators: 3, maxDepth: 6, splitMode: 'hist', maxBins: 16 } },
+  { name: 'sqrt-depth4', rows: 150, params: { nEstimators: 4, maxDepth: 4, maxFeatures: 'sqrt' } },
+];
+
+/** The seed models, fitted with the native backend when it loads, else the TS twin (same trees). */
+export async function seedModels(): Promise<SeedModel[]> {
+  const out: SeedModel[] = [];
+  for (const [i, shape] of SHAPES.entries()) {
+    const d = friedman1(shape.rows, 11 + i);
+    const m = await new RandomForestRegressor({ seed: 5 + i, ...shape.params }).fit(
+      { data: d.x, rows: d.rows, cols: d.cols, layout: 'row' },
+      d.y,
+      { featureNames: d.featureNames, targetName: 'y' },
+    );
+    out.push({ name: shape.name, bytes: m.toBuffer() });
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const dir = process.argv[2];
+  if (!dir) {
+    console.error('usage: node --import tsx test/fuzz/seed-models.ts <folder>');
+    process.exit(2);
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const s of await seedModels()) writeFileSync(join(dir, `${s.name}.grove`), s.bytes);
+  console.error(`wrote ${SHAPES.length} seed models to ${dir}`);
+}
