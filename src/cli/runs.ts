@@ -16,7 +16,7 @@ import {
   withStore,
   type OutputFlags,
   type TrackingFlags,
-} from './tracking-uri.js';
+} from './tracking-store.js';
 
 interface ListFlags extends TrackingFlags, OutputFlags {
   experiment?: string;

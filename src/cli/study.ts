@@ -6,7 +6,7 @@ import { studyConfigFromParams } from '../tune/study-config.js';
 import { findStudy } from '../tune/study.js';
 import { objectiveKey } from '../tune/study-record.js';
 import { formatTable, printJson } from './output.js';
-import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
 interface StatusFlags extends TrackingFlags {
   json?: boolean;

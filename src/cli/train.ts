@@ -13,7 +13,7 @@ import { checkRecordOptions, recordRun } from '../track/record-run.js';
 import { paramsToSnake } from '../forest/params.js';
 import { choiceOption, floatOption, intOption } from './options.js';
 import { note, printJson } from './output.js';
-import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
 interface TrainFlags extends TrackingFlags, DataFlags {
   experiment: string;
