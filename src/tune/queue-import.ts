@@ -2,7 +2,7 @@
 // trials as child runs only: the first process to work on such a study imports them into a queue.
 import type { Store } from '../track/store.js';
 import type { StudyRow, TrialRow } from '../track/trial-queue.js';
-import type { StudyHandle } from './study.js';
+import type { StudyHandle } from './study-run.js';
 import { objectiveKey, TAG_CONFIG, TAG_FAILURE, TAG_PRUNED, TAG_TRIAL_NUMBER, TAG_TYPE, TYPE_TRIAL } from './study-record.js';
 
 /**

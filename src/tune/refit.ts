@@ -8,7 +8,7 @@ import { RandomForestRegressor } from '../forest/regressor.js';
 import { recordRun } from '../track/record-run.js';
 import type { Store } from '../track/store.js';
 import { configToParams, type Config } from './space.js';
-import type { StudyHandle } from './study.js';
+import type { StudyHandle } from './study-run.js';
 import type { StudyData } from './study-data.js';
 import { TAG_REFIT, TAG_TYPE, TYPE_REFIT } from './study-record.js';
 import type { MetricName } from './trial-task.js';

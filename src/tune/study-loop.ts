@@ -13,7 +13,7 @@ import { ClaimPolicy } from './claim-policy.js';
 import { QueueView } from './queue-view.js';
 import { AshaScheduler } from './scheduler.js';
 import type { StudyData } from './study-data.js';
-import type { StudyHandle } from './study.js';
+import type { StudyHandle } from './study-run.js';
 import { objectiveOf, type MetricName } from './trial-task.js';
 import { TrialRunner, type TrialEvent } from './trial-runner.js';
 import type { WorkerSession } from './worker-session.js';

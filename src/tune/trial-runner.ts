@@ -15,7 +15,7 @@ import { rungTrees, type AshaScheduler } from './scheduler.js';
 import { configToParams, type Config } from './space.js';
 import type { StudyData } from './study-data.js';
 import { objectiveKey, TAG_ATTEMPT, TAG_CONFIG, TAG_FAILURE, TAG_PRUNED, TAG_THREADS, TAG_TRIAL_NUMBER, TAG_TYPE, TAG_WORKER, TAG_WORKER_ID, TYPE_TRIAL } from './study-record.js';
-import type { StudyHandle } from './study.js';
+import type { StudyHandle } from './study-run.js';
 import { objectiveOf, type RungReport, type TrialResult, type TrialTask } from './trial-task.js';
 import type { WorkerSession } from './worker-session.js';
 

@@ -15,7 +15,7 @@ import { checkStudyConfig, studyConfigFromParams, type StudyConfig } from './stu
 import { prepareStudyData, type StudyData } from './study-data.js';
 import { TAG_FAILURE, TAG_STUDY_STATE, TAG_TYPE, TYPE_REFIT } from './study-record.js';
 import { ensureQueue } from './queue-import.js';
-import { countFinished, createStudy, findStudy, stillCreating, type StudyHandle } from './study.js';
+import { countFinished, createStudy, findStudy, stillCreating, type StudyHandle } from './study-run.js';
 import { optimize, type Execution, type OptimizeHooks, type OptimizeOutcome } from './study-loop.js';
 import { objectiveOf, type MetricName } from './trial-task.js';
 import { heartbeatInterval, WorkerSession } from './worker-session.js';

@@ -7,7 +7,7 @@ import type { Store } from '../../src/track/store.js';
 import { openStore } from '../../src/track/tracking-uri.js';
 import { defaultSpace } from '../../src/tune/space.js';
 import type { StudyConfig } from '../../src/tune/study-config.js';
-import { createStudy, type StudyHandle } from '../../src/tune/study.js';
+import { createStudy, type StudyHandle } from '../../src/tune/study-run.js';
 import { heartbeatInterval, WorkerSession } from '../../src/tune/worker-session.js';
 import { tempDir } from '../data/tmp.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/track/tracking-uri.js';
-import { findStudy } from '../../src/tune/study.js';
+import { findStudy } from '../../src/tune/study-run.js';
 import { schemaFactory, withPostgres } from '../helpers/postgres.js';
 
 const grove = fileURLToPath(new URL('../../bin/grove.js', import.meta.url));
