@@ -2,7 +2,7 @@
 // finished trial is a line across them, coloured by how good its objective is.
 import { h, s } from '../dom.js';
 import { fmtNum } from '../format.js';
-import type { SpaceEntry, TrialJson } from '../types.js';
+import type { SpaceEntry, TrialJson } from '../../api-types.js';
 import { goodness } from './color.js';
 import { paramAxis } from './param-axis.js';
 
