@@ -5,7 +5,7 @@ import { DEFAULT_TEST_FRACTION, FOREST_DEFAULTS } from '../constants.js';
 import { RandomForestRegressor } from '../forest/regressor.js';
 import { regressionMetrics } from '../forest/metrics.js';
 import { resolveThreads, type RandomForestParams } from '../forest/params.js';
-import type { TypedMatrix } from '../forest/matrix.js';
+import type { TypedMatrix } from '../matrix.js';
 import { GroveError } from '../errors.js';
 import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type PrepareOptions } from '../data/index.js';
 import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
