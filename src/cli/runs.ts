@@ -1,5 +1,5 @@
 // `grove runs list|show|gc`: search runs, show one run in full, fail runs whose process died.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { GroveError } from '../errors.js';
 import { gcDeadRuns, runLiveness } from '../track/liveness.js';
 import type { Run, Store } from '../track/store.js';

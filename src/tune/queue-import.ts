@@ -43,6 +43,9 @@ export async function ensureQueue(store: Store, study: StudyHandle, target?: num
   // numbers never recorded (a crash between claim and record) count as failed
   const top = Math.max(-1, ...rows.keys());
   for (let n = 0; n <= top; n++) if (!rows.has(n)) rows.set(n, { number: n, attempt: 1, state: 'failed', config: '{}', value: null, pruned: false, rungs: null, runId: null });
-  await store.trials.importTrials(study.run.runId, [...rows.values()].sort((a, b) => a.number - b.number));
+  await store.trials.importTrials(
+    study.run.runId,
+    [...rows.values()].sort((a, b) => a.number - b.number),
+  );
   return (await store.trials.getStudy(study.run.runId))!;
 }

@@ -68,7 +68,9 @@ export class QueueView {
     if (!this.asha || r.state !== 'finished' || !r.rungs || this.fed.has(key)) return;
     this.fed.add(key);
     const rungs = JSON.parse(r.rungs) as [number, number, number][];
-    rungs.forEach(([rung, , value], i) => this.asha!.report(rung, objectiveOf(this.metric, value), i === rungs.length - 1 && !r.pruned));
+    rungs.forEach(([rung, , value], i) => {
+      this.asha!.report(rung, objectiveOf(this.metric, value), i === rungs.length - 1 && !r.pruned);
+    });
   }
 
   private count(state: TrialState | undefined, d: number): void {

@@ -21,8 +21,7 @@ async function claimer(config: StudyConfig, options: { prepare?: boolean } = {})
     policy.observe(claimed);
     return claimed;
   };
-  const finish = (number: number, attempt: number, value: number) =>
-    s.store.trials.report(s.studyId, s.worker.workerId, number, attempt, { state: 'finished', value, pruned: false, rungs: null });
+  const finish = (number: number, attempt: number, value: number) => s.store.trials.report(s.studyId, s.worker.workerId, number, attempt, { state: 'finished', value, pruned: false, rungs: null });
   return { ...s, view, policy, claim, finish };
 }
 
@@ -79,7 +78,13 @@ test('a grid is done once every point has been run, even below the requested tri
   const c = await claimer(config);
   const a = (await c.claim()).trial!;
   const b = (await c.claim()).trial!;
-  assert.deepEqual([JSON.parse(a.config), JSON.parse(b.config)], [{ max_depth: 2, n_estimators: 10 }, { max_depth: 4, n_estimators: 10 }]);
+  assert.deepEqual(
+    [JSON.parse(a.config), JSON.parse(b.config)],
+    [
+      { max_depth: 2, n_estimators: 10 },
+      { max_depth: 4, n_estimators: 10 },
+    ],
+  );
   // the grid is used up but trials still run: one could fail and be queued again
   assert.equal((await c.claim()).decision, 'wait');
   await c.finish(0, 1, 70);

@@ -43,7 +43,8 @@ async function claimedTrial(overrides: Partial<StudyConfig> = {}, trialConfig: C
   return { ...s, data, view, runner, trial: claimed.trial! };
 }
 
-const queueRow = async (t: Awaited<ReturnType<typeof claimedTrial>>) => (await t.store.trials.claim(t.studyId, { worker: t.worker, runId: newRunId(), sinceSeq: 0, decide: () => ({ kind: 'wait' }) })).changes.find((r) => r.number === t.trial.number)!;
+const queueRow = async (t: Awaited<ReturnType<typeof claimedTrial>>) =>
+  (await t.store.trials.claim(t.studyId, { worker: t.worker, runId: newRunId(), sinceSeq: 0, decide: () => ({ kind: 'wait' }) })).changes.find((r) => r.number === t.trial.number)!;
 
 test('a finished trial: its run holds the params, the exact validation RMSE of the same forest fitted here, and the queue row is finished', async () => {
   const t = await claimedTrial();
