@@ -12,7 +12,7 @@
 //     the worker counts and stores interleaved within each.
 //  2. Claim-and-report overhead per trial, the TrialQueue API called directly (no fit, no run
 //     created): claim a new trial with a fixed config, report it finished; each pair timed. The
-//     caller follows the study like a worker does (src/tune/study.ts QueueView): it keeps the
+//     caller follows the study like a worker does (src/tune/queue-view.ts): it keeps the
 //     highest seq it has seen and claims only the rows changed since. Measured on a study that
 //     already has 100 trials and one that has 10,000 (filled through the same claim + report loop).
 //     Target: < 10 ms median on both stores, flat from 100 to 10,000 trials.

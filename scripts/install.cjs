@@ -119,7 +119,7 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    say(`warning: install step failed (${err && err.message}); grove will run on the pure-TS backend`);
+    say(`warning: install step failed (${err?.message}); grove will run on the pure-TS backend`);
     process.exit(checkout ? 1 : 0);
   },
 );

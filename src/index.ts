@@ -1,7 +1,7 @@
 // grove's public API. Everything a user imports comes from here.
 export { RandomForestRegressor, type FitOptions, type ModelMetadata } from './forest/regressor.js';
 export type { RandomForestParams } from './forest/params.js';
-export type { TypedMatrix, MatrixInput, VectorInput } from './forest/matrix.js';
+export type { TypedMatrix, MatrixInput, VectorInput } from './matrix.js';
 export type { FlatForest } from './forest/flat-forest.js';
 export { decodeModel, encodeModel, type ModelHeader } from './forest/model-file.js';
 export { GroveError, type GroveErrorCode } from './errors.js';

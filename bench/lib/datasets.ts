@@ -39,7 +39,9 @@ export function prepareDiabetes(log: (s: string) => void): BenchDataset {
   const y = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const cells = text[i + 1].split(',').map(Number);
-    features.forEach((j, k) => (x[i * cols + k] = cells[j]));
+    features.forEach((j, k) => {
+      x[i * cols + k] = cells[j];
+    });
     y[i] = cells[target];
   }
   // Diabetes values are written as parsed (shortest round trip): the files hold the same numbers.

@@ -1,7 +1,7 @@
 // `grove experiments list`: the experiments in the store, with how many runs each holds.
 import type { Command } from 'commander';
-import { formatTable, note, printJson } from './output.js';
-import { addOutputOptions, addTrackingUriOption, formatCsv, formatTime, withStore, type OutputFlags, type TrackingFlags } from './tracking-uri.js';
+import { addOutputOptions, formatCsv, formatTable, formatTime, note, printJson, type OutputFlags } from './output.js';
+import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
 async function listExperiments(flags: TrackingFlags & OutputFlags): Promise<void> {
   await withStore(flags, { create: false }, async (store) => {

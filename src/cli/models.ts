@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import type { AliasChange, RegisteredModel } from '../track/store.js';
 import { intOption } from './options.js';
-import { formatTable, note, printJson } from './output.js';
-import { addOutputOptions, addTrackingUriOption, formatCsv, formatTime, withStore, type OutputFlags, type TrackingFlags } from './tracking-uri.js';
+import { addOutputOptions, formatCsv, formatTable, formatTime, note, printJson, type OutputFlags } from './output.js';
+import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
 const aliasList = (m: RegisteredModel) =>
   Object.entries(m.aliases)

@@ -5,7 +5,7 @@ import { loadModel } from '../serve/load-model.js';
 import { predictionsCsvChunks, predictionsJsonChunks, writeChunks, writeFileAtomically } from '../serve/write-predictions.js';
 import { choiceOption, intOption } from './options.js';
 import { note } from './output.js';
-import { addTrackingUriOption, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, type TrackingFlags } from './tracking-store.js';
 
 interface PredictFlags extends TrackingFlags {
   input: string;

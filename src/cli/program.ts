@@ -12,7 +12,7 @@ import { register as registerModels } from './models.js';
 import { register as registerData } from './data.js';
 import { register as registerUi } from './ui.js';
 import { register as registerWorker } from './worker.js';
-import { register as registerStudy } from './study.js';
+import { register as registerStudy } from './study-status.js';
 
 export function buildProgram(): Command {
   const program = new Command('grove')

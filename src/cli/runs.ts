@@ -1,22 +1,22 @@
 // `grove runs list|show|gc`: search runs, show one run in full, fail runs whose process died.
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { GroveError } from '../errors.js';
 import { gcDeadRuns, runLiveness } from '../track/liveness.js';
 import type { Run, Store } from '../track/store.js';
 import { intOption } from './options.js';
-import { formatTable, note, printJson } from './output.js';
 import {
   addOutputOptions,
-  addTrackingUriOption,
   formatCsv,
   formatDuration,
   formatNumber,
+  formatTable,
   formatTime,
   jsonNumber,
-  notFoundExperiment,
-  withStore,
+  note,
+  printJson,
   type OutputFlags,
-  type TrackingFlags,
-} from './tracking-uri.js';
+} from './output.js';
+import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
 interface ListFlags extends TrackingFlags, OutputFlags {
   experiment?: string;
@@ -223,4 +223,8 @@ Examples:
   addOutputOptions(gcCmd, false);
   addTrackingUriOption(gcCmd);
   gcCmd.action((flags: TrackingFlags & OutputFlags) => gc(flags));
+}
+
+function notFoundExperiment(name: string, known: string[]): GroveError {
+  return new GroveError('NOT_FOUND', `no experiment named ${JSON.stringify(name)} (experiments: ${known.length ? known.join(', ') : 'none yet'})`, { experiment: name });
 }

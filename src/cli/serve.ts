@@ -4,7 +4,7 @@ import { SERVE_DEFAULTS } from '../constants.js';
 import { startServer } from '../serve/server.js';
 import { choiceOption, floatOption, intOption } from './options.js';
 import { note } from './output.js';
-import { addTrackingUriOption, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, type TrackingFlags } from './tracking-store.js';
 
 interface ServeFlags extends TrackingFlags {
   host: string;

@@ -1,9 +1,9 @@
 // What \`grove tune\` and \`grove worker\` share: Ctrl-C handling, the progress line, and the
 // end-of-study summary.
 import { spaceToJson } from '../tune/space.js';
-import type { Progress } from '../tune/study.js';
+import type { Progress } from '../tune/study-loop.js';
 import type { TuneResult } from '../tune/tune.js';
-import type { OptimizeHooks } from '../tune/study.js';
+import type { OptimizeHooks } from '../tune/study-loop.js';
 import { formatTable, note, printJson } from './output.js';
 
 type Hooks = OptimizeHooks & { onPhase?: (message: string) => void };

@@ -5,7 +5,7 @@ import { DEFAULT_TEST_FRACTION, FOREST_DEFAULTS } from '../constants.js';
 import { RandomForestRegressor } from '../forest/regressor.js';
 import { regressionMetrics } from '../forest/metrics.js';
 import { resolveThreads, type RandomForestParams } from '../forest/params.js';
-import type { TypedMatrix } from '../forest/matrix.js';
+import type { TypedMatrix } from '../matrix.js';
 import { GroveError } from '../errors.js';
 import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type PrepareOptions } from '../data/index.js';
 import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
@@ -13,7 +13,7 @@ import { checkRecordOptions, recordRun } from '../track/record-run.js';
 import { paramsToSnake } from '../forest/params.js';
 import { choiceOption, floatOption, intOption } from './options.js';
 import { note, printJson } from './output.js';
-import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
 interface TrainFlags extends TrackingFlags, DataFlags {
   experiment: string;

@@ -14,7 +14,7 @@ import { runTune } from '../tune/tune.js';
 import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
 import { choiceOption, floatOption, intOption } from './options.js';
 import { runStudyCommand } from './study-output.js';
-import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-store.js';
 
 interface TuneFlags extends TrackingFlags, DataFlags {
   trials?: number;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UI_DEFAULTS, startUiServer } from '../ui/server.js';
 import { intOption } from './options.js';
 import { note } from './output.js';
-import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-store.js';
 
 interface UiFlags extends TrackingFlags {
   host: string;

@@ -5,7 +5,7 @@ import { STUDY_QUEUE_DEFAULTS } from '../constants.js';
 import { runWorker } from '../tune/tune.js';
 import { floatOption, intOption } from './options.js';
 import { runStudyCommand } from './study-output.js';
-import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, openTrackingStore, type TrackingFlags } from './tracking-store.js';
 
 interface WorkerFlags extends TrackingFlags {
   study: string;

@@ -4,7 +4,7 @@ import { missingRows, listRows } from './column.js';
 import { PREPROCESSING_VERSION } from '../constants.js';
 import type { LoadedData } from './loaded.js';
 import { applyPreprocessing, parsePreprocessing, type Preprocessing } from './preprocessing.js';
-import type { TypedMatrix } from '../forest/matrix.js';
+import type { TypedMatrix } from '../matrix.js';
 
 /**
  * The preprocessing record of a model header; a model fitted from a plain matrix through the

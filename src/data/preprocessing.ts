@@ -3,7 +3,7 @@
 // The record is stored verbatim in the model file header, hence its snake_case keys.
 import type { ColumnTable } from 'arquero';
 import { GroveError, closest, formatValue } from '../errors.js';
-import type { TypedMatrix } from '../forest/matrix.js';
+import type { TypedMatrix } from '../matrix.js';
 import { classifyText } from './cells.js';
 import { listRows, normalizeColumn, type Column } from './column.js';
 import { MAX_ROWS_LISTED, PREPROCESSING_VERSION } from '../constants.js';

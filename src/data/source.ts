@@ -1,5 +1,6 @@
 // Turns a data argument (a path or a built-in name) into LoadedData: reads the bytes, checks
 // the file is what it claims, picks the format by extension and magic bytes, and parses.
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { fromArrow, table, type ColumnTable } from 'arquero';
@@ -77,7 +78,7 @@ export function tableOf(columns: Column[]): ColumnTable {
 }
 
 async function readBytes(path: string, source: string): Promise<Uint8Array> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch (err) {

@@ -1,7 +1,7 @@
 // The training path: select columns, check the target, handle missing values, split, fit the
 // preprocessing on the training part, and apply it to every part through applyPreprocessing.
 import { invalidOption } from '../errors.js';
-import type { TypedMatrix } from '../forest/matrix.js';
+import type { TypedMatrix } from '../matrix.js';
 import { missingRows, listRows, type Column } from './column.js';
 import { fingerprintColumns } from './fingerprint.js';
 import { fitPreprocessing } from './fit.js';

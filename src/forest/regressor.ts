@@ -6,7 +6,7 @@ import { concatForests, featureImportances, treeCount, type FlatForest } from '.
 import { viewOf } from './js/dataset.js';
 import { fitForestJs, type FitOutput } from './js/fit.js';
 import { predictForestJs } from './js/predict.js';
-import { toTargetVector, toTypedMatrix, type MatrixInput, type VectorInput } from './matrix.js';
+import { toTargetVector, toTypedMatrix, type MatrixInput, type VectorInput } from '../matrix.js';
 import { decodeModel, encodeModel, type ModelHeader } from './model-file.js';
 import { loadNative, warnFallbackOnce, type NativeAddon, type NativeFitArgs, type NativeFitOutput, type NativeForestHandle } from './native.js';
 import { paramsFromSnake, paramsToSnake, resolveParams, resolveThreads, toEngineParams, type RandomForestParams, type ResolvedParams } from './params.js';

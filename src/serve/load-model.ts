@@ -3,7 +3,7 @@ import type { Backend } from '../constants.js';
 import { preprocessingOf, type Preprocessing } from '../data/index.js';
 import { RandomForestRegressor } from '../forest/regressor.js';
 import { openStore, trackingUriFrom } from '../track/tracking-uri.js';
-import { parseModelUri, resolveModelBytes, uriNeedsStore, type ModelSource } from '../track/uri.js';
+import { parseModelUri, resolveModelBytes, uriNeedsStore, type ModelSource } from '../track/model-uri.js';
 
 export interface LoadedModel {
   model: RandomForestRegressor;

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { categoricalColumnsOf } from '../data/index.js';
 import { openStore, trackingUriFrom } from '../track/tracking-uri.js';
-import { parseModelUri } from '../track/uri.js';
+import { parseModelUri } from '../track/model-uri.js';
 import { loadModel, type LoadedModel, type LoadModelOptions } from './load-model.js';
 import type { InputSchema } from './request-input.js';
 

@@ -6,9 +6,9 @@ import { GroveError } from '../errors.js';
 import { regressionMetrics } from '../forest/metrics.js';
 import { RandomForestRegressor } from '../forest/regressor.js';
 import { recordRun } from '../track/record-run.js';
-import type { Store } from '../track/store.js';
+import type { ModelVersion, Store } from '../track/store.js';
 import { configToParams, type Config } from './space.js';
-import type { StudyHandle } from './study.js';
+import type { StudyHandle } from './study-run.js';
 import type { StudyData } from './study-data.js';
 import { TAG_REFIT, TAG_TYPE, TYPE_REFIT } from './study-record.js';
 import type { MetricName } from './trial-task.js';
@@ -88,7 +88,7 @@ async function promote(
   testRowNumbers: Int32Array,
 ): Promise<RefitOutcome['promotion']> {
   if (!enabled) return { promoted: false, reason: 'skipped (--no-promote)', championVersion: null, championTest: null };
-  let champion;
+  let champion: ModelVersion;
   try {
     champion = await store.getModelVersionByAlias(name, PRODUCTION_ALIAS);
   } catch (err) {

@@ -2,7 +2,7 @@
 // fitted), preprocessing fitted on each training part only, and copied once into
 // SharedArrayBuffers that every trial worker reads.
 import { loadData, prepareFolds, prepareTraining, type LoadedData, type PrepareOptions, type PreparedData } from '../data/index.js';
-import type { TypedMatrix } from '../forest/matrix.js';
+import type { TypedMatrix } from '../matrix.js';
 import type { StudyConfig } from './study-config.js';
 import type { SharedFold } from './trial-task.js';
 

@@ -29,6 +29,8 @@ export const TAG_STUDY_STATE = 'grove.study.state';
 /** the study run exists but its config, queue or shipped data are still being written */
 export const STATE_CREATING = 'creating';
 export const TAG_TRIAL_NUMBER = 'grove.trial';
+/** a trial's configuration as the JSON the sampler proposed (params hold it snake_case, one key each) */
+export const TAG_CONFIG = 'grove.config';
 export const TAG_WORKER = 'grove.worker';
 /** the grove worker process (host:pid:id) that claimed the trial */
 export const TAG_WORKER_ID = 'grove.worker_id';

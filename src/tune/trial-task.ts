@@ -1,7 +1,7 @@
 // What the study loop sends to a trial worker and what comes back. Datasets live in
 // SharedArrayBuffers: every worker reads the same memory, nothing is copied per trial.
 import type { MessagePort } from 'node:worker_threads';
-import type { TypedMatrix } from '../forest/matrix.js';
+import type { TypedMatrix } from '../matrix.js';
 import type { Config } from './space.js';
 
 export type EvaluationKind = 'val' | 'cv' | 'oob';

@@ -5,7 +5,7 @@ import { RandomForestRegressor } from '../forest/regressor.js';
 import type { Run, Store } from '../track/store.js';
 import { ImportanceCache } from './importance.js';
 import { aliasChangeJson, artifactJson, experimentJson, historyJson, metricsJson, modelJson, num, runJson, versionJson, type Json } from './json.js';
-import { higherIsBetter, isStudy, loadStudy, studyJson } from './study.js';
+import { higherIsBetter, isStudy, loadStudy, studyJson } from './study-view.js';
 import { TAG_STUDY_STATE } from '../tune/study-record.js';
 
 export type JsonBody = { [key: string]: Json };

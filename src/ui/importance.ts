@@ -1,7 +1,7 @@
 // Hyperparameter importance: one of grove's own forests fitted on the finished trials
 // (params -> objective); its impurity importances say which hyperparameters mattered.
 import { RandomForestRegressor } from '../forest/regressor.js';
-import type { Study, Trial } from './study.js';
+import type { Study, Trial } from './study-view.js';
 
 export interface Importance {
   param: string;

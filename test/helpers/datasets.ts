@@ -1,7 +1,7 @@
 // Small real datasets for tests: the bundled diabetes table and generated Friedman #1.
 import { readFileSync } from 'node:fs';
 import { friedman1 } from '../../src/data/friedman.js';
-import type { TypedMatrix } from '../../src/forest/matrix.js';
+import type { TypedMatrix } from '../../src/matrix.js';
 
 export interface XY {
   X: Required<TypedMatrix>;

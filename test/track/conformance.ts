@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { GroveError } from '../../src/errors.js';
 import type { Store } from '../../src/track/store.js';
 import { gcDeadRuns, runLiveness, startHeartbeat, FAILURE_TAG, currentHost } from '../../src/track/liveness.js';
-import { resolveModelBytes } from '../../src/track/uri.js';
+import { resolveModelBytes } from '../../src/track/model-uri.js';
 
 export async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => {

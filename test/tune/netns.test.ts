@@ -365,7 +365,7 @@ if (problem !== null) {
 
     // The worker starts first and waits for the study, as a worker on another machine would.
     // (A worker whose poll lands between createStudy's createRun and its logBatch of the
-    // study_config param fails with "is not a grove study": a bug in src/tune/study.ts, not here.)
+    // study_config param fails with "is not a grove study": a bug in src/tune/study-run.ts, not here.)
     const worker = groveIn(net.namespaces.b, net.namespaces.b, ['worker', '--study', study, ...uri, '--cpus', '1', '--wait', '120', '--json'], work);
     await worker.waitForStderr(/waiting up to .* for study/, 60_000);
     const tune = groveIn(

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/track/tracking-uri.js';
-import { findStudy } from '../../src/tune/study.js';
+import { findStudy } from '../../src/tune/study-run.js';
 import { schemaFactory, withPostgres } from '../helpers/postgres.js';
 
 const grove = fileURLToPath(new URL('../../bin/grove.js', import.meta.url));
@@ -201,7 +201,9 @@ await withPostgres('shared studies on PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const t = start(['tune', 'diabetes', '--study', 'race', '--trials', '30', '--sampler', 'random', '--no-promote', '--tracking-uri', uri, '--cpus', '1', '--json'], dir);
     const results = await Promise.all([a.done, b.done, t.done]);
-    results.forEach((r, i) => ok(r, ['worker a', 'worker b', 'grove tune'][i]));
+    results.forEach((r, i) => {
+      ok(r, ['worker a', 'worker b', 'grove tune'][i]);
+    });
     const out = results.map((r) => JSON.parse(r.stdout));
     assert.equal(out.filter((o) => o.refit_here).length, 1);
     assert.equal(out.reduce((s, o) => s + o.trials_finished_here, 0), 30);

@@ -200,7 +200,7 @@ test('the npm run tune path: grove tune diabetes with every default, from an emp
   assert.match(r.stdout, /test RMSE/);
   assert.match(r.stdout, /baseline RMSE/);
   assert.match(r.stdout, /models:\/diabetes\/1/);
-  assert.match(r.stdout, /alias production  moved to version 1/);
+  assert.match(r.stdout, /alias production {2}moved to version 1/);
   assert.match(r.stdout, /30 finished, 0 failed/);
 });
 

@@ -70,7 +70,7 @@ export class NumericParzen {
       this.sigmas.push(s);
       this.logMass.push(Math.log(Math.max(1e-300, normalCdf((hi - mu) / s) - normalCdf((lo - mu) / s))));
     };
-    points.forEach((p, j) => add(p, sigma[j]));
+    for (let j = 0; j < points.length; j++) add(points[j], sigma[j]);
     add(prior, width);
     const logW = -Math.log(this.mus.length); // the prior weighs as much as one observation
     this.offsets = this.mus.map((_, i) => logW - LOG_SQRT_2PI - Math.log(this.sigmas[i]) - this.logMass[i]);

@@ -1,5 +1,5 @@
 /** Random search: trial k's config is a function of (seed, k) alone. */
-import { type Config, type ParamValue, type SearchSpace } from '../space.js';
+import type { Config, ParamValue, SearchSpace } from '../space.js';
 import { drawOrder, drawUniform, inSpaceOrder } from './draw.js';
 import type { Sampler } from './sampler.js';
 import { trialRng } from './stream.js';

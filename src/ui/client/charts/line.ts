@@ -32,7 +32,9 @@ function align(series: LineSeries[]): uPlot.AlignedData {
   const index = new Map(xs.map((x, i) => [x, i]));
   const ys = series.map((s) => {
     const col: (number | null)[] = new Array(xs.length).fill(null);
-    s.x.forEach((x, i) => (col[index.get(x)!] = s.y[i]));
+    s.x.forEach((x, i) => {
+      col[index.get(x)!] = s.y[i];
+    });
     return col;
   });
   return [xs, ...ys] as uPlot.AlignedData;

@@ -2,7 +2,7 @@
 // finished trial is a line across them, coloured by how good its objective is.
 import { h, s } from '../dom.js';
 import { fmtNum } from '../format.js';
-import type { SpaceEntry, TrialJson } from '../types.js';
+import type { SpaceEntry, TrialJson } from '../../api-types.js';
 import { goodness } from './color.js';
 import { paramAxis } from './param-axis.js';
 
@@ -24,7 +24,7 @@ export function parallelCoordinates(trials: TrialJson[], names: string[], space:
   const yAt = (p: number) => bottom - p * (bottom - top);
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart parallel', role: 'img', 'aria-label': 'parallel coordinates' });
   // worst first, so the best lines are drawn on top
-  const order = done.map((t, i) => i).sort((a, b) => goodT(values[b]) - goodT(values[a]));
+  const order = done.map((_, i) => i).sort((a, b) => goodT(values[b]) - goodT(values[a]));
   const lines = s('g', { class: 'lines' });
   for (const i of order) {
     const t = done[i];
@@ -45,7 +45,9 @@ export function parallelCoordinates(trials: TrialJson[], names: string[], space:
     }
     svg.appendChild(g);
   };
-  axes.forEach((a, i) => axisG(i, a.name, a.ticks()));
+  axes.forEach((a, i) => {
+    axisG(i, a.name, a.ticks());
+  });
   axisG(axes.length, objective, [0, 0.5, 1].map((p) => ({ at: p, label: fmtNum(lo + p * (hi - lo), 3) })));
   return h('div', { class: 'chart-box', 'data-points': done.length }, svg);
 }

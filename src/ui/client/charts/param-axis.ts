@@ -1,7 +1,7 @@
 // One hyperparameter as an axis: numbers on a linear (or log, when the space says so) range,
 // anything else (choices like "sqrt" or None) as evenly spaced categories.
 import { fmtNum } from '../format.js';
-import type { SpaceEntry } from '../types.js';
+import type { SpaceEntry } from '../../api-types.js';
 
 export interface ParamAxis {
   name: string;

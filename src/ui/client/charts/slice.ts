@@ -2,7 +2,7 @@
 // parameter's value (categories are jittered a little so equal values stay visible).
 import { h, s } from '../dom.js';
 import { fmtNum } from '../format.js';
-import type { SpaceEntry, TrialJson } from '../types.js';
+import type { SpaceEntry, TrialJson } from '../../api-types.js';
 import { extent, linear } from './scale.js';
 import { paramAxis } from './param-axis.js';
 

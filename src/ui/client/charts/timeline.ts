@@ -2,7 +2,7 @@
 // cores busy over time (the sum of grove.threads of the trials in flight).
 import { h, s } from '../dom.js';
 import { fmtNum, fmtSeconds } from '../format.js';
-import type { TrialJson } from '../types.js';
+import type { TrialJson } from '../../api-types.js';
 import { linear } from './scale.js';
 
 function stateOf(t: TrialJson): string {

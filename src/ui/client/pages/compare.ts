@@ -6,7 +6,7 @@ import { fmtMetric } from '../format.js';
 import { lineChart } from '../charts/line.js';
 import { seriesColor } from '../charts/color.js';
 import type { PageContext } from '../router.js';
-import type { History, RunJson } from '../types.js';
+import type { History, RunJson } from '../../api-types.js';
 
 const MAX_CHARTS = 12;
 const lowerIsBetter = (key: string) => !/(^|_)r2$/.test(key);

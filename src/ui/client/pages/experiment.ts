@@ -5,7 +5,7 @@ import { ApiError, apiPath, getJson } from '../api.js';
 import { add, clear, h, link, route, section } from '../dom.js';
 import { fmtDuration, fmtMetric, fmtNum, timeEl } from '../format.js';
 import type { PageContext } from '../router.js';
-import type { ExperimentJson, RunJson, RunsPage, StudySummary } from '../types.js';
+import type { ExperimentJson, RunJson, RunsPage, StudySummary } from '../../api-types.js';
 
 const PAGE = 50;
 

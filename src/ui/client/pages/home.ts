@@ -3,7 +3,7 @@ import { getJson } from '../api.js';
 import { add, clear, h, link } from '../dom.js';
 import { fmtNum, timeEl } from '../format.js';
 import { poll, type PageContext } from '../router.js';
-import type { ExperimentJson } from '../types.js';
+import type { ExperimentJson } from '../../api-types.js';
 
 const REFRESH_MS = 5000;
 

@@ -4,7 +4,7 @@ import { getJson } from '../api.js';
 import { add, h, link, section } from '../dom.js';
 import { fmtBytes, fmtTime, timeEl } from '../format.js';
 import type { PageContext } from '../router.js';
-import type { ModelJson } from '../types.js';
+import type { ModelJson } from '../../api-types.js';
 
 function modelCard(m: ModelJson): HTMLElement {
   const aliases = Object.entries(m.aliases).sort(([a], [b]) => (a < b ? -1 : 1));

@@ -6,7 +6,7 @@ import { fmtBytes, fmtDuration, fmtMetric, fmtTime, timeEl } from '../format.js'
 import { barChart } from '../charts/bars.js';
 import { lineChart } from '../charts/line.js';
 import type { PageContext } from '../router.js';
-import type { RunDetail } from '../types.js';
+import type { RunDetail } from '../../api-types.js';
 
 const MAX_CHARTS = 12;
 

@@ -11,7 +11,7 @@ import { parallelCoordinates } from '../charts/parallel.js';
 import { slicePlots } from '../charts/slice.js';
 import { timeline } from '../charts/timeline.js';
 import { poll, type PageContext } from '../router.js';
-import type { ImportanceJson, StudyJson, TrialJson } from '../types.js';
+import type { ImportanceJson, StudyJson, TrialJson } from '../../api-types.js';
 
 const REFRESH_MS = 3000;
 const BEST_SHOWN = 15;

@@ -1,4 +1,4 @@
-import { GroveError } from '../errors.js';
+import { GroveError } from './errors.js';
 
 /**
  * A dense feature matrix that crosses to the engine without per-element copying.

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { GroveError } from '../errors.js';
 import { currentHost, processExists } from '../track/liveness.js';
 import { studyConfigFromParams } from '../tune/study-config.js';
-import { findStudy } from '../tune/study.js';
+import { findStudy } from '../tune/study-run.js';
 import { objectiveKey } from '../tune/study-record.js';
 import { formatTable, printJson } from './output.js';
-import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-uri.js';
+import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
 interface StatusFlags extends TrackingFlags {
   json?: boolean;

@@ -1,4 +1,6 @@
-// The shapes the JSON API answers (see src/ui/api.ts).
+// The shapes the JSON API answers (src/ui/api.ts), written once: the server (src/ui/study-view.ts)
+// and the browser client (src/ui/client/, bundled by scripts/build-ui.mjs) both import them.
+// Types only: nothing here reaches the bundle or needs Node or the DOM.
 
 export interface RunJson {
   run_id: string;

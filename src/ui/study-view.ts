@@ -16,24 +16,11 @@ import {
   TYPE_TRIAL,
   objectiveKey,
 } from '../tune/study-record.js';
+import type { TrialJson } from './api-types.js';
 import { num, runJson, type Json } from './json.js';
 
-export interface Trial {
-  number: number;
-  /** 1, or 2, 3, ... for a trial run again after its worker was lost or stopped */
-  attempt: number;
-  run_id: string;
-  status: string;
-  pruned: boolean;
-  value: number | null;
-  params: Record<string, string>;
-  worker: string;
-  threads: number;
-  start_time: number;
-  end_time: number | null;
-  fit_s: number | null;
-  failure: string | null;
-}
+/** One trial as the API answers it (the wire type the client reads too). */
+export type Trial = TrialJson;
 
 export interface Study {
   run: Run;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GroveError } from '../../src/errors.js';
-import { parseModelUri, resolveModelBytes, uriNeedsStore } from '../../src/track/uri.js';
+import { parseModelUri, resolveModelBytes, uriNeedsStore } from '../../src/track/model-uri.js';
 import { SqliteStore } from '../../src/track/sqlite-store.js';
 import { rejectsWith } from './conformance.js';
 
