@@ -54,7 +54,9 @@ test('the TS stream equals the C++ stream for many seeds, streams and bounds', {
     const input = cases.map((c) => c.join(' ')).join('\n') + '\n';
     const cpp = execFileSync(join(dir, 'rng'), { input, encoding: 'utf8' }).trim().split('\n');
     assert.equal(cpp.length, cases.length);
-    cases.forEach(([seed, stream, n], i) => assert.equal(tsLine(seed, stream, n), cpp[i].trim(), `seed ${seed} stream ${stream} n ${n}`));
+    cases.forEach(([seed, stream, n], i) => {
+      assert.equal(tsLine(seed, stream, n), cpp[i].trim(), `seed ${seed} stream ${stream} n ${n}`);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -50,7 +50,9 @@ function rows(f: FlatForest): Float64Array {
   }
   const values = [...specials, ...thresholds];
   const x = new Float64Array(values.length * f.nFeatures);
-  values.forEach((v, r) => x.fill(v, r * f.nFeatures, (r + 1) * f.nFeatures));
+  values.forEach((v, r) => {
+    x.fill(v, r * f.nFeatures, (r + 1) * f.nFeatures);
+  });
   return x;
 }
 
