@@ -171,16 +171,8 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
     yield* w.drain();
   }
   const fb = p.layout.feature_bytes;
-  for (let j0 = 0; j0 < nodes; j0 += step) {
-    for (let j = j0, j1 = Math.min(nodes, j0 + step); j < j1; j++) {
-      const feat = f.feature[at(j)];
-      if (feat < 0) continue;
-      if (fb === 1) w.u8(feat);
-      else if (fb === 2) w.u16(feat);
-      else w.u32(feat);
-    }
-    yield* w.drain();
-  }
+  const feats = fb === 1 ? new Uint8Array(step) : fb === 2 ? new Uint16Array(step) : new Uint32Array(step);
+  yield* gather(w, nodes, step, feats, (j) => f.feature[at(j)], (j) => f.feature[at(j)] >= 0);
   for (let j0 = 0; j0 < nodes; j0 += step) {
     for (let j = j0, j1 = Math.min(nodes, j0 + step); j < j1; j++) {
       const k = at(j);
@@ -198,26 +190,34 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
     }
     yield* w.drain();
   }
-  for (let j0 = 0; j0 < nodes; j0 += step) {
-    for (let j = j0, j1 = Math.min(nodes, j0 + step); j < j1; j++) if (f.feature[at(j)] < 0) w.f64(f.value[at(j)]);
-    yield* w.drain();
-  }
+  const doubles = new Float64Array(step);
+  yield* gather(w, nodes, step, doubles, (j) => f.value[at(j)], (j) => f.feature[at(j)] < 0);
   w.digest();
   if (!p.layout.stats) return;
-  const u32 = p.layout.weighted_n === 'u32';
-  for (const pass of [0, 1, 2, 3]) {
-    for (let j0 = 0; j0 < nodes; j0 += step) {
-      for (let j = j0, j1 = Math.min(nodes, j0 + step); j < j1; j++) {
-        const k = at(j);
-        if (pass === 0) w.u32(f.nSamples[k] >>> 0);
-        else if (pass === 1) u32 ? w.u32(f.weightedN[k]) : w.f64(f.weightedN[k]);
-        else if (pass === 2) w.f64(f.impurity[k]);
-        else if (f.feature[k] >= 0) w.f64(f.value[k]);
-      }
+  const ints = new Uint32Array(step);
+  const all = () => true;
+  yield* gather(w, nodes, step, ints, (j) => f.nSamples[at(j)] >>> 0, all);
+  if (p.layout.weighted_n === 'u32') yield* gather(w, nodes, step, ints, (j) => f.weightedN[at(j)], all);
+  else yield* gather(w, nodes, step, doubles, (j) => f.weightedN[at(j)], all);
+  yield* gather(w, nodes, step, doubles, (j) => f.impurity[at(j)], all);
+  yield* gather(w, nodes, step, doubles, (j) => f.value[at(j)], (j) => f.feature[at(j)] >= 0);
+  w.digest();
+}
+
+/** Writes pick(j) for every preorder position j that keeps(j), staged `step` values at a time. */
+function* gather(w: ChunkWriter, nodes: number, step: number, stage: Uint8Array | Uint16Array | Uint32Array | Float64Array, pick: (j: number) => number, keep: (j: number) => boolean): Generator<Buffer> {
+  let n = 0;
+  for (let j = 0; j < nodes; j++) {
+    if (!keep(j)) continue;
+    stage[n++] = pick(j);
+    if (n === stage.length) {
+      w.array(stage);
+      n = 0;
       yield* w.drain();
     }
   }
-  w.digest();
+  w.array(stage.subarray(0, n));
+  yield* w.drain();
 }
 
 /** Index of `v` within table[start, start + size) (it is there: the table was built from these values). */
