@@ -7,6 +7,7 @@ import { viewOf } from './js/dataset.js';
 import { fitForestJs, type FitOutput } from './js/fit.js';
 import { predictForestJs } from './js/predict.js';
 import { toTargetVector, toTypedMatrix, type MatrixInput, type VectorInput } from './matrix.js';
+import { checkForestFits } from './limits.js';
 import { decodeModel, decodeModelChunks, encodeModel, encodeModelChunks, type DecodedModel, type EncodeOptions, type HeaderFields, type ModelHeader } from './model-file.js';
 import { openModelFile, writeModelFile } from './model-io.js';
 import { loadNative, warnFallbackOnce, type NativeAddon, type NativeFitArgs, type NativeFitOutput, type NativeForestHandle } from './native.js';
@@ -252,6 +253,7 @@ export class RandomForestRegressor {
       }
     }
     const params: EngineParams = toEngineParams(this.params, m.rows, m.cols, firstTree, count);
+    checkForestFits(params, m.rows, firstTree > 0 ? this.#forest?.feature.length ?? 0 : 0);
     const addon = this.#pickBackend();
     const args: PreparedFit['args'] = { x: m.data, rows: m.rows, cols: m.cols, layout: m.layout, y: target, params };
     if (options.cancel) args.cancel = options.cancel;
