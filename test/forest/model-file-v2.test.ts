@@ -175,3 +175,42 @@ test('a hostile version-2 file with a valid checksum is refused with a clear err
   // a huge count in a stream of unknown length is refused before anything is allocated
   await assert.rejects(decodeModelChunks([cases[0][1]]), isInvalid(/more than this machine's/));
 });
+
+test('a forest numbered in another order than preorder (right subtree first) is written in preorder and predicts the same', async () => {
+  const { d, m } = await fit('exact', 500, 3);
+  const f = m.forest;
+  const g = { ...f, feature: f.feature.slice(), left: f.left.slice(), right: f.right.slice(), threshold: f.threshold.slice(), value: f.value.slice(), nSamples: f.nSamples.slice(), weightedN: f.weightedN.slice(), impurity: f.impurity.slice() };
+  for (let t = 0; t + 1 < f.treeOffsets.length; t++) {
+    const base = f.treeOffsets[t];
+    const size = f.treeOffsets[t + 1] - base;
+    const newId = new Int32Array(size);
+    const stack = [0];
+    let next = 0;
+    while (stack.length) {
+      const i = stack.pop()!;
+      newId[i] = next++;
+      if (f.feature[base + i] >= 0) stack.push(f.left[base + i], f.right[base + i]); // right popped first
+    }
+    for (let i = 0; i < size; i++) {
+      const k = base + newId[i];
+      g.feature[k] = f.feature[base + i];
+      g.threshold[k] = f.threshold[base + i];
+      g.value[k] = f.value[base + i];
+      g.nSamples[k] = f.nSamples[base + i];
+      g.weightedN[k] = f.weightedN[base + i];
+      g.impurity[k] = f.impurity[base + i];
+      g.left[k] = f.left[base + i] < 0 ? -1 : newId[f.left[base + i]];
+      g.right[k] = f.right[base + i] < 0 ? -1 : newId[f.right[base + i]];
+    }
+  }
+  const header = RandomForestRegressor.readHeader(m.toBuffer());
+  const { format: _a, format_version: _b, grove_version: _c, n_features: _d, n_trees: _e, n_nodes: _f, layout: _g, ...rest } = header;
+  const { encodeModel } = await import('../../src/forest/model-file.js');
+  const shuffled = RandomForestRegressor.fromBuffer(encodeModel(g, rest, { version: 1 }), { backend: 'js' });
+  assert.notDeepEqual(shuffled.forest.left, f.left, 'the renumbered forest really differs');
+  const expected = await m.predict(d.X);
+  assert.deepEqual(await shuffled.predict(d.X), expected);
+  const v2 = RandomForestRegressor.fromBuffer(encodeModel(g, rest));
+  assert.deepEqual(await v2.predict(d.X), expected);
+  assert.deepEqual(v2.forest, f, 'written in preorder: the builder numbering comes back');
+});
