@@ -232,6 +232,7 @@ const STAGES: [string, string][] = [
   ['bench/scale-out.ts', 'scale_out'],
   ['bench/serve.ts', 'serving'],
   ['bench/ui.ts', 'dashboard'],
+  ['bench/model-size.ts', 'model_size'],
 ];
 
 async function runStage(script: string, name: string, quick: boolean): Promise<Record<string, unknown>> {
