@@ -3,7 +3,7 @@ export { RandomForestRegressor, type FitOptions, type LoadOptions, type ModelMet
 export type { RandomForestParams } from './forest/params.js';
 export type { TypedMatrix, MatrixInput, VectorInput } from './forest/matrix.js';
 export type { FlatForest } from './forest/flat-forest.js';
-export { decodeModel, decodeModelChunks, encodeModel, encodeModelChunks, readModelHeaderChunks, type DecodeOptions, type EncodeOptions, type ModelHeader } from './forest/model-file.js';
+export { decodeModel, decodeModelChunks, encodeModel, encodeModelChunks, readModelHeader, readModelHeaderChunks, type DecodeOptions, type EncodeOptions, type ModelHeader } from './forest/model-file.js';
 export { GroveError, type GroveErrorCode } from './errors.js';
 export { FOREST_DEFAULTS } from './constants.js';
 export { regressionMetrics } from './forest/metrics.js';

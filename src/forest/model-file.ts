@@ -190,14 +190,20 @@ export async function decodeModelChunks(chunks: AsyncIterable<Uint8Array> | Iter
   return parseChunks(parseModel(ctx, options), chunks, ctx);
 }
 
-/** Reads only the header of a model file (buffer or stream), without the trees. */
-export async function readModelHeaderChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, source = 'model stream'): Promise<ModelHeader> {
+function* headerOnly(ctx: ParseContext): ModelParser<ModelHeader> {
+  const h = yield* parseHeader(ctx);
+  ctx.stoppedEarly = true;
+  return h;
+}
+
+/** Reads only the header of a model file held in memory, without decoding the trees. */
+export function readModelHeader(input: Uint8Array, source = 'model buffer'): ModelHeader {
   const ctx = context(source);
-  function* headerOnly(): ModelParser<ModelHeader> {
-    const h = yield* parseHeader(ctx);
-    ctx.stoppedEarly = true;
-    return h;
-  }
-  if (chunks instanceof Uint8Array) return parseBuffer(headerOnly(), Buffer.from(chunks.buffer, chunks.byteOffset, chunks.byteLength), ctx);
-  return parseChunks(headerOnly(), chunks, ctx);
+  return parseBuffer(headerOnly(ctx), Buffer.from(input.buffer, input.byteOffset, input.byteLength), ctx);
+}
+
+/** Reads only the header of a streamed model file; the stream is released after it. */
+export async function readModelHeaderChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, source = 'model stream'): Promise<ModelHeader> {
+  const ctx = context(source);
+  return parseChunks(headerOnly(ctx), chunks, ctx);
 }

@@ -8,7 +8,7 @@ import { fitForestJs, type FitOutput } from './js/fit.js';
 import { predictForestJs } from './js/predict.js';
 import { toTargetVector, toTypedMatrix, type MatrixInput, type VectorInput } from './matrix.js';
 import { checkForestFits } from './limits.js';
-import { decodeModel, decodeModelChunks, encodeModel, encodeModelChunks, type DecodedModel, type EncodeOptions, type HeaderFields, type ModelHeader } from './model-file.js';
+import { decodeModel, decodeModelChunks, readModelHeader, encodeModel, encodeModelChunks, type DecodedModel, type EncodeOptions, type HeaderFields, type ModelHeader } from './model-file.js';
 import { openModelFile, writeModelFile } from './model-io.js';
 import { loadNative, warnFallbackOnce, type NativeAddon, type NativeFitArgs, type NativeFitOutput, type NativeForestHandle } from './native.js';
 import { paramsFromSnake, paramsToSnake, resolveParams, resolveThreads, toEngineParams, type RandomForestParams, type ResolvedParams } from './params.js';
@@ -218,9 +218,9 @@ export class RandomForestRegressor {
     return model;
   }
 
-  /** The header a model file would carry, for tools that inspect models. */
+  /** The header of a model file's bytes (the trees are not decoded), for tools that inspect models. */
   static readHeader(buf: Uint8Array, source?: string): ModelHeader {
-    return decodeModel(buf, source).header;
+    return readModelHeader(buf, source);
   }
 
   #pickBackend(): NativeAddon | null {

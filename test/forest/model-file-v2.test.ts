@@ -214,3 +214,27 @@ test('a forest numbered in another order than preorder (right subtree first) is 
   assert.deepEqual(await v2.predict(d.X), expected);
   assert.deepEqual(v2.forest, f, 'written in preorder: the builder numbering comes back');
 });
+
+test('the header reads without decoding the trees, from bytes or a stream that is then released', async () => {
+  const { m } = await fit('hist', 400, 3);
+  const bytes = m.toBuffer();
+  const { readModelHeaderChunks } = await import('../../src/forest/model-file.js');
+  const cut = bytes.subarray(0, 16 + bytes.readUInt32LE(12));
+  assert.equal(RandomForestRegressor.readHeader(cut).n_trees, 3);
+  let served = 0;
+  let released = false;
+  async function* stream() {
+    try {
+      for (const c of m.toChunks({ chunkBytes: 256 })) {
+        served++;
+        yield c;
+      }
+    } finally {
+      released = true;
+    }
+  }
+  const header = await readModelHeaderChunks(stream(), 'stream');
+  assert.equal(header.n_nodes, m.forest.feature.length);
+  assert.ok(released && served < 20, `stopped after ${served} chunks`);
+  assert.throws(() => RandomForestRegressor.readHeader(bytes.subarray(0, 20)), isInvalid(/truncated/));
+});
