@@ -234,6 +234,7 @@ const STAGES: [string, string][] = [
   ['bench/serve.ts', 'serving'],
   ['bench/serve-soak.ts', 'serve_soak'],
   ['bench/ui.ts', 'dashboard'],
+  ['bench/model-size.ts', 'model_size'],
 ];
 
 async function runStage(script: string, name: string, quick: boolean): Promise<Record<string, unknown>> {

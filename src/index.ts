@@ -1,9 +1,9 @@
 // grove's public API. Everything a user imports comes from here.
-export { RandomForestRegressor, type FitOptions, type ModelMetadata } from './forest/regressor.js';
+export { RandomForestRegressor, type FitOptions, type LoadOptions, type ModelMetadata } from './forest/regressor.js';
 export type { RandomForestParams } from './forest/params.js';
 export type { TypedMatrix, MatrixInput, VectorInput } from './matrix.js';
 export type { FlatForest } from './forest/flat-forest.js';
-export { decodeModel, encodeModel, type ModelHeader } from './forest/model-file.js';
+export { decodeModel, decodeModelChunks, encodeModel, encodeModelChunks, readModelHeader, readModelHeaderChunks, type DecodeOptions, type EncodeOptions, type ModelHeader } from './forest/model-file.js';
 export { GroveError, type GroveErrorCode } from './errors.js';
 export { FOREST_DEFAULTS } from './constants.js';
 export { regressionMetrics } from './forest/metrics.js';

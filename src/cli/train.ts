@@ -1,5 +1,4 @@
 // `grove train <data>`: fit one forest, evaluate it on a held-out test set, optionally save it.
-import { writeFileSync, renameSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_TEST_FRACTION, FOREST_DEFAULTS } from '../constants.js';
 import { RandomForestRegressor } from '../forest/regressor.js';
@@ -149,8 +148,8 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
     saved: flags.save ?? null,
   };
   model.metadata = { preprocessing: prepared.preprocessing, dataFingerprint: prepared.fingerprint, metrics: { rmse, r2 } };
-  const bytes = model.toBuffer();
-  if (flags.save) writeAtomic(flags.save, bytes);
+  // streamed in chunks: a model of several GB is never one Buffer
+  if (flags.save) await model.save(flags.save);
   let tracked: { run_id: string; experiment: string; model_uri: string | null; version: number | null } | null = null;
   if (flags.track) {
     const rec = await withStore(flags, { create: true }, (store) =>
@@ -162,7 +161,7 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
         params: { ...paramsToSnake(model.params), target: prepared.preprocessing.target, data: data },
         metrics: { rmse, r2, mae, oob_rmse: model.oobRmse, oob_r2: model.oobScore, fit_s: fitS, predict_s: predictS, n_train: trainSet.x.rows, n_test: testSet.x.rows },
         tags: { 'grove.command': 'train', 'grove.backend': model.backend, 'grove.split_mode': model.splitMode ?? 'exact' },
-        modelBytes: bytes,
+        modelBytes: model.toChunks(),
         register: flags.register,
         alias: flags.alias,
       }),
@@ -190,12 +189,3 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
   );
 }
 
-function writeAtomic(path: string, bytes: Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    throw new GroveError('INVALID_FILE', `cannot write ${path}: ${(err as Error).message}`, { file: path });
-  }
-}

@@ -1,31 +1,34 @@
-import { createHash } from 'node:crypto';
+import { constants as bufferConstants } from 'node:buffer';
+import { totalmem } from 'node:os';
 import { GroveError } from '../errors.js';
 import { GROVE_VERSION } from '../version.js';
-import { validateFlatForest, type FlatForest } from './flat-forest.js';
+import type { FlatForest } from './flat-forest.js';
+import { readV1Arrays, v1FileBytes, writeV1Arrays } from './model-file-v1.js';
+import { checkV2Layout, planV2, readV2Body, v2FileBytes, writeV2Body, type V2Layout } from './model-file-v2.js';
+import { ChunkWriter, MODEL_CHUNK_BYTES, ParseContext, parseBuffer, parseChunks, requireLittleEndian, type ModelParser } from './model-stream.js';
 
 /**
- * The model file: one self-describing, versioned buffer.
+ * The model file: one self-describing, versioned stream of bytes.
  *
  *   offset 0   8 bytes   magic "GROVEMDL"
- *          8   u32 LE    format version (1)
+ *          8   u32 LE    format version (2; version 1 is still read)
  *         12   u32 LE    header length H in bytes
  *         16   H bytes   header: UTF-8 JSON (snake_case keys; see ModelHeader)
- *              0-7 zero bytes so the arrays start on an 8-byte boundary
- *              arrays, little-endian, in this order and with these lengths (T trees, N nodes):
- *                tree_offsets u32[T+1], feature i32[N], left i32[N], right i32[N],
- *                n_samples i32[N], zero padding to 8 bytes, threshold f64[N], value f64[N],
- *                weighted_n f64[N], impurity f64[N]
- *        end-32 32 bytes  SHA-256 of every byte before it
+ *              then the trees: version 2 in model-file-v2.ts (compact, with a skippable stats
+ *              section), version 1 in model-file-v1.ts (the flat arrays as they are in memory)
  *
- * Loading checks the length of every part before reading it, the checksum, and then every node
- * index (validateFlatForest), so a truncated, corrupted or hostile buffer is an error, not a crash.
+ * Written and read in chunks (a MiB by default) with the SHA-256 computed on the way, so no
+ * single Buffer ever holds a whole model of several GB. Loading checks every count against the
+ * file's size (when known) and the machine's memory before allocating, the checksum, and every
+ * node index, so a truncated, corrupted or hostile file is an error, not a crash.
  */
 
 export const MODEL_MAGIC = 'GROVEMDL';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 const PREFIX = 16;
-const CHECKSUM = 32;
 const MAX_HEADER = 64 * 1024 * 1024;
+/** Bytes a node takes once loaded: the flat arrays of flat-forest.ts. */
+export const LOADED_BYTES_PER_NODE = 48;
 
 /** What the header says about the model; free-form extras (preprocessing, metrics) ride along. */
 export interface ModelHeader {
@@ -47,124 +50,160 @@ export interface ModelHeader {
   data_fingerprint: string | null;
   /** The data layer's record of how raw columns become engine features (null: numeric input as is). */
   preprocessing: unknown;
+  /** Version 2: section sizes (model-file-v2.ts). */
+  layout?: V2Layout;
   [extra: string]: unknown;
 }
 
-const align8 = (n: number) => (n + 7) & ~7;
+export type HeaderFields = Omit<ModelHeader, 'format' | 'format_version' | 'grove_version' | 'n_features' | 'n_trees' | 'n_nodes' | 'layout'>;
 
-function layout(headerBytes: number, trees: number, nodes: number) {
-  const arrays = align8(PREFIX + headerBytes);
-  const ints = arrays + 4 * (trees + 1) + 4 * 4 * nodes;
-  const doubles = align8(ints);
-  const end = doubles + 4 * 8 * nodes;
-  return { arrays, doubles, checksum: end, total: end + CHECKSUM };
+export interface EncodeOptions {
+  /** Size of the chunks yielded (default 1 MiB). */
+  chunkBytes?: number;
+  /** Keep the stats section (n_samples, weighted_n, impurity, split values; default true). */
+  stats?: boolean;
+  /** 2 (default); 1 only to produce files for older readers and tests. */
+  version?: 1 | 2;
 }
 
-export function encodeModel(forest: FlatForest, header: Omit<ModelHeader, 'format' | 'format_version' | 'grove_version' | 'n_features' | 'n_trees' | 'n_nodes'>): Buffer {
-  const trees = forest.treeOffsets.length - 1;
-  const nodes = forest.feature.length;
+/** The model file as a stream of chunks, checksummed as they go. */
+export function* encodeModelChunks(forest: FlatForest, fields: HeaderFields, options: EncodeOptions = {}): Generator<Buffer> {
+  requireLittleEndian();
+  const version = options.version ?? MODEL_FORMAT_VERSION;
+  const plan = version === 2 ? planV2(forest, options.stats ?? true) : null;
   const full: ModelHeader = {
     format: 'grove-random-forest',
-    format_version: MODEL_FORMAT_VERSION,
+    format_version: version,
     grove_version: GROVE_VERSION,
     n_features: forest.nFeatures,
-    n_trees: trees,
-    n_nodes: nodes,
-    ...header,
+    n_trees: forest.treeOffsets.length - 1,
+    n_nodes: forest.feature.length,
+    ...fields,
+    ...(plan ? { layout: plan.layout } : {}),
   } as ModelHeader;
   const json = Buffer.from(JSON.stringify(full), 'utf8');
-  const l = layout(json.length, trees, nodes);
-  const buf = Buffer.alloc(l.total);
-  buf.write(MODEL_MAGIC, 0, 'latin1');
-  buf.writeUInt32LE(MODEL_FORMAT_VERSION, 8);
-  buf.writeUInt32LE(json.length, 12);
-  json.copy(buf, PREFIX);
-  let o = l.arrays;
-  for (let t = 0; t <= trees; t++, o += 4) buf.writeUInt32LE(forest.treeOffsets[t], o);
-  for (const arr of [forest.feature, forest.left, forest.right, forest.nSamples]) {
-    for (let i = 0; i < nodes; i++, o += 4) buf.writeInt32LE(arr[i], o);
+  const w = new ChunkWriter(options.chunkBytes ?? MODEL_CHUNK_BYTES);
+  w.bytes(Buffer.from(MODEL_MAGIC, 'latin1'));
+  w.u32(version);
+  w.u32(json.length);
+  w.bytes(json);
+  if (plan) yield* writeV2Body(w, forest, plan);
+  else yield* writeV1Arrays(w, forest);
+  yield* w.drain(true);
+}
+
+/** The whole model file in one Buffer: for small models (save()/toChunks() for any size). */
+export function encodeModel(forest: FlatForest, fields: HeaderFields, options: EncodeOptions = {}): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (const c of encodeModelChunks(forest, fields, options)) {
+    total += c.length;
+    if (total > bufferConstants.MAX_LENGTH) {
+      throw new GroveError('INVALID_OPTION', `this model file is over ${bufferConstants.MAX_LENGTH} bytes, more than one Buffer holds: write it with save(path) or toChunks()`, { nodes: forest.feature.length });
+    }
+    parts.push(c);
   }
-  o = l.doubles;
-  for (const arr of [forest.threshold, forest.value, forest.weightedN, forest.impurity]) {
-    for (let i = 0; i < nodes; i++, o += 8) buf.writeDoubleLE(arr[i], o);
-  }
-  createHash('sha256').update(buf.subarray(0, l.checksum)).digest().copy(buf, l.checksum);
-  return buf;
+  return Buffer.concat(parts, total);
 }
 
 export interface DecodedModel {
   header: ModelHeader;
   forest: FlatForest;
+  /** False when the file has no stats section or the reader skipped it (n_samples, weighted_n, impurity are zeros). */
+  hasStats: boolean;
 }
 
-export function decodeModel(input: Uint8Array, source = 'model buffer'): DecodedModel {
-  const bad = (why: string): never => {
+export interface DecodeOptions {
+  /** Named in errors (a path or URI). */
+  source?: string;
+  /** Read the stats section (default true); importances then come from the header. */
+  stats?: boolean;
+  /** The stream's length when known (file size, artifact size): counts are checked against it before allocating. */
+  totalBytes?: number;
+}
+
+function context(source: string): ParseContext {
+  return new ParseContext((why: string): never => {
     throw new GroveError('INVALID_MODEL', `${source} is not a valid grove model: ${why}`, { file: source });
-  };
-  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  if (buf.length < PREFIX + CHECKSUM) bad(`only ${buf.length} bytes (truncated?)`);
-  if (buf.toString('latin1', 0, 8) !== MODEL_MAGIC) bad('wrong magic bytes (not a grove model file)');
-  const version = buf.readUInt32LE(8);
-  if (version !== MODEL_FORMAT_VERSION) bad(`format version ${version} is not supported (this grove reads version ${MODEL_FORMAT_VERSION})`);
-  const headerBytes = buf.readUInt32LE(12);
-  if (headerBytes > MAX_HEADER || PREFIX + headerBytes + CHECKSUM > buf.length) bad(`header length ${headerBytes} runs past the end (truncated?)`);
+  });
+}
+
+function* parseHeader(ctx: ParseContext): ModelParser<ModelHeader> {
+  const prefix = yield* ctx.take(PREFIX, 'the prefix (magic bytes, version, header length)');
+  if (prefix.toString('latin1', 0, 8) !== MODEL_MAGIC) ctx.bad('wrong magic bytes (not a grove model file)');
+  const version = prefix.readUInt32LE(8);
+  if (version !== 1 && version !== 2) ctx.bad(`format version ${version} is not supported (this grove reads versions 1 and 2)`);
+  const headerBytes = prefix.readUInt32LE(12);
+  if (headerBytes > MAX_HEADER) ctx.bad(`header length ${headerBytes} is over ${MAX_HEADER} bytes (corrupted?)`);
+  const raw = yield* ctx.take(headerBytes, 'the header');
   let header: ModelHeader;
   try {
-    header = JSON.parse(buf.toString('utf8', PREFIX, PREFIX + headerBytes)) as ModelHeader;
+    header = JSON.parse(raw.toString('utf8')) as ModelHeader;
   } catch {
-    return bad('the header is not valid JSON (corrupted?)');
+    return ctx.bad('the header is not valid JSON (corrupted?)');
   }
-  if (typeof header !== 'object' || header === null) bad('the header is not a JSON object');
-  const { n_trees: trees, n_nodes: nodes, n_features: features } = header;
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) ctx.bad('the header is not a JSON object');
+  if (header.format_version !== version) ctx.bad(`the header says format version ${String(header.format_version)}, the prefix ${version}`);
   const count = (v: unknown, lo: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= 0x7fffffff;
-  if (!count(trees, 1) || !count(nodes, 1) || !count(features, 1)) bad('the header lacks valid n_trees, n_nodes or n_features');
-  const l = layout(headerBytes, trees, nodes);
-  if (buf.length < l.total) bad(`expected ${l.total} bytes for ${trees} trees and ${nodes} nodes, got ${buf.length} (truncated?)`);
-  if (buf.length > l.total) bad(`expected ${l.total} bytes for ${trees} trees and ${nodes} nodes, got ${buf.length} (trailing bytes)`);
-  const digest = createHash('sha256').update(buf.subarray(0, l.checksum)).digest();
-  if (!digest.equals(buf.subarray(l.checksum, l.total))) bad('checksum mismatch (the file is corrupted)');
+  const { n_trees: trees, n_nodes: nodes, n_features: features } = header;
+  if (!count(trees, 1) || !count(nodes, 1) || !count(features, 1) || nodes < trees) ctx.bad('the header lacks valid n_trees, n_nodes or n_features');
+  if (!Array.isArray(header.feature_names) || header.feature_names.length !== features) ctx.bad(`feature_names must list ${features} names`);
+  return header;
+}
 
-  let o = l.arrays;
-  const u32 = (n: number) => {
-    const a = new Uint32Array(n);
-    for (let i = 0; i < n; i++, o += 4) a[i] = buf.readUInt32LE(o);
-    return a;
-  };
-  const i32 = (n: number) => {
-    const a = new Int32Array(n);
-    for (let i = 0; i < n; i++, o += 4) a[i] = buf.readInt32LE(o);
-    return a;
-  };
-  const f64 = (n: number) => {
-    const a = new Float64Array(n);
-    for (let i = 0; i < n; i++, o += 8) a[i] = buf.readDoubleLE(o);
-    return a;
-  };
-  const treeOffsets = u32(trees + 1);
-  const feature = i32(nodes);
-  const left = i32(nodes);
-  const right = i32(nodes);
-  const nSamples = i32(nodes);
-  o = l.doubles;
-  const forest: FlatForest = {
-    nFeatures: features,
-    treeOffsets,
-    feature,
-    left,
-    right,
-    nSamples,
-    threshold: f64(nodes),
-    value: f64(nodes),
-    weightedN: f64(nodes),
-    impurity: f64(nodes),
-  };
+function* parseModel(ctx: ParseContext, options: DecodeOptions): ModelParser<DecodedModel> {
+  const header = yield* parseHeader(ctx);
+  const { n_trees: trees, n_nodes: nodes, n_features: features } = header;
+  const layout = header.format_version === 2 ? checkV2Layout(header.layout, trees, nodes, features, ctx.bad) : null;
+  const expected = layout ? v2FileBytes(ctx.offset, trees, nodes, features, layout) : v1FileBytes(ctx.offset, trees, nodes);
+  const what = `${trees} trees and ${nodes} nodes`;
+  if (options.totalBytes !== undefined && options.totalBytes < expected) ctx.bad(`expected ${expected} bytes for ${what}, got ${options.totalBytes} (truncated?)`);
+  if (options.totalBytes !== undefined && options.totalBytes > expected) ctx.bad(`expected ${expected} bytes for ${what}, got ${options.totalBytes} (trailing bytes)`);
+  const memory = nodes * LOADED_BYTES_PER_NODE;
+  if (memory > totalmem()) {
+    ctx.bad(`${what} take ${gib(memory)} in memory, more than this machine's ${gib(totalmem())}`);
+  }
   try {
-    validateFlatForest(forest);
+    if (!layout) return { header, forest: yield* readV1Arrays(ctx, features, trees, nodes), hasStats: true };
+    const { forest, hasStats } = yield* readV2Body(ctx, features, trees, nodes, layout, options.stats ?? true);
+    return { header, forest, hasStats };
   } catch (err) {
-    bad((err as Error).message);
+    if (err instanceof RangeError) ctx.bad(`cannot allocate the arrays for ${what} (${gib(memory)}): ${err.message}`);
+    throw err;
   }
-  if (!Array.isArray(header.feature_names) || header.feature_names.length !== features) {
-    bad(`feature_names must list ${features} names`);
-  }
-  return { header, forest };
+}
+
+export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 1)} GiB`;
+
+/** Decodes a whole model file held in memory. */
+export function decodeModel(input: Uint8Array, source = 'model buffer', options: Omit<DecodeOptions, 'source' | 'totalBytes'> = {}): DecodedModel {
+  requireLittleEndian();
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const ctx = context(source);
+  return parseBuffer(parseModel(ctx, { ...options, totalBytes: buf.length }), buf, ctx);
+}
+
+/** Decodes a model file streamed in chunks (a file, a store's artifact), checksumming as it goes. */
+export async function decodeModelChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: DecodeOptions = {}): Promise<DecodedModel> {
+  requireLittleEndian();
+  const ctx = context(options.source ?? 'model stream');
+  return parseChunks(parseModel(ctx, options), chunks, ctx);
+}
+
+function* headerOnly(ctx: ParseContext): ModelParser<ModelHeader> {
+  const h = yield* parseHeader(ctx);
+  ctx.stoppedEarly = true;
+  return h;
+}
+
+/** Reads only the header of a model file held in memory, without decoding the trees. */
+export function readModelHeader(input: Uint8Array, source = 'model buffer'): ModelHeader {
+  const ctx = context(source);
+  return parseBuffer(headerOnly(ctx), Buffer.from(input.buffer, input.byteOffset, input.byteLength), ctx);
+}
+
+/** Reads only the header of a streamed model file; the stream is released after it. */
+export async function readModelHeaderChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, source = 'model stream'): Promise<ModelHeader> {
+  const ctx = context(source);
+  return parseChunks(headerOnly(ctx), chunks, ctx);
 }

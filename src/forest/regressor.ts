@@ -7,9 +7,20 @@ import { viewOf } from './js/dataset.js';
 import { fitForestJs, type FitOutput } from './js/fit.js';
 import { predictForestJs } from './js/predict.js';
 import { toTargetVector, toTypedMatrix, type MatrixInput, type VectorInput } from '../matrix.js';
-import { decodeModel, encodeModel, type ModelHeader } from './model-file.js';
+import { checkForestFits } from './limits.js';
+import { decodeModel, decodeModelChunks, readModelHeader, encodeModel, encodeModelChunks, type DecodedModel, type EncodeOptions, type HeaderFields, type ModelHeader } from './model-file.js';
+import { openModelFile, writeModelFile } from './model-io.js';
 import { loadNative, warnFallbackOnce, type NativeAddon, type NativeFitArgs, type NativeFitOutput, type NativeForestHandle } from './native.js';
 import { paramsFromSnake, paramsToSnake, resolveParams, resolveThreads, toEngineParams, type RandomForestParams, type ResolvedParams } from './params.js';
+
+export interface LoadOptions {
+  backend?: Backend;
+  threads?: number;
+  /** Named in errors (a path or URI). */
+  source?: string;
+  /** Read the per-node statistics (default true); without them importances come from the header. */
+  stats?: boolean;
+}
 
 export interface FitOptions {
   /** Names of the columns of X (default x0, x1, ...). */
@@ -129,9 +140,23 @@ export class RandomForestRegressor {
     return this.#importances;
   }
 
-  toBuffer(): Buffer {
-    const forest = this.#requireFitted();
-    return encodeModel(forest, {
+  /** The model file as a stream of chunks (model-file.ts): any size, never one big Buffer. */
+  toChunks(options: EncodeOptions = {}): Iterable<Buffer> {
+    return encodeModelChunks(this.#requireFitted(), this.#headerFields(), options);
+  }
+
+  /** The model file in one Buffer: for small models; save() and toChunks() work for any size. */
+  toBuffer(options: EncodeOptions = {}): Buffer {
+    return encodeModel(this.#requireFitted(), this.#headerFields(), options);
+  }
+
+  /** Writes the model file to `path`, streamed; a failure leaves no partial file behind. */
+  async save(path: string, options: EncodeOptions = {}): Promise<void> {
+    await writeModelFile(path, this.toChunks(options));
+  }
+
+  #headerFields(): HeaderFields {
+    return {
       created_at: new Date().toISOString(),
       task: 'regression',
       feature_names: this.featureNames,
@@ -143,12 +168,27 @@ export class RandomForestRegressor {
       feature_importances: Array.from(this.featureImportances),
       data_fingerprint: this.metadata.dataFingerprint ?? null,
       preprocessing: this.metadata.preprocessing ?? null,
-    });
+    };
   }
 
   /** Loads a model file's bytes; the same bytes load on both backends. */
-  static fromBuffer(buf: Uint8Array, options: { backend?: Backend; threads?: number; source?: string } = {}): RandomForestRegressor {
-    const { header, forest } = decodeModel(buf, options.source);
+  static fromBuffer(buf: Uint8Array, options: LoadOptions = {}): RandomForestRegressor {
+    return RandomForestRegressor.#fromDecoded(decodeModel(buf, options.source, { stats: options.stats }), options);
+  }
+
+  /** Loads a model file streamed in chunks (a store's readModelVersionChunks, a file stream). */
+  static async fromChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: LoadOptions & { totalBytes?: number } = {}): Promise<RandomForestRegressor> {
+    return RandomForestRegressor.#fromDecoded(await decodeModelChunks(chunks, options), options);
+  }
+
+  /** Loads a model file from disk, streamed. */
+  static async load(path: string, options: LoadOptions = {}): Promise<RandomForestRegressor> {
+    const source = options.source ?? path;
+    const { chunks, size } = await openModelFile(path);
+    return RandomForestRegressor.fromChunks(chunks, { ...options, source, totalBytes: size });
+  }
+
+  static #fromDecoded({ header, forest, hasStats }: DecodedModel, options: LoadOptions): RandomForestRegressor {
     const stored = paramsFromSnake(header.params ?? {});
     const params: RandomForestParams = { ...stored };
     if (options.backend) params.backend = options.backend;
@@ -169,13 +209,18 @@ export class RandomForestRegressor {
     delete metrics.oob_rmse;
     delete metrics.oob_r2;
     model.metadata = { preprocessing: header.preprocessing ?? undefined, dataFingerprint: header.data_fingerprint, metrics };
+    // without the stats section the per-node statistics are zeros: the header's importances stand
+    const headerImportances = header.feature_importances;
+    if (!hasStats && Array.isArray(headerImportances) && headerImportances.length === forest.nFeatures) {
+      model.#importances = Float64Array.from(headerImportances, Number);
+    }
     model.#backend = model.#pickBackend() ? 'native' : 'js';
     return model;
   }
 
-  /** The header a model file would carry, for tools that inspect models. */
+  /** The header of a model file's bytes (the trees are not decoded), for tools that inspect models. */
   static readHeader(buf: Uint8Array, source?: string): ModelHeader {
-    return decodeModel(buf, source).header;
+    return readModelHeader(buf, source);
   }
 
   #pickBackend(): NativeAddon | null {
@@ -208,6 +253,7 @@ export class RandomForestRegressor {
       }
     }
     const params: EngineParams = toEngineParams(this.params, m.rows, m.cols, firstTree, count);
+    checkForestFits(params, m.rows, firstTree > 0 ? this.#forest?.feature.length ?? 0 : 0);
     const addon = this.#pickBackend();
     const args: PreparedFit['args'] = { x: m.data, rows: m.rows, cols: m.cols, layout: m.layout, y: target, params };
     if (options.cancel) args.cancel = options.cancel;

@@ -3,7 +3,7 @@ import type { Backend } from '../constants.js';
 import { preprocessingOf, type Preprocessing } from '../data/index.js';
 import { RandomForestRegressor } from '../forest/regressor.js';
 import { openStore, trackingUriFrom } from '../track/tracking-uri.js';
-import { parseModelUri, resolveModelBytes, uriNeedsStore, type ModelSource } from '../track/model-uri.js';
+import { parseModelUri, resolveModelChunks, uriNeedsStore, type ModelSource } from '../track/model-uri.js';
 
 export interface LoadedModel {
   model: RandomForestRegressor;
@@ -21,8 +21,10 @@ export async function loadModel(uri: string, options: LoadModelOptions = {}): Pr
   const parsed = parseModelUri(uri);
   const store = uriNeedsStore(parsed) ? await openStore(trackingUriFrom(options.trackingUri), { create: false }) : null;
   try {
-    const { bytes, source } = await resolveModelBytes(store, parsed);
-    const model = RandomForestRegressor.fromBuffer(bytes, { backend: options.backend, threads: options.threads, source: uri });
+    // streamed: a model of several GB never sits in one Buffer next to its decoded arrays;
+    // predict needs no per-node statistics (importances come from the header)
+    const { chunks, size, source } = await resolveModelChunks(store, parsed);
+    const model = await RandomForestRegressor.fromChunks(chunks, { backend: options.backend, threads: options.threads, source: uri, totalBytes: size, stats: false });
     const preprocessing = preprocessingOf({
       preprocessing: model.metadata.preprocessing ?? null,
       feature_names: model.featureNames,

@@ -1,8 +1,9 @@
 // Model URIs: where a model's bytes come from. runs:/ and models:/ resolve inside the store
 // (the bytes live there), so the same URI works on every machine that reaches the store.
-import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { GroveError } from '../errors.js';
+import { openModelFile } from '../forest/model-io.js';
+import { collectChunks } from './byte-chunks.js';
 import type { Store } from './store.js';
 import { RUN_ID, checkAlias, checkArtifactName, checkModelName } from './validate.js';
 
@@ -87,32 +88,39 @@ export interface ResolvedModel {
   source: ModelSource;
 }
 
+/** A model's bytes as a stream of chunks, with their total size (for the loader's checks). */
+export interface ResolvedModelChunks {
+  chunks: AsyncIterable<Buffer>;
+  size: number;
+  source: ModelSource;
+}
+
 /**
- * Reads the model bytes a URI points at. `store` may be null for plain file paths; a store URI
- * without a store is an error.
+ * Reads the model bytes a URI points at into one Buffer: for small models and tools that want
+ * the bytes; loading a model goes through resolveModelChunks (any size).
  */
 export async function resolveModelBytes(store: Store | null, uriOrParsed: string | ModelUri): Promise<ResolvedModel> {
+  const { chunks, source } = await resolveModelChunks(store, uriOrParsed);
+  return { bytes: await collectChunks(chunks, source.uri), source };
+}
+
+/**
+ * Opens the model bytes a URI points at as a stream of chunks. `store` may be null for plain
+ * file paths; a store URI without a store is an error. The store must stay open while the
+ * chunks are read.
+ */
+export async function resolveModelChunks(store: Store | null, uriOrParsed: string | ModelUri): Promise<ResolvedModelChunks> {
   const uri = typeof uriOrParsed === 'string' ? parseModelUri(uriOrParsed) : uriOrParsed;
   const base: ModelSource = { uri: uri.uri, kind: uri.kind, runId: null, artifact: null, modelName: null, version: null, alias: null, path: null, sha256: null };
   if (uri.kind === 'file') {
-    try {
-      const st = await stat(uri.path);
-      if (!st.isFile()) throw new GroveError('INVALID_FILE', `model path ${uri.path} is not a file`, { file: uri.path });
-      return { bytes: await readFile(uri.path), source: { ...base, path: uri.path } };
-    } catch (err) {
-      if (err instanceof GroveError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        throw new GroveError('INVALID_FILE', `model file not found: ${uri.path} (a model is a file path, runs:/<run-id>/<artifact> or models:/<name>/<version|latest> or models:/<name>@<alias>)`, { file: uri.path });
-      }
-      throw new GroveError('INVALID_FILE', `cannot read model file ${uri.path}: ${(err as Error).message}`, { file: uri.path }, { cause: err });
-    }
+    const { chunks, size } = await openModelFile(uri.path);
+    return { chunks, size, source: { ...base, path: uri.path } };
   }
   if (!store) throw new GroveError('INVALID_OPTION', `${uri.uri} needs a tracking store (--tracking-uri or GROVE_TRACKING_URI)`, { uri: uri.uri });
   if (uri.kind === 'run') {
     const info = await store.getArtifactInfo(uri.runId, uri.artifact);
-    const bytes = await store.readArtifact(uri.runId, uri.artifact);
-    return { bytes, source: { ...base, runId: uri.runId, artifact: uri.artifact, sha256: info.sha256 } };
+    const chunks = store.readArtifactChunks(uri.runId, uri.artifact);
+    return { chunks, size: info.size, source: { ...base, runId: uri.runId, artifact: uri.artifact, sha256: info.sha256 } };
   }
   const version =
     uri.kind === 'model-version'
@@ -120,9 +128,10 @@ export async function resolveModelBytes(store: Store | null, uriOrParsed: string
       : uri.kind === 'model-alias'
         ? await store.getModelVersionByAlias(uri.name, uri.alias)
         : await store.getLatestModelVersion(uri.name);
-  const bytes = await store.readModelVersionBytes(version.name, version.version);
+  const chunks = store.readModelVersionChunks(version.name, version.version);
   return {
-    bytes,
+    chunks,
+    size: version.size,
     source: {
       ...base,
       runId: version.runId,

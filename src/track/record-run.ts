@@ -2,7 +2,7 @@
 // optionally registers it as a new model version behind an alias. Used by `grove train` and by
 // the tuner's refit. A run is created only after its inputs were validated, and a failure in
 // between ends it FAILED with the reason, so the store never holds a half-recorded run.
-import type { ParamValue, Store, Tags } from './store.js';
+import type { ByteChunks, ParamValue, Store, Tags } from './store.js';
 import { checkAlias, checkExperimentName, checkModelName } from './validate.js';
 
 export interface RecordRunOptions {
@@ -15,7 +15,8 @@ export interface RecordRunOptions {
   params: Record<string, ParamValue>;
   metrics: Record<string, number | null>;
   tags?: Tags;
-  modelBytes: Buffer;
+  /** The model file: bytes, or chunks (a model's toChunks(); any size, never one Buffer) */
+  modelBytes: Uint8Array | ByteChunks;
   register?: string;
   alias?: string;
 }

@@ -68,7 +68,7 @@ export async function refitBest(store: Store, study: StudyHandle, data: StudyDat
       n_test: test.x.rows,
     },
     tags: { [TAG_TYPE]: TYPE_REFIT, [TAG_REFIT]: 'true' },
-    modelBytes: model.toBuffer(),
+    modelBytes: model.toChunks(),
     register: c.register,
   });
   const version = recorded.version!;
@@ -98,7 +98,7 @@ async function promote(
   }
   let championTest: number;
   try {
-    const model = RandomForestRegressor.fromBuffer(await store.readModelVersionBytes(name, champion.version), { source: `models:/${name}/${champion.version}` });
+    const model = await RandomForestRegressor.fromChunks(store.readModelVersionChunks(name, champion.version), { source: `models:/${name}/${champion.version}`, totalBytes: champion.size, stats: false });
     const prep = preprocessingOf({ preprocessing: model.metadata.preprocessing ?? null, feature_names: model.featureNames, target_name: model.targetName });
     const rows = testRowNumbers.map((r) => r - 1);
     const applied = applyPreprocessing(data.loaded, prep, { rows, noteExtraColumns: false });

@@ -1,7 +1,7 @@
 // The read-only JSON API under /api/. Every handler only reads the store. Bad parameters and
 // malformed filters are GroveErrors (INVALID_OPTION -> 400), unknown ids NOT_FOUND (-> 404).
 import { GroveError } from '../errors.js';
-import { RandomForestRegressor } from '../forest/regressor.js';
+import { readModelHeaderChunks } from '../forest/model-file.js';
 import type { Run, Store } from '../track/store.js';
 import { ImportanceCache } from './importance.js';
 import { aliasChangeJson, artifactJson, experimentJson, historyJson, metricsJson, modelJson, num, runJson, versionJson, type Json } from './json.js';
@@ -11,7 +11,7 @@ import { TAG_STUDY_STATE } from '../tune/study-record.js';
 export type JsonBody = { [key: string]: Json };
 
 /** A handler answers JSON, or bytes for a download. */
-export type ApiResult = { json: JsonBody } | { bytes: Buffer; filename: string };
+export type ApiResult = { json: JsonBody } | { chunks: AsyncIterable<Buffer>; size: number; filename: string };
 
 type Handler = (params: string[], query: URLSearchParams) => Promise<ApiResult>;
 
@@ -178,7 +178,8 @@ export class Api {
     if (this.headers.has(sha256)) return this.headers.get(sha256)!;
     let out: JsonBody | null = null;
     try {
-      const h = RandomForestRegressor.readHeader(await this.store.readArtifact(runId, name), `runs:/${runId}/${name}`);
+      // the header only: the stream stops there, whatever the model's size
+      const h = await readModelHeaderChunks(this.store.readArtifactChunks(runId, name), `runs:/${runId}/${name}`);
       out = {
         n_trees: h.n_trees,
         n_features: h.n_features,
@@ -195,8 +196,8 @@ export class Api {
   }
 
   private async artifact(id: string, name: string): Promise<ApiResult> {
-    const bytes = await this.store.readArtifact(id, name);
-    return { bytes, filename: `${id.slice(0, 8)}-${name}.grove`.replace(/[^A-Za-z0-9._-]/g, '_') };
+    const info = await this.store.getArtifactInfo(id, name);
+    return { chunks: this.store.readArtifactChunks(id, name), size: info.size, filename: `${id.slice(0, 8)}-${name}.grove`.replace(/[^A-Za-z0-9._-]/g, '_') };
   }
 
   private async study(id: string): Promise<ApiResult> {

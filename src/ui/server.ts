@@ -1,6 +1,7 @@
 // The `grove ui` HTTP server: the static front-end and the read-only JSON API. Errors answer
 // {"error": {"code", "message"}} with 400 (bad parameter or filter), 404 (unknown id) or 500;
 // never a stack trace.
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -59,7 +60,22 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
 
 function sendResult(res: ServerResponse, result: ApiResult): void {
   if ('json' in result) send(res, 200, 'application/json; charset=utf-8', JSON.stringify(result.json));
-  else send(res, 200, 'application/octet-stream', result.bytes, { 'content-disposition': `attachment; filename="${result.filename}"` });
+  else void sendChunks(res, result);
+}
+
+/** A download streamed chunk by chunk (a model of several GB is never one Buffer), with backpressure. */
+async function sendChunks(res: ServerResponse, result: { chunks: AsyncIterable<Buffer>; size: number; filename: string }): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': result.size, 'cache-control': 'no-cache', ...SECURITY_HEADERS, 'content-disposition': `attachment; filename="${result.filename}"` });
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  try {
+    for await (const c of result.chunks) if (!res.write(c)) await once(res, 'drain');
+    res.end();
+  } catch {
+    res.destroy(); // headers are gone: a cut connection is the only honest answer
+  }
 }
 
 /** Starts serving `store` (which the caller keeps and closes). */

@@ -33,7 +33,7 @@ test('model round trip: the same bytes load in both backends and predict the sam
     assert.deepEqual(loaded.featureImportances, m.featureImportances);
   }
   const header = RandomForestRegressor.readHeader(bytes);
-  assert.equal(header.format_version, 1);
+  assert.equal(header.format_version, 2);
   assert.equal(header.params.n_estimators, 12);
   assert.equal(header.params.max_features, 'sqrt');
   assert.equal(header.n_trees, 12);
@@ -98,7 +98,7 @@ test('rejects a hostile file with a valid checksum but out-of-range indices', as
     };
     damage(g);
     const { format: _a, format_version: _b, grove_version: _c, n_features: _d, n_trees: _e, n_nodes: _f, ...rest } = header;
-    const bytes = encodeModel(g, rest);
+    const bytes = encodeModel(g, rest, { version: 1 });
     assert.throws(() => decodeModel(bytes), (err: unknown) => err instanceof GroveError && pattern.test(err.message), name);
   }
 });
