@@ -199,6 +199,33 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    description: 'the PostgreSQL schema, exactly: metrics.seq, runs_experiment and runs_parent ordered like a search, runs_running, schema_version.applied_time',
+    sql: `
+      -- metric history ties break by insertion order through a named column on both databases
+      CREATE TABLE metrics_v3 (
+        seq INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value REAL,
+        step INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL
+      );
+      INSERT INTO metrics_v3 (seq, run_id, key, value, step, timestamp) SELECT rowid, run_id, key, value, step, timestamp FROM metrics;
+      DROP TABLE metrics;
+      ALTER TABLE metrics_v3 RENAME TO metrics;
+      CREATE INDEX metrics_run_key ON metrics (run_id, key, step, timestamp);
+      -- a study's trials (and an experiment's runs) newest first straight from the index
+      DROP INDEX runs_experiment;
+      CREATE INDEX runs_experiment ON runs (experiment_id, start_time DESC, seq DESC);
+      DROP INDEX runs_parent;
+      CREATE INDEX runs_parent ON runs (parent_run_id, start_time DESC, seq DESC) WHERE parent_run_id IS NOT NULL;
+      -- grove runs gc: the RUNNING runs by heartbeat
+      CREATE INDEX runs_running ON runs (heartbeat_time) WHERE status = 'RUNNING';
+      ALTER TABLE schema_version ADD COLUMN applied_time INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -230,7 +257,9 @@ export function migrate(db: Database.Database, location: string): void {
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+      // applied_time arrives with migration 3
+      if (m.version < 3) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+      else db.prepare('INSERT INTO schema_version (version, applied_time) VALUES (?, ?)').run(m.version, Date.now());
     }
   }).immediate();
 }
