@@ -226,6 +226,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE schema_version ADD COLUMN applied_time INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 4,
+    description: 'artifact bytes as chunks: blob_chunks (blob id, chunk index, sha256, bytes); each existing blob becomes one chunk',
+    sql: `
+      ALTER TABLE blobs ADD COLUMN blob_id INTEGER;
+      ALTER TABLE blobs ADD COLUMN chunk_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE blobs SET blob_id = rowid, chunk_count = CASE WHEN size > 0 THEN 1 ELSE 0 END;
+      CREATE UNIQUE INDEX blobs_blob_id ON blobs (blob_id);
+      -- no foreign key to blobs: a blob's row is written after its chunks, once the whole sha256 is known
+      CREATE TABLE blob_chunks (
+        blob_id INTEGER NOT NULL,
+        chunk_index INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (blob_id, chunk_index)
+      );
+      -- an old blob is one chunk, so the chunk's sha256 is the blob's
+      INSERT INTO blob_chunks (blob_id, chunk_index, sha256, bytes) SELECT blob_id, 0, sha256, bytes FROM blobs WHERE size > 0;
+      ALTER TABLE blobs DROP COLUMN bytes;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

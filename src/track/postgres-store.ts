@@ -16,19 +16,17 @@ import { NOW_MS, createPool, mapPgError, parsePostgresUri, transaction, type Pos
 import { migratePostgres } from './postgres-migrations.js';
 import { PostgresTrialQueue } from './postgres-trial-queue.js';
 import type { SqlBackend, SqlExec, SqlParams } from './sql-backend.js';
-import { SMALL_SCOPE, SqlStore } from './sql-store.js';
+import { SqlStore, type SqlStoreOptions } from './sql-store.js';
 
 const READ = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
-export interface PostgresOpenOptions {
+export interface PostgresOpenOptions extends SqlStoreOptions {
   /** the schema holding the store (overrides ?schema= in the URI); created when missing */
   schema?: string;
   /** create the store's tables when missing (default true); false gives NOT_FOUND */
   create?: boolean;
   /** pool size (default 4) */
   maxConnections?: number;
-  /** searches confined to at most this many runs sort them directly (default 5000; tests set 0) */
-  smallScopeRuns?: number;
 }
 
 /** A small pool; each transaction holds one client from BEGIN to COMMIT. */
@@ -44,7 +42,7 @@ class PostgresBackend implements SqlBackend {
     readonly location: string,
   ) {}
 
-  private run<T>(fn: (db: SqlExec) => Promise<T>, begin?: string): Promise<T> {
+  private run<T>(fn: (db: SqlExec) => Promise<T>, begin?: string, attempts?: number): Promise<T> {
     return transaction(
       this.pool,
       this.location,
@@ -55,11 +53,16 @@ class PostgresBackend implements SqlBackend {
           run: async (text: string, params?: unknown[]) => (await c.query(text, params)).rowCount ?? 0,
         }),
       begin,
+      attempts,
     );
   }
 
-  write<T>(fn: (db: SqlExec) => Promise<T>): Promise<T> {
-    return this.run(fn);
+  write<T>(fn: (db: SqlExec) => Promise<T>, options: { once?: boolean } = {}): Promise<T> {
+    return this.run(fn, 'BEGIN', options.once ? 1 : undefined);
+  }
+
+  async newBlobId(db: SqlExec): Promise<number> {
+    return (await db.get<{ id: number }>("SELECT nextval(pg_get_serial_sequence('blobs', 'blob_id')) AS id"))!.id;
   }
 
   read<T>(fn: (db: SqlExec) => Promise<T>): Promise<T> {
@@ -84,8 +87,8 @@ class PostgresBackend implements SqlBackend {
 export class PostgresStore extends SqlStore {
   readonly schema: string | null;
 
-  private constructor(target: PostgresTarget, pool: pg.Pool, smallScopeRuns: number) {
-    super(new PostgresBackend(pool, target.location), new PostgresTrialQueue(pool, target.location), smallScopeRuns);
+  private constructor(target: PostgresTarget, pool: pg.Pool, options: SqlStoreOptions) {
+    super(new PostgresBackend(pool, target.location), new PostgresTrialQueue(pool, target.location), options);
     this.schema = target.schema;
   }
 
@@ -99,6 +102,6 @@ export class PostgresStore extends SqlStore {
       await pool.end().catch(() => undefined);
       throw mapPgError(err, target.location);
     }
-    return new PostgresStore(target, pool, options.smallScopeRuns ?? SMALL_SCOPE);
+    return new PostgresStore(target, pool, options);
   }
 }

@@ -32,8 +32,11 @@ export interface SqlBackend {
   readonly dialect: Dialect;
   /** where the store lives, for messages */
   readonly location: string;
-  /** one write transaction: committed when fn resolves, rolled back when it throws; driver errors become GroveErrors */
-  write<T>(fn: (db: SqlExec) => Promise<T>): Promise<T>;
+  /**
+   * One write transaction: committed when fn resolves, rolled back when it throws; driver errors
+   * become GroveErrors. `once`: never run fn again after a serialization failure (it consumes a stream).
+   */
+  write<T>(fn: (db: SqlExec) => Promise<T>, options?: { once?: boolean }): Promise<T>;
   /** several reads from one consistent snapshot */
   read<T>(fn: (db: SqlExec) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -45,6 +48,8 @@ export interface SqlBackend {
   now(p: SqlParams): string;
   /** `<column> <inList(...)>` is true when the column's value is one of `values` */
   inList(p: SqlParams, values: readonly (string | number)[], type: 'text' | 'bigint'): string;
+  /** an id for a new blob's chunks, unique even among concurrent writers */
+  newBlobId(db: SqlExec): Promise<number>;
   /** the LIMIT value meaning "no limit" */
   readonly noLimit: number | null;
 }

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GroveError } from '../errors.js';
-import { collectChunks } from './byte-chunks.js';
+import { MAX_ONE_BUFFER_BYTES, artifactChunkBytes, rechunk } from './byte-chunks.js';
 import { parseFilter, parseOrderBy, type FilterClause } from './filter.js';
 import { currentHost, whoAmI } from './liveness.js';
 import { compileSearch, splitsOnPrimary, type ScopeCondition, type SearchPart } from './run-filter-sql.js';
@@ -61,6 +61,13 @@ export const SMALL_SCOPE = 5000;
 // rows per multi-row INSERT: at most 5 placeholders each, far under both databases' limits
 const ROWS_PER_INSERT = 200;
 
+interface BlobRow {
+  sha256: string;
+  size: number;
+  blob_id: number;
+  chunk_count: number;
+}
+
 interface ArtifactRow {
   run_id: string;
   name: string;
@@ -94,18 +101,29 @@ function valuesList(rows: number, width: number): string {
   return out.join(', ');
 }
 
+/** Options both stores take. */
+export interface SqlStoreOptions {
+  /** searches confined to at most this many runs sort them directly (default 5000; a planner knob, tests set 0) */
+  smallScopeRuns?: number;
+  /** bytes per stored artifact chunk (default GROVE_ARTIFACT_CHUNK_BYTES, else 64 MiB) */
+  artifactChunkBytes?: number;
+}
+
 export class SqlStore implements Store {
   readonly location: string;
   readonly trials: TrialQueue;
   protected readonly sql: SqlBackend;
   private readonly who = whoAmI();
   private readonly smallScopeRuns: number;
+  /** bytes per stored artifact chunk (byte-chunks.ts) */
+  readonly chunkBytes: number;
 
-  protected constructor(backend: SqlBackend, trials: TrialQueue, smallScopeRuns: number) {
+  protected constructor(backend: SqlBackend, trials: TrialQueue, options: SqlStoreOptions) {
     this.sql = backend;
+    this.chunkBytes = artifactChunkBytes(options.artifactChunkBytes);
     this.location = backend.location;
     this.trials = trials;
-    this.smallScopeRuns = smallScopeRuns;
+    this.smallScopeRuns = options.smallScopeRuns ?? SMALL_SCOPE;
   }
 
   async close(): Promise<void> {
@@ -458,27 +476,48 @@ export class SqlStore implements Store {
     return artifactFromRow(row);
   }
 
+  /**
+   * The bytes go in as chunks of the store's chunk size (blob_chunks), hashed while they stream,
+   * all in ONE transaction: on SQLite the connection's lock keeps the store's other calls waiting
+   * while chunks are pulled, on PostgreSQL one client holds it (never replayed: the stream is
+   * consumed). So the source must not call this store itself.
+   */
   async logArtifact(runId: string, name: string, given: Uint8Array | ByteChunks): Promise<ArtifactInfo> {
     checkArtifactName(name);
-    const bytes = await collectChunks(given, `artifact ${name}`);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     checkRunId(runId);
-    return this.write(async (db) => {
-      await this.requireRun(db, runId, this.sql.forKeyShare);
-      const old = await db.get<{ sha256: string }>('SELECT sha256 FROM artifacts WHERE run_id = $1 AND name = $2', [runId, name]);
-      if (!old) {
-        // skip sending the bytes when the blob is already stored (by any run)
-        if (!(await db.get('SELECT 1 AS found FROM blobs WHERE sha256 = $1', [sha256]))) {
-          await db.run('INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [sha256, buf.length, buf]);
+    const what = `artifact ${JSON.stringify(name)} of run ${runId}`;
+    return this.sql.write(
+      async (db) => {
+        await this.requireRun(db, runId, this.sql.forKeyShare);
+        const old = await db.get<{ sha256: string }>('SELECT sha256 FROM artifacts WHERE run_id = $1 AND name = $2', [runId, name]);
+        // a name logged already: only hash the bytes, to tell a no-op from a CONFLICT
+        const blobId = old ? null : await this.sql.newBlobId(db);
+        const whole = createHash('sha256');
+        let size = 0;
+        let count = 0;
+        for await (const chunk of rechunk(given, this.chunkBytes, what)) {
+          whole.update(chunk);
+          size += chunk.length;
+          if (blobId !== null) {
+            const sha = createHash('sha256').update(chunk).digest('hex');
+            await db.run('INSERT INTO blob_chunks (blob_id, chunk_index, sha256, bytes) VALUES ($1, $2, $3, $4)', [blobId, count, sha, chunk]);
+          }
+          count++;
         }
-        const added = await db.run('INSERT INTO artifacts (run_id, name, sha256, size, created_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, name) DO NOTHING', [runId, name, sha256, buf.length, Date.now()]);
-        if (added === 1) return this.artifactRow(db, runId, name);
-      }
-      const info = await this.artifactRow(db, runId, name);
-      if (info.sha256 !== sha256) throw new GroveError('CONFLICT', `run ${runId} already has a different artifact ${JSON.stringify(name)}; artifacts are immutable`, { runId, artifact: name });
-      return info;
-    });
+        const sha256 = whole.digest('hex');
+        if (!old) {
+          const stored = await db.run('INSERT INTO blobs (sha256, size, blob_id, chunk_count) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING', [sha256, size, blobId, count]);
+          // the same bytes are stored already (by any run): keep those, drop this copy
+          if (stored === 0) await db.run('DELETE FROM blob_chunks WHERE blob_id = $1', [blobId]);
+          const added = await db.run('INSERT INTO artifacts (run_id, name, sha256, size, created_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, name) DO NOTHING', [runId, name, sha256, size, Date.now()]);
+          if (added === 1) return this.artifactRow(db, runId, name);
+        }
+        const info = await this.artifactRow(db, runId, name);
+        if (info.sha256 !== sha256) throw new GroveError('CONFLICT', `run ${runId} already has a different artifact ${JSON.stringify(name)}; artifacts are immutable`, { runId, artifact: name });
+        return info;
+      },
+      { once: true },
+    );
   }
 
   async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
@@ -493,24 +532,70 @@ export class SqlStore implements Store {
     return this.read((db) => this.artifactRow(db, runId, name));
   }
 
-  async readArtifact(runId: string, name: string): Promise<Buffer> {
-    return this.read(async (db) => {
-      const info = await this.artifactRow(db, runId, name);
-      return this.blob(db, info.sha256, `artifact ${name} of run ${runId}`);
-    });
+  private async blobRow(db: SqlExec, sha256: string, what: string): Promise<BlobRow> {
+    const row = await db.get<BlobRow>('SELECT sha256, size, blob_id, chunk_count FROM blobs WHERE sha256 = $1', [sha256]);
+    if (!row) throw new GroveError('STORE_ERROR', `${what}: its bytes (sha256 ${sha256}) are missing from ${this.location}`, { sha256 });
+    return row;
   }
 
-  private async blob(db: SqlExec, sha256: string, what: string): Promise<Buffer> {
-    const row = await db.get<{ bytes: Buffer }>('SELECT bytes FROM blobs WHERE sha256 = $1', [sha256]);
-    if (!row) throw new GroveError('STORE_ERROR', `${what}: its bytes (sha256 ${sha256}) are missing from ${this.location}`, { sha256 });
-    // content addressing makes corruption detectable: check before handing bytes to a loader
-    const actual = createHash('sha256').update(row.bytes).digest('hex');
-    if (actual !== sha256) throw new GroveError('STORE_ERROR', `${what}: stored bytes do not match their sha256 (${this.location} is damaged)`, { sha256 });
-    return row.bytes;
+  /**
+   * A blob's chunks in order, each checked against its sha256 before it is handed on, the whole
+   * checked after the last. One short read per chunk: blobs never change once written, and the
+   * caller may use the store between chunks.
+   */
+  private async *chunksOf(blob: BlobRow, what: string): AsyncGenerator<Buffer> {
+    const whole = createHash('sha256');
+    let size = 0;
+    const n = blob.chunk_count;
+    for (let i = 0; i < n; i++) {
+      const row = await this.read((db) => db.get<{ sha256: string; bytes: Buffer }>('SELECT sha256, bytes FROM blob_chunks WHERE blob_id = $1 AND chunk_index = $2', [blob.blob_id, i]));
+      const context = { sha256: blob.sha256, chunk: i };
+      if (!row) throw new GroveError('STORE_ERROR', `${what}: chunk ${i + 1} of ${n} is missing from ${this.location}`, context);
+      // content addressing makes corruption detectable: check before handing bytes to a loader
+      if (createHash('sha256').update(row.bytes).digest('hex') !== row.sha256) {
+        throw new GroveError('STORE_ERROR', `${what}: chunk ${i + 1} of ${n} does not match its sha256 (${this.location} is damaged)`, context);
+      }
+      whole.update(row.bytes);
+      size += row.bytes.length;
+      yield row.bytes;
+    }
+    if (size !== blob.size || whole.digest('hex') !== blob.sha256) {
+      throw new GroveError('STORE_ERROR', `${what}: stored bytes do not match their sha256 (${this.location} is damaged)`, { sha256: blob.sha256 });
+    }
+  }
+
+  /** All of a blob in one Buffer, refused past MAX_ONE_BUFFER_BYTES. */
+  private async joined(blob: BlobRow, what: string, chunkReader: string): Promise<Buffer> {
+    if (blob.size > MAX_ONE_BUFFER_BYTES) {
+      throw new GroveError(
+        'INVALID_OPTION',
+        `${what} is ${blob.size} bytes, more than one Buffer may hold here (${MAX_ONE_BUFFER_BYTES}); read it as a stream with ${chunkReader}`,
+        { sha256: blob.sha256, size: blob.size },
+      );
+    }
+    // one chunk is handed on as it is; more are copied into one Buffer as they arrive
+    const out = blob.chunk_count > 1 ? Buffer.allocUnsafe(blob.size) : null;
+    let only: Buffer = Buffer.alloc(0);
+    let at = 0;
+    for await (const chunk of this.chunksOf(blob, what)) {
+      if (out) at += chunk.copy(out, at);
+      else only = chunk;
+    }
+    return out ?? only;
+  }
+
+  private artifactBlob(runId: string, name: string, what: string): Promise<BlobRow> {
+    return this.read(async (db) => this.blobRow(db, (await this.artifactRow(db, runId, name)).sha256, what));
+  }
+
+  async readArtifact(runId: string, name: string): Promise<Buffer> {
+    const what = `artifact ${JSON.stringify(name)} of run ${runId}`;
+    return this.joined(await this.artifactBlob(runId, name, what), what, 'readArtifactChunks');
   }
 
   async *readArtifactChunks(runId: string, name: string): AsyncIterable<Buffer> {
-    yield await this.readArtifact(runId, name);
+    const what = `artifact ${JSON.stringify(name)} of run ${runId}`;
+    yield* this.chunksOf(await this.artifactBlob(runId, name, what), what);
   }
 
   // ---------- model registry ----------
@@ -706,14 +791,17 @@ export class SqlStore implements Store {
     });
   }
 
+  private versionBlob(name: string, version: number, what: string): Promise<BlobRow> {
+    return this.read(async (db) => this.blobRow(db, (await this.versionRow(db, name, version)).sha256, what));
+  }
+
   async readModelVersionBytes(name: string, version: number): Promise<Buffer> {
-    return this.read(async (db) => {
-      const v = await this.versionRow(db, name, version);
-      return this.blob(db, v.sha256, `model ${name} version ${version}`);
-    });
+    const what = `model ${name} version ${version}`;
+    return this.joined(await this.versionBlob(name, version, what), what, 'readModelVersionChunks');
   }
 
   async *readModelVersionChunks(name: string, version: number): AsyncIterable<Buffer> {
-    yield await this.readModelVersionBytes(name, version);
+    const what = `model ${name} version ${version}`;
+    yield* this.chunksOf(await this.versionBlob(name, version, what), what);
   }
 }

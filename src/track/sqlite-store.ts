@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { GroveError } from '../errors.js';
 import { migrate } from './migrations.js';
 import { AsyncLock, type SqlBackend, type SqlExec, type SqlParams } from './sql-backend.js';
-import { DEFAULT_SEARCH_LIMIT, SMALL_SCOPE, SqlStore } from './sql-store.js';
+import { DEFAULT_SEARCH_LIMIT, SqlStore, type SqlStoreOptions } from './sql-store.js';
 import { SqliteTrialQueue } from './sqlite-trial-queue.js';
 
 export { DEFAULT_SEARCH_LIMIT };
@@ -45,13 +45,11 @@ export function mapDriverError(err: unknown, location: string): Error {
   return new GroveError('STORE_ERROR', `${location}: ${message}`, ctx, { cause: err });
 }
 
-export interface SqliteOpenOptions {
+export interface SqliteOpenOptions extends SqlStoreOptions {
   /** create the file when missing (default true); false gives NOT_FOUND */
   create?: boolean;
   /** how long a writer waits for another process's write lock (default BUSY_TIMEOUT_MS) */
   busyTimeoutMs?: number;
-  /** searches confined to at most this many runs sort them directly (default 5000; a planner knob, tests set 0) */
-  smallScopeRuns?: number;
 }
 
 /** better-sqlite3 binds $1, $2, ... as named parameters "1", "2", ... */
@@ -91,6 +89,11 @@ class SqliteBackend implements SqlBackend {
       this.statements.set(text, s);
     }
     return s;
+  }
+
+  async newBlobId(db: SqlExec): Promise<number> {
+    // the write lock is held, so MAX + 1 cannot race
+    return (await db.get<{ id: number }>('SELECT COALESCE(MAX(blob_id), 0) + 1 AS id FROM blobs'))!.id;
   }
 
   private transaction<T>(begin: string, fn: (db: SqlExec) => Promise<T>): Promise<T> {
@@ -147,13 +150,13 @@ export class SqliteStore extends SqlStore {
   readonly path: string;
   private readonly backend: SqliteBackend;
 
-  private constructor(path: string, backend: SqliteBackend, smallScopeRuns: number) {
+  private constructor(path: string, backend: SqliteBackend, options: SqlStoreOptions) {
     const trials = new SqliteTrialQueue(
       (sql) => backend.prepare(sql),
       (fn) => backend.syncTransaction('immediate', fn),
       (fn) => backend.syncTransaction('deferred', fn),
     );
-    super(backend, trials, smallScopeRuns);
+    super(backend, trials, options);
     this.path = path;
     this.backend = backend;
   }
@@ -179,7 +182,7 @@ export class SqliteStore extends SqlStore {
       db.pragma('mmap_size = 268435456');
       migrate(db, location);
       const shown = file === ':memory:' ? 'sqlite::memory:' : location;
-      return new SqliteStore(file, new SqliteBackend(db, shown), options.smallScopeRuns ?? SMALL_SCOPE);
+      return new SqliteStore(file, new SqliteBackend(db, shown), options);
     } catch (err) {
       db?.close();
       throw mapDriverError(err, location);

@@ -67,8 +67,8 @@ function suite(): void {
       const exp = await store.getOrCreateExperiment('Default');
       const run = await store.createRun({ experimentId: exp.experimentId });
       await store.logArtifact(run.runId, 'model', Buffer.from('good bytes'));
-      await admin.query(`UPDATE "${store.schema}".blobs SET bytes = $1`, [Buffer.from('evil bytes')]);
-      await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', /do not match their sha256/);
+      await admin.query(`UPDATE "${store.schema}".blob_chunks SET bytes = $1`, [Buffer.from('evil bytes')]);
+      await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', new RegExp(`artifact "model" of run ${run.runId}: chunk 1 of 1 does not match its sha256`));
       await store.close();
     });
 

@@ -59,9 +59,9 @@ test('damaged artifact bytes are detected on read', async () => {
   const run = await store.createRun({ experimentId: exp.experimentId });
   await store.logArtifact(run.runId, 'model', Buffer.from('good bytes'));
   const db = new Database(path);
-  db.prepare('UPDATE blobs SET bytes = ?').run(Buffer.from('evil bytes'));
+  db.prepare('UPDATE blob_chunks SET bytes = ?').run(Buffer.from('evil bytes'));
   db.close();
-  await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', /do not match their sha256/);
+  await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', new RegExp(`artifact "model" of run ${run.runId}: chunk 1 of 1 does not match its sha256`));
   await store.close();
 });
 
