@@ -60,12 +60,19 @@ export interface SqlBackend {
  */
 export class AsyncLock {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+
+  /** nothing holds or waits for the lock */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
 
   run<T>(fn: () => Promise<T> | T): Promise<T> {
+    this.pending++;
     const result = this.tail.then(fn, fn);
     this.tail = result.then(
-      () => undefined,
-      () => undefined,
+      () => this.pending--,
+      () => this.pending--,
     );
     return result;
   }

@@ -132,9 +132,12 @@ class SqliteBackend implements SqlBackend {
   }
 
   async close(): Promise<void> {
-    await this.lock.run(() => {
+    const close = () => {
       if (this.db.open) this.db.close();
-    });
+    };
+    // at once when idle (a caller that does not await still gets a closed file), else after the transactions in flight
+    if (this.lock.idle) close();
+    else await this.lock.run(close);
   }
 
   now(p: SqlParams): string {
