@@ -50,6 +50,8 @@ export interface SqlBackend {
   inList(p: SqlParams, values: readonly (string | number)[], type: 'text' | 'bigint'): string;
   /** an id for a new blob's chunks, unique even among concurrent writers */
   newBlobId(db: SqlExec): Promise<number>;
+  /** read stored chunks in pieces of this many bytes (null: whole); node-postgres slows down and balloons on one huge value */
+  readonly readPieceBytes: number | null;
   /** the LIMIT value meaning "no limit" */
   readonly noLimit: number | null;
 }

@@ -548,7 +548,7 @@ export class SqlStore implements Store {
     let size = 0;
     const n = blob.chunk_count;
     for (let i = 0; i < n; i++) {
-      const row = await this.read((db) => db.get<{ sha256: string; bytes: Buffer }>('SELECT sha256, bytes FROM blob_chunks WHERE blob_id = $1 AND chunk_index = $2', [blob.blob_id, i]));
+      const row = await this.readChunk(blob.blob_id, i);
       const context = { sha256: blob.sha256, chunk: i };
       if (!row) throw new GroveError('STORE_ERROR', `${what}: chunk ${i + 1} of ${n} is missing from ${this.location}`, context);
       // content addressing makes corruption detectable: check before handing bytes to a loader
@@ -562,6 +562,24 @@ export class SqlStore implements Store {
     if (size !== blob.size || whole.digest('hex') !== blob.sha256) {
       throw new GroveError('STORE_ERROR', `${what}: stored bytes do not match their sha256 (${this.location} is damaged)`, { sha256: blob.sha256 });
     }
+  }
+
+  /** One stored chunk; in pieces where the driver handles big values badly (SqlBackend.readPieceBytes). */
+  private async readChunk(blobId: number, index: number): Promise<{ sha256: string; bytes: Buffer } | undefined> {
+    const piece = this.sql.readPieceBytes;
+    if (piece === null) {
+      return this.read((db) => db.get<{ sha256: string; bytes: Buffer }>('SELECT sha256, bytes FROM blob_chunks WHERE blob_id = $1 AND chunk_index = $2', [blobId, index]));
+    }
+    const head = await this.read((db) => db.get<{ sha256: string; n: number }>('SELECT sha256, length(bytes) AS n FROM blob_chunks WHERE blob_id = $1 AND chunk_index = $2', [blobId, index]));
+    if (!head) return undefined;
+    const bytes = Buffer.allocUnsafe(head.n);
+    for (let at = 0; at < head.n; at += piece) {
+      const part = await this.read((db) => db.get<{ part: Buffer }>('SELECT substr(bytes, $3, $4) AS part FROM blob_chunks WHERE blob_id = $1 AND chunk_index = $2', [blobId, index, at + 1, piece]));
+      // a missing row (or a shorter value) leaves the rest unset: the sha256 check below refuses it
+      if (!part) break;
+      part.part.copy(bytes, at);
+    }
+    return { sha256: head.sha256, bytes };
   }
 
   /** All of a blob in one Buffer, refused past MAX_ONE_BUFFER_BYTES. */

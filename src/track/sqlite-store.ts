@@ -65,6 +65,7 @@ class SqliteBackend implements SqlBackend {
   readonly forUpdate = '';
   readonly forKeyShare = '';
   readonly noLimit = -1;
+  readonly readPieceBytes = null;
   readonly lock = new AsyncLock();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly exec: SqlExec;

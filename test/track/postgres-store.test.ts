@@ -88,6 +88,19 @@ function suite(): void {
       await store.close();
     });
 
+    test('a chunk larger than one read piece (4 MiB) comes back whole and checked', async () => {
+      const store = await PostgresStore.open(URL_, { schema: newSchema(), artifactChunkBytes: 9 * 1024 * 1024 });
+      const exp = await store.getOrCreateExperiment('Default');
+      const run = await store.createRun({ experimentId: exp.experimentId });
+      const bytes = randomBytes(10 * 1024 * 1024 + 3);
+      await store.logArtifact(run.runId, 'model', bytes);
+      const chunks: Buffer[] = [];
+      for await (const c of store.readArtifactChunks(run.runId, 'model')) chunks.push(c);
+      assert.deepEqual(chunks.map((c) => c.length), [9 * 1024 * 1024, 1024 * 1024 + 3]);
+      assert.ok(Buffer.concat(chunks).equals(bytes));
+      await store.close();
+    });
+
     test('a store written at schema version 3 keeps its artifacts and models when opened (migration 4)', async () => {
       const schema = newSchema();
       const c = await admin.connect();
