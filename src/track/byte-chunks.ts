@@ -60,11 +60,3 @@ export async function* rechunk(bytes: Uint8Array | ByteChunks, size: number, wha
   }
   if (filled > 0) yield pending!.subarray(0, filled);
 }
-
-/** Joins chunks into one Buffer (small artifacts). */
-export async function collectChunks(bytes: Uint8Array | ByteChunks, what: string): Promise<Buffer> {
-  if (bytes instanceof Uint8Array) return asBuffer(bytes, what);
-  const parts: Buffer[] = [];
-  for await (const chunk of rechunk(bytes, MAX_ARTIFACT_CHUNK_BYTES, what)) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts);
-}

@@ -1,8 +1,9 @@
 /**
- * The Store on PostgreSQL (pg, a small pool), for many processes on many machines. Same
- * semantics as the SQLite store; how each is kept here:
+ * The Store on PostgreSQL (pg, a small pool), for many processes on many machines. The queries
+ * are sql-store.ts's, shared with SQLite; here are the pool and the transactions:
  * - every write method is one READ COMMITTED transaction, retried on a serialization failure or
- *   deadlock; reads that take several queries run in one REPEATABLE READ snapshot;
+ *   deadlock (except an artifact write, which consumes its stream); reads that take several
+ *   queries run in one REPEATABLE READ snapshot;
  * - races between writers are settled by the database: unique keys with ON CONFLICT (params
  *   write-once, artifacts, experiments by name), a row lock on the registered model for version
  *   numbers and alias moves, a row lock on the run for its status;

@@ -4,6 +4,8 @@
  * timeout applies instead of a deadlock between two deferred readers turning writers); a busy
  * timeout of 10 s queues writers from other processes. A process killed mid-transaction leaves
  * the last committed state: SQLite rolls the WAL back on the next open.
+ * The queries are sql-store.ts's; here are the connection, its statement cache, and transactions
+ * that run one at a time per connection (a chunked artifact write awaits its source mid-way).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -152,7 +154,6 @@ class SqliteBackend implements SqlBackend {
 
 export class SqliteStore extends SqlStore {
   readonly path: string;
-  private readonly backend: SqliteBackend;
 
   private constructor(path: string, backend: SqliteBackend, options: SqlStoreOptions) {
     const trials = new SqliteTrialQueue(
@@ -162,7 +163,6 @@ export class SqliteStore extends SqlStore {
     );
     super(backend, trials, options);
     this.path = path;
-    this.backend = backend;
   }
 
   /** Opens (and if needed creates and migrates) the store at `path`. */
