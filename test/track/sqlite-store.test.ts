@@ -208,3 +208,15 @@ test('a store written at schema version 2 keeps its artifacts, models and metric
   assert.deepEqual(check.prepare('SELECT chunk_count FROM blobs ORDER BY blob_id').all(), [{ chunk_count: 1 }, { chunk_count: 0 }, { chunk_count: 3 }]);
   check.close();
 });
+
+test('a bad chunk size is refused at open, naming the option or the environment variable', () => {
+  assert.throws(() => SqliteStore.open(freshPath(), { artifactChunkBytes: 0 }), (err: { code?: string; message: string }) => err.code === 'INVALID_OPTION' && /artifactChunkBytes must be a whole number of bytes from 1/.test(err.message));
+  const saved = process.env.GROVE_ARTIFACT_CHUNK_BYTES;
+  process.env.GROVE_ARTIFACT_CHUNK_BYTES = '64MB';
+  try {
+    assert.throws(() => SqliteStore.open(freshPath()), (err: { code?: string; message: string }) => err.code === 'INVALID_OPTION' && /GROVE_ARTIFACT_CHUNK_BYTES must be .* \(got "64MB"\)/.test(err.message));
+  } finally {
+    if (saved === undefined) delete process.env.GROVE_ARTIFACT_CHUNK_BYTES;
+    else process.env.GROVE_ARTIFACT_CHUNK_BYTES = saved;
+  }
+});
