@@ -229,6 +229,7 @@ const STAGES: [string, string][] = [
   ['bench/data-load.ts', 'data_load'],
   ['bench/track.ts', 'tracking'],
   ['bench/track-postgres.ts', 'tracking_postgres'],
+  ['bench/store-chunks.ts', 'store_chunks'],
   ['bench/tune.ts', 'tuning'],
   ['bench/scale-out.ts', 'scale_out'],
   ['bench/serve.ts', 'serving'],

@@ -1,6 +1,8 @@
-// `grove models list|show|set-alias|delete-alias`: the model registry.
+// `grove models list|show|register|set-alias|delete-alias`: the model registry.
 import type { Command } from 'commander';
 import type { AliasChange, RegisteredModel } from '../track/store.js';
+import { registerModel } from '../track/register-model.js';
+import { parseModelUri } from '../track/model-uri.js';
 import { intOption } from './options.js';
 import { addOutputOptions, formatCsv, formatTable, formatTime, note, printJson, type OutputFlags } from './output.js';
 import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
@@ -82,6 +84,24 @@ async function setAlias(name: string, alias: string, version: number, flags: Tra
   });
 }
 
+interface RegisterFlags extends TrackingFlags, OutputFlags {
+  name: string;
+  alias?: string;
+  description?: string;
+  experiment: string;
+}
+
+async function registerFrom(source: string, flags: RegisterFlags): Promise<void> {
+  const uri = parseModelUri(source);
+  // a file must be a loadable model before anything is written
+  if (uri.kind === 'file') await (await import('../forest/regressor.js')).RandomForestRegressor.load(uri.path);
+  await withStore(flags, { create: uri.kind === 'file' }, async (store) => {
+    const v = await registerModel(store, source, { name: flags.name, alias: flags.alias, description: flags.description, experiment: flags.experiment });
+    if (flags.json) return printJson({ name: v.name, version: v.version, run_id: v.runId, artifact: v.artifact, sha256: v.sha256, size: v.size, aliases: v.aliases, model_uri: `models:/${v.name}/${v.version}` });
+    process.stdout.write(`registered models:/${v.name}/${v.version} (run ${v.runId}${v.aliases.length ? `, aliases ${v.aliases.join(' ')}` : ''})\n`);
+  });
+}
+
 async function deleteAlias(name: string, alias: string, flags: TrackingFlags & OutputFlags): Promise<void> {
   await withStore(flags, { create: false }, async (store) => {
     const change = await store.deleteAlias(name, alias);
@@ -102,6 +122,19 @@ export function register(program: Command): void {
   addOutputOptions(show, false);
   addTrackingUriOption(show);
   show.action((name: string, flags: TrackingFlags & OutputFlags) => showModel(name, flags));
+
+  const reg = models
+    .command('register')
+    .description('register a model file (e.g. one kept by a failed registration) or a runs:/ or models:/ URI as a new version of <name>')
+    .argument('<file-or-uri>', 'a model file, runs:/<run-id>/<artifact> or models:/<name>/<version>, models:/<name>@<alias>')
+    .requiredOption('--name <name>', 'registered model name (created if missing)')
+    .option('--alias <alias>', 'point this alias at the new version')
+    .option('--description <text>', 'description of the new version')
+    .option('--experiment <name>', 'experiment of the run created for a model file', 'Default')
+    .addHelpText('after', '\nExample:\n  grove models register ./grove-model-0c7f....grove --name big --alias production');
+  addOutputOptions(reg, false);
+  addTrackingUriOption(reg);
+  reg.action((source: string, flags: RegisterFlags) => registerFrom(source, flags));
 
   const set = models
     .command('set-alias')

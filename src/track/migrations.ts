@@ -199,6 +199,54 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    description: 'the PostgreSQL schema, exactly: metrics.seq, runs_experiment and runs_parent ordered like a search, runs_running, schema_version.applied_time',
+    sql: `
+      -- metric history ties break by insertion order through a named column on both databases
+      CREATE TABLE metrics_v3 (
+        seq INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value REAL,
+        step INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL
+      );
+      INSERT INTO metrics_v3 (seq, run_id, key, value, step, timestamp) SELECT rowid, run_id, key, value, step, timestamp FROM metrics;
+      DROP TABLE metrics;
+      ALTER TABLE metrics_v3 RENAME TO metrics;
+      CREATE INDEX metrics_run_key ON metrics (run_id, key, step, timestamp);
+      -- a study's trials (and an experiment's runs) newest first straight from the index
+      DROP INDEX runs_experiment;
+      CREATE INDEX runs_experiment ON runs (experiment_id, start_time DESC, seq DESC);
+      DROP INDEX runs_parent;
+      CREATE INDEX runs_parent ON runs (parent_run_id, start_time DESC, seq DESC) WHERE parent_run_id IS NOT NULL;
+      -- grove runs gc: the RUNNING runs by heartbeat
+      CREATE INDEX runs_running ON runs (heartbeat_time) WHERE status = 'RUNNING';
+      ALTER TABLE schema_version ADD COLUMN applied_time INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 4,
+    description: 'artifact bytes as chunks: blob_chunks (blob id, chunk index, sha256, bytes); each existing blob becomes one chunk',
+    sql: `
+      ALTER TABLE blobs ADD COLUMN blob_id INTEGER;
+      ALTER TABLE blobs ADD COLUMN chunk_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE blobs SET blob_id = rowid, chunk_count = CASE WHEN size > 0 THEN 1 ELSE 0 END;
+      CREATE UNIQUE INDEX blobs_blob_id ON blobs (blob_id);
+      -- no foreign key to blobs: a blob's row is written after its chunks, once the whole sha256 is known
+      CREATE TABLE blob_chunks (
+        blob_id INTEGER NOT NULL,
+        chunk_index INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (blob_id, chunk_index)
+      );
+      -- an old blob is one chunk, so the chunk's sha256 is the blob's
+      INSERT INTO blob_chunks (blob_id, chunk_index, sha256, bytes) SELECT blob_id, 0, sha256, bytes FROM blobs WHERE size > 0;
+      ALTER TABLE blobs DROP COLUMN bytes;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -230,7 +278,9 @@ export function migrate(db: Database.Database, location: string): void {
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+      // applied_time arrives with migration 3
+      if (m.version < 3) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+      else db.prepare('INSERT INTO schema_version (version, applied_time) VALUES (?, ?)').run(m.version, Date.now());
     }
   }).immediate();
 }

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { GroveError } from '../errors.js';
 import { openModelFile } from '../forest/model-io.js';
-import { collectChunks } from './byte-chunks.js';
+import { MAX_ONE_BUFFER_BYTES } from './byte-chunks.js';
 import type { Store } from './store.js';
 import { RUN_ID, checkAlias, checkArtifactName, checkModelName } from './validate.js';
 
@@ -100,8 +100,13 @@ export interface ResolvedModelChunks {
  * the bytes; loading a model goes through resolveModelChunks (any size).
  */
 export async function resolveModelBytes(store: Store | null, uriOrParsed: string | ModelUri): Promise<ResolvedModel> {
-  const { chunks, source } = await resolveModelChunks(store, uriOrParsed);
-  return { bytes: await collectChunks(chunks, source.uri), source };
+  const { chunks, size, source } = await resolveModelChunks(store, uriOrParsed);
+  if (size > MAX_ONE_BUFFER_BYTES) {
+    throw new GroveError('INVALID_OPTION', `${source.uri}: the model is ${size} bytes, more than one Buffer should hold (${MAX_ONE_BUFFER_BYTES}); read it as chunks (resolveModelChunks, RandomForestRegressor.fromChunks)`, { uri: source.uri });
+  }
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return { bytes: Buffer.concat(parts), source };
 }
 
 /**

@@ -99,9 +99,10 @@ export type Client = pg.PoolClient;
 /**
  * Runs `fn` in one transaction on one pooled connection: BEGIN, fn, COMMIT; ROLLBACK on any
  * error. A serialization failure or deadlock (the server already rolled back) runs it again
- * after a short random pause, so `fn` must only touch the database.
+ * after a short random pause, so `fn` must only touch the database (`attempts` 1 for a
+ * transaction that consumes a stream: it cannot be replayed).
  */
-export async function transaction<T>(pool: pg.Pool, location: string, fn: (c: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+export async function transaction<T>(pool: pg.Pool, location: string, fn: (c: Client) => Promise<T>, begin = 'BEGIN', attempts = TX_ATTEMPTS): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     let client: pg.PoolClient;
     try {
@@ -122,7 +123,7 @@ export async function transaction<T>(pool: pg.Pool, location: string, fn: (c: Cl
         broken = true;
       }
       const code = (err as { code?: string }).code ?? '';
-      if (RETRYABLE.has(code) && attempt < TX_ATTEMPTS && !broken) {
+      if (RETRYABLE.has(code) && attempt < attempts && !broken) {
         await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
         continue;
       }

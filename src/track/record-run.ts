@@ -2,6 +2,9 @@
 // optionally registers it as a new model version behind an alias. Used by `grove train` and by
 // the tuner's refit. A run is created only after its inputs were validated, and a failure in
 // between ends it FAILED with the reason, so the store never holds a half-recorded run.
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { GroveError } from '../errors.js';
 import type { ByteChunks, ParamValue, Store, Tags } from './store.js';
 import { checkAlias, checkExperimentName, checkModelName } from './validate.js';
 
@@ -15,8 +18,12 @@ export interface RecordRunOptions {
   params: Record<string, ParamValue>;
   metrics: Record<string, number | null>;
   tags?: Tags;
-  /** The model file: bytes, or chunks (a model's toChunks(); any size, never one Buffer) */
-  modelBytes: Uint8Array | ByteChunks;
+  /**
+   * The model file: bytes, or a function giving its chunks (`() => model.toChunks()`; any size,
+   * never one Buffer). A function, because a failed store write reads the model a second time
+   * to keep it in a file.
+   */
+  modelBytes: Uint8Array | (() => ByteChunks);
   register?: string;
   alias?: string;
 }
@@ -46,18 +53,23 @@ export async function recordRun(store: Store, o: RecordRunOptions): Promise<Reco
     tags: o.tags,
     startTime: o.startTime,
   });
+  // set once the model is safely in the store as a registered version (or needs none)
+  let modelKept = false;
+  let artifactLogged = false;
   try {
     const now = Date.now();
     const metrics = Object.entries(o.metrics)
       .filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]))
       .map(([key, value]) => ({ key, value, step: 0, timestamp: now }));
     await store.logBatch(run.runId, { params: o.params, metrics });
-    await store.logArtifact(run.runId, 'model', o.modelBytes);
+    await store.logArtifact(run.runId, 'model', modelBytesOf(o));
+    artifactLogged = true;
     let version: number | null = null;
     if (o.register !== undefined) {
       version = (await store.createModelVersion(o.register, { runId: run.runId, artifact: 'model' })).version;
       if (o.alias !== undefined) await store.setAlias(o.register, o.alias, version);
     }
+    modelKept = true;
     await store.endRun(run.runId, 'FINISHED');
     return {
       runId: run.runId,
@@ -67,6 +79,33 @@ export async function recordRun(store: Store, o: RecordRunOptions): Promise<Reco
     };
   } catch (err) {
     await store.endRun(run.runId, 'FAILED', { tags: { 'grove.failure': (err as Error).message.slice(0, 500) } }).catch(() => undefined);
-    throw err;
+    if (modelKept) throw err;
+    // the training is not lost with the store write: the model goes to a file that can be registered later
+    throw await keepModel(store, run.runId, o, artifactLogged, err);
   }
+}
+
+function modelBytesOf(o: RecordRunOptions): Uint8Array | ByteChunks {
+  return typeof o.modelBytes === 'function' ? o.modelBytes() : o.modelBytes;
+}
+
+/** Where a model that could not be stored is written: the SQLite file's folder, else the working directory. */
+export function fallbackModelPath(store: Store, runId: string): string {
+  const sqlite = /^sqlite:(.+)$/.exec(store.location);
+  const folder = sqlite && sqlite[1] !== ':memory:' ? dirname(sqlite[1]) : process.cwd();
+  return join(folder, `grove-model-${runId}.grove`);
+}
+
+async function keepModel(store: Store, runId: string, o: RecordRunOptions, artifactLogged: boolean, err: unknown): Promise<GroveError> {
+  const reason = err instanceof Error ? err.message : String(err);
+  const code = err instanceof GroveError ? err.code : 'STORE_ERROR';
+  const path = fallbackModelPath(store, runId);
+  const registerLater = `grove models register ${path} --name ${o.register ?? '<name>'}${o.alias ? ` --alias ${o.alias}` : ''}`;
+  try {
+    await writeFile(path, modelBytesOf(o), { flag: 'wx' });
+  } catch (writeErr) {
+    const also = artifactLogged ? ` The run keeps it as runs:/${runId}/model.` : '';
+    return new GroveError(code, `${reason}. The trained model could not be written to ${path} either (${(writeErr as Error).message}).${also}`, { runId }, { cause: err });
+  }
+  return new GroveError(code, `${reason}. The trained model was kept in ${path}; register it later with: ${registerLater}`, { runId, modelFile: path }, { cause: err });
 }

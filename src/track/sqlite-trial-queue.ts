@@ -32,15 +32,21 @@ import {
   type WorkerIdentity,
 } from './trial-queue.js';
 
-type Tx = <T>(fn: () => T) => T;
+/** a transaction on the store's connection, queued behind the store's other transactions */
+type Tx = <T>(fn: () => T) => Promise<T>;
 
 export class SqliteTrialQueue implements TrialQueue {
+  private readonly db: { prepare(sql: string): Database.Statement };
+
   constructor(
-    private readonly db: Database.Database,
+    /** the store's statement cache: each statement is prepared once per connection */
+    prepare: (sql: string) => Database.Statement,
     /** the store's BEGIN IMMEDIATE transaction with its error mapping */
     private readonly write: Tx,
     private readonly read: Tx,
-  ) {}
+  ) {
+    this.db = { prepare };
+  }
 
   private studyRow(studyId: string): StudyRow {
     const row = this.db.prepare(`SELECT ${STUDY_COLUMNS} FROM studies WHERE study_id = ?`).get(studyId) as StudyDbRow | undefined;
@@ -63,12 +69,14 @@ export class SqliteTrialQueue implements TrialQueue {
   }
 
   async getStudy(studyId: string): Promise<StudyRow | null> {
-    const row = this.db.prepare(`SELECT ${STUDY_COLUMNS} FROM studies WHERE study_id = ?`).get(studyId) as StudyDbRow | undefined;
-    return row ? studyFromRow(row) : null;
+    return this.read(() => {
+      const row = this.db.prepare(`SELECT ${STUDY_COLUMNS} FROM studies WHERE study_id = ?`).get(studyId) as StudyDbRow | undefined;
+      return row ? studyFromRow(row) : null;
+    });
   }
 
   async importTrials(studyId: string, rows: Omit<TrialRow, 'seq' | 'workerId'>[]): Promise<void> {
-    this.write(() => {
+    await this.write(() => {
       const insert = this.db.prepare(
         'INSERT INTO study_trials (study_id, number, attempt, state, config, value, pruned, rungs, run_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (study_id, number) DO NOTHING',
       );
@@ -82,7 +90,7 @@ export class SqliteTrialQueue implements TrialQueue {
   }
 
   async joinStudy(studyId: string, w: WorkerIdentity): Promise<void> {
-    this.write(() => {
+    await this.write(() => {
       this.studyRow(studyId);
       const now = Date.now();
       this.db
@@ -94,7 +102,7 @@ export class SqliteTrialQueue implements TrialQueue {
   }
 
   async leaveStudy(studyId: string, workerId: string): Promise<void> {
-    this.write(() => {
+    await this.write(() => {
       this.db.prepare("UPDATE study_workers SET state = 'exited', heartbeat = ? WHERE study_id = ? AND worker_id = ?").run(Date.now(), studyId, workerId);
     });
   }
@@ -193,7 +201,7 @@ export class SqliteTrialQueue implements TrialQueue {
   }
 
   async setStudyState(studyId: string, state: StudyState): Promise<void> {
-    this.write(() => {
+    await this.write(() => {
       this.studyRow(studyId);
       this.db.prepare('UPDATE studies SET state = ?, refit_worker = CASE WHEN ? = \'running\' THEN NULL ELSE refit_worker END WHERE study_id = ?').run(state, state, studyId);
     });

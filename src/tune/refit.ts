@@ -68,7 +68,7 @@ export async function refitBest(store: Store, study: StudyHandle, data: StudyDat
       n_test: test.x.rows,
     },
     tags: { [TAG_TYPE]: TYPE_REFIT, [TAG_REFIT]: 'true' },
-    modelBytes: model.toChunks(),
+    modelBytes: () => model.toChunks(),
     register: c.register,
   });
   const version = recorded.version!;

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { GroveError } from '../../src/errors.js';
 import type { Store } from '../../src/track/store.js';
 import { gcDeadRuns, runLiveness, startHeartbeat, FAILURE_TAG, currentHost } from '../../src/track/liveness.js';
@@ -384,6 +385,109 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await rejectsWith(store.listArtifacts(MISSING_RUN), 'NOT_FOUND');
         await rejectsWith(store.logArtifact(run.runId, '../etc/passwd', Buffer.from('x')), 'INVALID_OPTION');
         await rejectsWith(store.logArtifact(run.runId, 'a b', Buffer.from('x')), 'INVALID_OPTION');
+      });
+    });
+
+    describe('chunked artifacts (GROVE_ARTIFACT_CHUNK_BYTES small, so many chunks)', () => {
+      /** a store whose chunks are `chunkBytes` long: the size is read from the environment when it opens */
+      const withChunks = (title: string, chunkBytes: number, fn: (store: Store) => Promise<void>) =>
+        test(title, async () => {
+          const saved = process.env.GROVE_ARTIFACT_CHUNK_BYTES;
+          process.env.GROVE_ARTIFACT_CHUNK_BYTES = String(chunkBytes);
+          let store: Store;
+          try {
+            store = await makeStore();
+          } finally {
+            if (saved === undefined) delete process.env.GROVE_ARTIFACT_CHUNK_BYTES;
+            else process.env.GROVE_ARTIFACT_CHUNK_BYTES = saved;
+          }
+          try {
+            await fn(store);
+          } finally {
+            await store.close();
+          }
+        });
+      const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      /** `bytes` cut into pieces of irregular sizes, yielded across event-loop turns */
+      async function* pieces(bytes: Buffer, sizes = [1, 13, 100, 6, 250]): AsyncGenerator<Uint8Array> {
+        for (let at = 0, i = 0; at < bytes.length; i++) {
+          const n = sizes[i % sizes.length];
+          yield new Uint8Array(bytes.subarray(at, at + n));
+          at += n;
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+      async function chunksOf(it: AsyncIterable<Buffer>): Promise<Buffer[]> {
+        const out: Buffer[] = [];
+        for await (const c of it) out.push(c);
+        return out;
+      }
+
+      withChunks('a streamed artifact is stored in many chunks and read back in order, whole and as chunks', 7, async (store) => {
+        const run = await newRun(store);
+        const bytes = randomBytes(1000);
+        const info = await store.logArtifact(run.runId, 'model', pieces(bytes));
+        assert.deepEqual([info.size, info.sha256], [1000, sha256(bytes)]);
+        assert.deepEqual(await store.readArtifact(run.runId, 'model'), bytes);
+        const chunks = await chunksOf(store.readArtifactChunks(run.runId, 'model'));
+        assert.equal(chunks.length, Math.ceil(1000 / 7));
+        assert.ok(chunks.slice(0, -1).every((c) => c.length === 7));
+        assert.equal(chunks.at(-1)!.length, 1000 % 7);
+        assert.deepEqual(Buffer.concat(chunks), bytes);
+        // the same bytes given as one Buffer are the same artifact
+        assert.deepEqual(await store.logArtifact(run.runId, 'model', bytes), info);
+        await rejectsWith(store.logArtifact(run.runId, 'model', pieces(randomBytes(1000))), 'CONFLICT', /immutable/);
+      });
+      withChunks('sizes that are exact multiples of the chunk size, one chunk, and one byte', 16, async (store) => {
+        const run = await newRun(store);
+        for (const n of [16 * 20, 16, 1, 17, 15]) {
+          const bytes = randomBytes(n);
+          await store.logArtifact(run.runId, `a${n}`, pieces(bytes, [5, 16, 32]));
+          const chunks = await chunksOf(store.readArtifactChunks(run.runId, `a${n}`));
+          assert.equal(chunks.length, Math.ceil(n / 16), `${n} bytes`);
+          assert.ok(chunks.every((c) => c.length === 16 || c === chunks.at(-1)));
+          assert.deepEqual(Buffer.concat(chunks), bytes);
+          assert.deepEqual(await store.readArtifact(run.runId, `a${n}`), bytes);
+        }
+      });
+      withChunks('an empty artifact has no chunks and reads back empty', 8, async (store) => {
+        const run = await newRun(store);
+        const empty = await store.logArtifact(run.runId, 'empty', Buffer.alloc(0));
+        assert.deepEqual([empty.size, empty.sha256], [0, sha256(Buffer.alloc(0))]);
+        assert.deepEqual(await store.logArtifact(run.runId, 'empty-stream', []), { ...empty, name: 'empty-stream', createdTime: (await store.getArtifactInfo(run.runId, 'empty-stream')).createdTime });
+        assert.equal((await store.readArtifact(run.runId, 'empty')).length, 0);
+        assert.deepEqual(await chunksOf(store.readArtifactChunks(run.runId, 'empty-stream')), []);
+        await rejectsWith(store.logArtifact(run.runId, 'bad', [Buffer.from('ok'), 'text' as unknown as Uint8Array]), 'INVALID_OPTION', /every chunk must be a Buffer/);
+        await rejectsWith(store.getArtifactInfo(run.runId, 'bad'), 'NOT_FOUND');
+      });
+      withChunks('a model version reads back as chunks through every URI form', 5, async (store) => {
+        const run = await newRun(store);
+        const bytes = randomBytes(203);
+        await store.logArtifact(run.runId, 'model', pieces(bytes));
+        await store.createModelVersion('chunky', { runId: run.runId });
+        await store.setAlias('chunky', 'production', 1);
+        assert.deepEqual(await store.readModelVersionBytes('chunky', 1), bytes);
+        const chunks = await chunksOf(store.readModelVersionChunks('chunky', 1));
+        assert.equal(chunks.length, Math.ceil(203 / 5));
+        assert.deepEqual(Buffer.concat(chunks), bytes);
+        for (const uri of [`runs:/${run.runId}/model`, 'models:/chunky/1', 'models:/chunky@production', 'models:/chunky/latest']) {
+          assert.deepEqual((await resolveModelBytes(store, uri)).bytes, bytes, uri);
+        }
+      });
+      withChunks('concurrent writers of one store each get their whole artifact, and other writes go on', 9, async (store) => {
+        const runs = await Promise.all([newRun(store), newRun(store), newRun(store)]);
+        const data = runs.map(() => randomBytes(500));
+        await Promise.all([
+          ...runs.map((r, i) => store.logArtifact(r.runId, 'model', pieces(data[i]))),
+          // the same bytes from two runs at once: stored once, both readable
+          store.logArtifact(runs[0].runId, 'copy', pieces(data[1], [3, 70])),
+          ...runs.map((r) => store.logMetric(r.runId, 'rmse', 1.5)),
+        ]);
+        for (const [i, r] of runs.entries()) {
+          assert.deepEqual(await store.readArtifact(r.runId, 'model'), data[i]);
+          assert.equal((await store.getRun(r.runId)).metrics.rmse, 1.5);
+        }
+        assert.deepEqual(await store.readArtifact(runs[0].runId, 'copy'), data[1]);
       });
     });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GroveError } from '../../src/errors.js';
 import { parseFilter, parseOrderBy } from '../../src/track/filter.js';
-import { compileSearch } from '../../src/track/sqlite-search.js';
+import { compileSearch } from '../../src/track/run-filter-sql.js';
 
 function failsAt(filter: string, token: string | null, position: number, message?: RegExp) {
   assert.throws(() => parseFilter(filter), (err: unknown) => {

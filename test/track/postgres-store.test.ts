@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PostgresStore } from '../../src/track/postgres-store.js';
-import { PG_SCHEMA_VERSION } from '../../src/track/postgres-migrations.js';
+import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../src/track/postgres-migrations.js';
+import { resolveModelBytes } from '../../src/track/model-uri.js';
+import { createHash, randomBytes } from 'node:crypto';
 import { createPool, parsePostgresUri, transaction } from '../../src/track/postgres-connection.js';
 import { SqliteStore } from '../../src/track/sqlite-store.js';
 import { openStore } from '../../src/track/tracking-uri.js';
@@ -67,9 +69,73 @@ function suite(): void {
       const exp = await store.getOrCreateExperiment('Default');
       const run = await store.createRun({ experimentId: exp.experimentId });
       await store.logArtifact(run.runId, 'model', Buffer.from('good bytes'));
-      await admin.query(`UPDATE "${store.schema}".blobs SET bytes = $1`, [Buffer.from('evil bytes')]);
-      await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', /do not match their sha256/);
+      await admin.query(`UPDATE "${store.schema}".blob_chunks SET bytes = $1`, [Buffer.from('evil bytes')]);
+      await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', new RegExp(`artifact "model" of run ${run.runId}: chunk 1 of 1 does not match its sha256`));
       await store.close();
+    });
+
+    test('a corrupted chunk among many is refused with the artifact and the model version named', async () => {
+      const store = await PostgresStore.open(URL_, { schema: newSchema(), artifactChunkBytes: 10 });
+      const exp = await store.getOrCreateExperiment('Default');
+      const run = await store.createRun({ experimentId: exp.experimentId });
+      const bytes = randomBytes(95);
+      await store.logArtifact(run.runId, 'model', bytes);
+      await store.createModelVersion('m', { runId: run.runId });
+      assert.equal(Number((await admin.query(`SELECT COUNT(*) AS n FROM "${store.schema}".blob_chunks`)).rows[0].n), 10);
+      await admin.query(`UPDATE "${store.schema}".blob_chunks SET bytes = $1 WHERE chunk_index = 9`, [Buffer.from('flipped')]);
+      await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', new RegExp(`artifact "model" of run ${run.runId}: chunk 10 of 10 does not match its sha256`));
+      await rejectsWith(store.readModelVersionBytes('m', 1), 'STORE_ERROR', /model m version 1: chunk 10 of 10 does not match its sha256/);
+      await store.close();
+    });
+
+    test('a chunk larger than one read piece (4 MiB) comes back whole and checked', async () => {
+      const store = await PostgresStore.open(URL_, { schema: newSchema(), artifactChunkBytes: 9 * 1024 * 1024 });
+      const exp = await store.getOrCreateExperiment('Default');
+      const run = await store.createRun({ experimentId: exp.experimentId });
+      const bytes = randomBytes(10 * 1024 * 1024 + 3);
+      await store.logArtifact(run.runId, 'model', bytes);
+      const chunks: Buffer[] = [];
+      for await (const c of store.readArtifactChunks(run.runId, 'model')) chunks.push(c);
+      assert.deepEqual(chunks.map((c) => c.length), [9 * 1024 * 1024, 1024 * 1024 + 3]);
+      assert.ok(Buffer.concat(chunks).equals(bytes));
+      await store.close();
+    });
+
+    test('a store written at schema version 3 keeps its artifacts and models when opened (migration 4)', async () => {
+      const schema = newSchema();
+      const c = await admin.connect();
+      const runId = 'b'.repeat(32);
+      const model = randomBytes(5000);
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      try {
+        await c.query(`CREATE SCHEMA "${schema}"`);
+        await c.query(`SET search_path TO "${schema}"`);
+        await c.query('CREATE TABLE schema_version (version integer PRIMARY KEY, applied_time bigint NOT NULL)');
+        for (const m of PG_MIGRATIONS.filter((m) => m.version <= 3)) {
+          await c.query(m.sql);
+          await c.query('INSERT INTO schema_version (version, applied_time) VALUES ($1, 1)', [m.version]);
+        }
+        await c.query("INSERT INTO experiments (name, created_time) VALUES ('Default', 1)");
+        await c.query("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, host, pid, heartbeat_time) SELECT $1, experiment_id, 'old', 'FINISHED', 1, 'h', 1, 1 FROM experiments", [runId]);
+        for (const [name, bytes] of [['model', model], ['empty', Buffer.alloc(0)]] as const) {
+          await c.query('INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3)', [sha(bytes), bytes.length, bytes]);
+          await c.query('INSERT INTO artifacts (run_id, name, sha256, size, created_time) VALUES ($1, $2, $3, $4, 1)', [runId, name, sha(bytes), bytes.length]);
+        }
+        await c.query("INSERT INTO registered_models (name, created_time, updated_time) VALUES ('old', 1, 1)");
+        await c.query("INSERT INTO model_versions (name, version, run_id, artifact, created_time) VALUES ('old', 1, $1, 'model', 1)", [runId]);
+        await c.query('RESET search_path');
+      } finally {
+        c.release();
+      }
+      const store = await PostgresStore.open(URL_, { schema, artifactChunkBytes: 1000 });
+      assert.deepEqual(await store.readArtifact(runId, 'model'), model);
+      assert.equal((await store.readArtifact(runId, 'empty')).length, 0);
+      assert.deepEqual((await resolveModelBytes(store, 'models:/old/1')).bytes, model);
+      await store.logArtifact(runId, 'other', randomBytes(2500));
+      await store.close();
+      const { rows } = await admin.query(`SELECT chunk_count FROM "${schema}".blobs ORDER BY blob_id`);
+      assert.deepEqual(rows.map((r) => r.chunk_count), [1, 0, 3]);
+      assert.equal((await admin.query(`SELECT MAX(version) AS v FROM "${schema}".schema_version`)).rows[0].v, PG_SCHEMA_VERSION);
     });
 
     test('heartbeats use the database clock', async () => {

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/track/sqlite-store.js';
-import { SCHEMA_VERSION } from '../../src/track/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/track/migrations.js';
+import { resolveModelBytes } from '../../src/track/uri.js';
+import { createHash, randomBytes } from 'node:crypto';
 import { runStoreConformance, rejectsWith } from './conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'grove-sqlite-'));
@@ -59,9 +61,9 @@ test('damaged artifact bytes are detected on read', async () => {
   const run = await store.createRun({ experimentId: exp.experimentId });
   await store.logArtifact(run.runId, 'model', Buffer.from('good bytes'));
   const db = new Database(path);
-  db.prepare('UPDATE blobs SET bytes = ?').run(Buffer.from('evil bytes'));
+  db.prepare('UPDATE blob_chunks SET bytes = ?').run(Buffer.from('evil bytes'));
   db.close();
-  await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', /do not match their sha256/);
+  await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', new RegExp(`artifact "model" of run ${run.runId}: chunk 1 of 1 does not match its sha256`));
   await store.close();
 });
 
@@ -139,4 +141,82 @@ test('both search plans (ordered-index walk and direct sort) return the same run
   }
   await walk.close();
   await sort.close();
+});
+
+test('a corrupted chunk among many is refused with the artifact and the model version named', async () => {
+  const path = freshPath();
+  const store = SqliteStore.open(path, { artifactChunkBytes: 10 });
+  const exp = await store.getOrCreateExperiment('Default');
+  const run = await store.createRun({ experimentId: exp.experimentId });
+  const bytes = randomBytes(95);
+  await store.logArtifact(run.runId, 'model', bytes);
+  await store.createModelVersion('m', { runId: run.runId });
+  const db = new Database(path);
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM blob_chunks').get() as { n: number }).n, 10);
+  db.prepare('UPDATE blob_chunks SET bytes = ? WHERE chunk_index = 9').run(Buffer.from('flipped'));
+  db.close();
+  await rejectsWith(store.readArtifact(run.runId, 'model'), 'STORE_ERROR', new RegExp(`artifact "model" of run ${run.runId}: chunk 10 of 10 does not match its sha256`));
+  await rejectsWith(store.readModelVersionBytes('m', 1), 'STORE_ERROR', /model m version 1: chunk 10 of 10 does not match its sha256/);
+  // a stream hands on the good chunks, then stops at the bad one
+  const got: Buffer[] = [];
+  await rejectsWith(
+    (async () => {
+      for await (const c of store.readModelVersionChunks('m', 1)) got.push(c);
+    })(),
+    'STORE_ERROR',
+    /chunk 10 of 10/,
+  );
+  assert.deepEqual(Buffer.concat(got), bytes.subarray(0, 90));
+  await store.close();
+});
+
+test('a store written at schema version 2 keeps its artifacts, models and metric history when opened (migrations 3 and 4)', async () => {
+  const path = freshPath();
+  const db = new Database(path);
+  db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+  for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
+    db.exec(m.sql);
+    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+  }
+  const runId = 'a'.repeat(32);
+  const model = randomBytes(5000);
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  db.prepare("INSERT INTO experiments (experiment_id, name, created_time) VALUES (1, 'Default', 1)").run();
+  db.prepare("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, host, pid, heartbeat_time) VALUES (?, 1, 'old', 'FINISHED', 1, 'h', 1, 1)").run(runId);
+  for (const [name, bytes] of [['model', model], ['empty', Buffer.alloc(0)]] as const) {
+    db.prepare('INSERT INTO blobs (sha256, size, bytes) VALUES (?, ?, ?)').run(sha(bytes), bytes.length, bytes);
+    db.prepare('INSERT INTO artifacts (run_id, name, sha256, size, created_time) VALUES (?, ?, ?, ?, 1)').run(runId, name, sha(bytes), bytes.length);
+  }
+  db.prepare("INSERT INTO registered_models (name, created_time, updated_time) VALUES ('old', 1, 1)").run();
+  db.prepare("INSERT INTO model_versions (name, version, run_id, artifact, created_time) VALUES ('old', 1, ?, 'model', 1)").run(runId);
+  for (const [value, step] of [[3, 1], [2, 0], [1, 1]]) db.prepare("INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, 'rmse', ?, ?, 5)").run(runId, value, step);
+  db.close();
+
+  const store = SqliteStore.open(path, { artifactChunkBytes: 1000 });
+  assert.deepEqual(await store.readArtifact(runId, 'model'), model);
+  assert.equal((await store.readArtifact(runId, 'empty')).length, 0);
+  assert.deepEqual((await resolveModelBytes(store, 'models:/old/1')).bytes, model);
+  // history ties (same step and timestamp) keep their insertion order through the rebuilt table
+  assert.deepEqual((await store.getMetricHistory(runId, 'rmse')).map((m) => m.value), [2, 3, 1]);
+  // new artifacts are chunked at the new size, next to the migrated single-chunk blob
+  await store.logArtifact(runId, 'new', model);
+  await store.logArtifact(runId, 'other', randomBytes(2500));
+  assert.deepEqual(await store.readArtifact(runId, 'new'), model);
+  await store.close();
+  const check = new Database(path, { readonly: true });
+  assert.equal((check.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v, SCHEMA_VERSION);
+  assert.deepEqual(check.prepare('SELECT chunk_count FROM blobs ORDER BY blob_id').all(), [{ chunk_count: 1 }, { chunk_count: 0 }, { chunk_count: 3 }]);
+  check.close();
+});
+
+test('a bad chunk size is refused at open, naming the option or the environment variable', () => {
+  assert.throws(() => SqliteStore.open(freshPath(), { artifactChunkBytes: 0 }), (err: { code?: string; message: string }) => err.code === 'INVALID_OPTION' && /artifactChunkBytes must be a whole number of bytes from 1/.test(err.message));
+  const saved = process.env.GROVE_ARTIFACT_CHUNK_BYTES;
+  process.env.GROVE_ARTIFACT_CHUNK_BYTES = '64MB';
+  try {
+    assert.throws(() => SqliteStore.open(freshPath()), (err: { code?: string; message: string }) => err.code === 'INVALID_OPTION' && /GROVE_ARTIFACT_CHUNK_BYTES must be .* \(got "64MB"\)/.test(err.message));
+  } finally {
+    if (saved === undefined) delete process.env.GROVE_ARTIFACT_CHUNK_BYTES;
+    else process.env.GROVE_ARTIFACT_CHUNK_BYTES = saved;
+  }
 });

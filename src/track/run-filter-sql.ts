@@ -1,23 +1,22 @@
-// Compiles a parsed filter and order-by into SQLite SQL. User values only ever travel as
-// placeholders; the only text spliced into the SQL comes from fixed tables below.
+// Compiles a parsed run filter and order-by into the SQL of a run search, for SQLite or
+// PostgreSQL. User values only ever travel as numbered placeholders ($1, $2, ...: both drivers
+// take them, better-sqlite3 as named parameters); the only text spliced into the SQL comes from
+// the fixed tables below.
 //
 // Speed: when the first order key is a metric, param or tag, the search runs in two parts so
 // SQLite can walk the (key, value) index in order and stop after `limit` rows: first the runs
 // that have a value for the key, then (only if more rows are wanted) the runs that have none,
 // which sort last. A single query with "NULLs last" would sort every run.
 //
-// The same compiler serves PostgreSQL (dialect 'postgres'): LIKE there is case-sensitive already
-// (with ESCAPE '' so a backslash is literal, as in SQLite's GLOB), ILIKE is native, a join is
-// spelled JOIN, and the caller renumbers the ? placeholders as $1, $2, ...
+// Dialects: in PostgreSQL LIKE is case-sensitive already (with ESCAPE '' so a backslash is
+// literal, as in SQLite's GLOB), ILIKE is native and a join is spelled JOIN.
 import type { FilterClause, OrderBy } from './filter.js';
+import { SqlParams, type Dialect, type Sql } from './sql-backend.js';
 
-/** A piece of SQL with the values for its placeholders, in order. */
-export interface Sql {
-  text: string;
-  params: unknown[];
-}
+export type { Dialect, Sql } from './sql-backend.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+/** A condition on the searched runs `r` (experiment, parent), given the query's placeholders. */
+export type ScopeCondition = (p: SqlParams) => string;
 
 /** Which runs a query part covers. */
 export type SearchPart = 'all' | 'with-primary' | 'without-primary';
@@ -45,24 +44,16 @@ function likeToGlob(pattern: string): string {
   return out;
 }
 
-function comparison(column: string, op: string, value: unknown, params: unknown[], dialect: Dialect): string {
+function comparison(column: string, op: string, value: unknown, p: SqlParams, dialect: Dialect): string {
   if (dialect === 'postgres') {
-    params.push(value);
-    if (op === 'LIKE' || op === 'ILIKE') return `${column} ${op} ? ESCAPE ''`;
+    if (op === 'LIKE' || op === 'ILIKE') return `${column} ${op} ${p.add(value)} ESCAPE ''`;
     // an integer column compared with a fraction or a huge number: compare as doubles
-    if (typeof value === 'number' && !Number.isSafeInteger(value) && column.startsWith('r.')) return `${column} ${op} ?::float8`;
-    return `${column} ${op} ?`;
+    if (typeof value === 'number' && !Number.isSafeInteger(value) && column.startsWith('r.')) return `${column} ${op} ${p.add(value)}::float8`;
+    return `${column} ${op} ${p.add(value)}`;
   }
-  if (op === 'LIKE') {
-    params.push(likeToGlob(String(value)));
-    return `${column} GLOB ?`;
-  }
-  if (op === 'ILIKE') {
-    params.push(String(value));
-    return `lower(${column}) LIKE lower(?)`;
-  }
-  params.push(value);
-  return `${column} ${op} ?`;
+  if (op === 'LIKE') return `${column} GLOB ${p.add(likeToGlob(String(value)))}`;
+  if (op === 'ILIKE') return `lower(${column}) LIKE lower(${p.add(String(value))})`;
+  return `${column} ${op} ${p.add(value)}`;
 }
 
 /** Whether the search is best split into 'with-primary' and 'without-primary' parts. */
@@ -75,8 +66,8 @@ export function splitsOnPrimary(orderBy: OrderBy[]): boolean {
  * `scope` holds extra conditions on runs r (experiment, parent). Returns null when the part
  * cannot match (a filter on the primary key's value excludes runs without a value).
  */
-export function compileSearch(columns: string, clauses: FilterClause[], orderBy: OrderBy[], scope: Sql[], part: SearchPart, dialect: Dialect = 'sqlite'): Sql | null {
-  const params: unknown[] = [];
+export function compileSearch(columns: string, clauses: FilterClause[], orderBy: OrderBy[], scope: ScopeCondition[], part: SearchPart, dialect: Dialect = 'sqlite'): Sql | null {
+  const p = new SqlParams();
   const where: string[] = [];
   const order: string[] = [];
   let from: string;
@@ -92,24 +83,20 @@ export function compileSearch(columns: string, clauses: FilterClause[], orderBy:
     if (part === 'with-primary') {
       // CROSS JOIN keeps p0 (the ordered index) as the outer loop
       from = `FROM ${t} p0 ${dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN'} runs r ON r.run_id = p0.run_id`;
-      where.push('p0.key = ?', 'p0.value IS NOT NULL');
-      params.push(primary.key);
+      where.push(`p0.key = ${p.add(primary.key)}`, 'p0.value IS NOT NULL');
       // filters on the ordered key become a range on the index
-      for (const c of clauses.filter(samePrimary)) where.push(comparison('p0.value', c.op, c.value, params, dialect));
+      for (const c of clauses.filter(samePrimary)) where.push(comparison('p0.value', c.op, c.value, p, dialect));
       order.push(`p0.value ${primary.ascending ? 'ASC' : 'DESC'}`);
     } else {
       if (clauses.some(samePrimary)) return null;
       from = 'FROM runs r';
-      where.push(`NOT EXISTS (SELECT 1 FROM ${t} x WHERE x.run_id = r.run_id AND x.key = ? AND x.value IS NOT NULL)`);
-      params.push(primary.key);
+      where.push(`NOT EXISTS (SELECT 1 FROM ${t} x WHERE x.run_id = r.run_id AND x.key = ${p.add(primary.key)} AND x.value IS NOT NULL)`);
     }
     rest = orderBy.slice(1);
     pending = clauses.filter((c) => !samePrimary(c));
   }
 
-  // LEFT JOINs for the remaining order keys come before WHERE in the text, so their
-  // placeholders go first: collect them apart and splice in front of the WHERE params
-  const joinParams: unknown[] = [];
+  // LEFT JOINs for the remaining order keys (numbered placeholders: text order does not matter)
   const joins: string[] = [];
   rest.forEach((o, i) => {
     const dir = o.ascending ? 'ASC' : 'DESC';
@@ -119,8 +106,7 @@ export function compileSearch(columns: string, clauses: FilterClause[], orderBy:
       return;
     }
     const alias = `o${i}`;
-    joins.push(`LEFT JOIN ${TABLE[o.kind]} ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ?`);
-    joinParams.push(o.key);
+    joins.push(`LEFT JOIN ${TABLE[o.kind]} ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ${p.add(o.key)}`);
     // runs without a value sort last in either direction
     order.push(`(${alias}.value IS NULL) ASC`, `${alias}.value ${dir}`);
   });
@@ -128,19 +114,15 @@ export function compileSearch(columns: string, clauses: FilterClause[], orderBy:
 
   for (const c of pending) {
     if (c.kind === 'attribute') {
-      where.push(comparison(ATTRIBUTE_COLUMN[c.key], c.op, c.value, params, dialect));
+      where.push(comparison(ATTRIBUTE_COLUMN[c.key], c.op, c.value, p, dialect));
       continue;
     }
-    params.push(c.key);
-    const cond = comparison('x.value', c.op, c.value, params, dialect);
-    where.push(`EXISTS (SELECT 1 FROM ${TABLE[c.kind]} x WHERE x.run_id = r.run_id AND x.key = ? AND ${cond})`);
+    const key = p.add(c.key);
+    const cond = comparison('x.value', c.op, c.value, p, dialect);
+    where.push(`EXISTS (SELECT 1 FROM ${TABLE[c.kind]} x WHERE x.run_id = r.run_id AND x.key = ${key} AND ${cond})`);
   }
-  for (const s of scope) {
-    where.push(s.text);
-    params.push(...s.params);
-  }
+  for (const s of scope) where.push(s(p));
 
-  // in the text the JOINs come before WHERE, so their values come first
   const text = `SELECT ${columns}\n${from}\n${joins.join('\n')}\n${where.length ? `WHERE ${where.join('\n  AND ')}` : ''}\nORDER BY ${order.join(', ')}`;
-  return { text, params: [...joinParams, ...params] };
+  return { text, params: p.values };
 }
