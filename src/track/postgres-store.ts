@@ -448,7 +448,7 @@ export class PostgresStore implements Store {
   /** Whether the search is confined to few runs (a study's trials, a small experiment, one run). */
   private async smallScope(db: Db, scope: Sql[], clauses: FilterClause[]): Promise<boolean> {
     if (this.smallScopeRuns <= 0) return false;
-    if (clauses.some((c) => c.kind === 'attribute' && (c.key === 'run_id' || c.key === 'parent_run_id') && c.op === '=')) return true;
+    if (clauses.some((c) => c.kind === 'attribute' && (c.key === 'run_id' || c.key === 'parent_run_id') && (c.op === '=' || c.op === 'IN'))) return true;
     if (scope.length === 0) return false;
     const where = scope.map((s) => s.text).join(' AND ');
     const counted = await one<{ n: number }>(db, numberPlaceholders(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM runs r WHERE ${where} LIMIT ${this.smallScopeRuns + 1}) s`), scope.flatMap((s) => s.params));

@@ -454,7 +454,7 @@ export class SqliteStore implements Store {
    */
   private smallScope(scope: Sql[], clauses: FilterClause[]): boolean {
     if (this.smallScopeRuns <= 0) return false;
-    if (clauses.some((c) => c.kind === 'attribute' && (c.key === 'run_id' || c.key === 'parent_run_id') && c.op === '=')) return true;
+    if (clauses.some((c) => c.kind === 'attribute' && (c.key === 'run_id' || c.key === 'parent_run_id') && (c.op === '=' || c.op === 'IN'))) return true;
     if (scope.length === 0) return false;
     const where = scope.map((s) => s.text).join(' AND ');
     const { n } = this.db.prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM runs r WHERE ${where} LIMIT ${this.smallScopeRuns + 1})`).get(...scope.flatMap((s) => s.params)) as { n: number };
