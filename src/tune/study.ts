@@ -7,6 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { STUDY_QUEUE_DEFAULTS, TUNE_DEFAULTS } from '../constants.js';
 import { GroveError } from '../errors.js';
 import type { Run, Store } from '../track/store.js';
+import { systemTags } from '../track/system-tags.js';
 import { newRunId } from '../track/validate.js';
 import type { ClaimDecision, ClaimResult, StudyRow, TrialRow, TrialState } from '../track/trial-queue.js';
 import { planBudget, type ThreadBudget } from './budget.js';
@@ -74,7 +75,12 @@ export interface Execution {
   cpus?: number;
   concurrency?: number;
   threadsPerTrial?: number;
+  /** the command doing the work, recorded as mlflow.source.name on the runs it creates */
+  source?: string;
 }
+
+/** mlflow.source.name of runs created by a study when the caller does not say. */
+export const DEFAULT_STUDY_SOURCE = 'grove tune';
 
 export interface OptimizeHooks {
   onStart?: (budget: ThreadBudget) => void;
@@ -103,13 +109,13 @@ export interface OptimizeOutcome {
  * --ship-data, its data. The run is tagged "creating" until all of that is written, so a worker
  * waiting for the study never joins a half-made one.
  */
-export async function createStudy(store: Store, config: StudyConfig, fingerprint: string): Promise<StudyHandle> {
+export async function createStudy(store: Store, config: StudyConfig, fingerprint: string, source = DEFAULT_STUDY_SOURCE): Promise<StudyHandle> {
   const experiment = await store.getOrCreateExperiment(config.experiment);
   const run = await store.createRun({
     experimentId: experiment.experimentId,
     runName: config.studyName,
     dataFingerprint: fingerprint,
-    tags: { [TAG_TYPE]: TYPE_STUDY, [TAG_STUDY_STATE]: STATE_CREATING },
+    tags: { ...systemTags({ runName: config.studyName, source }), [TAG_TYPE]: TYPE_STUDY, [TAG_STUDY_STATE]: STATE_CREATING },
   });
   await store.logBatch(run.runId, { params: studyParams(config) });
   await store.trials.openStudy(run.runId, { target: config.trials, graceMs: config.graceS * 1000, maxAttempts: config.maxAttempts });
@@ -290,13 +296,15 @@ export async function optimize(store: Store, study: StudyHandle, data: StudyData
     const entry: Running = { number, attempt: trial.attempt, runId: null, cancel, started, timer: null, timedOut: false, lost: false, promise: Promise.resolve() };
     running.set(number, entry);
     view.own(number, trial.attempt);
+    const runName = `${c.studyName}-trial-${number}${trial.attempt > 1 ? `-attempt-${trial.attempt}` : ''}`;
     const run = await store.createRun({
       runId: trial.runId!,
       experimentId: study.run.experimentId,
-      runName: `${c.studyName}-trial-${number}${trial.attempt > 1 ? `-attempt-${trial.attempt}` : ''}`,
+      runName,
       parentRunId: studyId,
       dataFingerprint: data.fingerprint,
       tags: {
+        ...systemTags({ runName, parentRunId: studyId, source: execution.source ?? DEFAULT_STUDY_SOURCE }),
         [TAG_TYPE]: TYPE_TRIAL,
         [TAG_TRIAL_NUMBER]: String(number),
         [TAG_ATTEMPT]: String(trial.attempt),
