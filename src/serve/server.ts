@@ -1,4 +1,4 @@
-// The scoring server: Node's own http module (a router of four paths needs no framework, and
+// The scoring server: Node's own http module (a router of five paths needs no framework, and
 // every microsecond of a single-row request is ours to account for; see bench/serve.ts).
 //   POST /invocations   JSON (four MLflow shapes) or CSV -> {"predictions": [...]}
 //   GET  /ping, /health 200 while a model is loaded (503 once shutting down)
