@@ -29,9 +29,10 @@ const TABLE_METRICS = 6;
 
 /** --order-by may repeat, and one value may hold several comma-separated terms. */
 function collectOrderBy(value: string, previous: string[] = []): string[] {
-  // commas inside backquoted keys belong to the key
-  const terms = value.includes('`') ? [value] : value.split(',');
-  return [...previous, ...terms.map((t) => t.trim()).filter((t) => t !== '')];
+  // commas inside backquoted keys belong to the key; a single term goes to the store as given
+  // (which refuses leading or trailing spaces, as MLflow does), spaces around commas are layout
+  if (value.includes('`') || !value.includes(',')) return [...previous, value];
+  return [...previous, ...value.split(',').map((t) => t.trim()).filter((t) => t !== '')];
 }
 
 /** The JSON shape of a run (snake_case, as users read it). */
@@ -196,9 +197,13 @@ export function register(program: Command): void {
       'after',
       `
 Filter keys: metrics.<key>, params.<key>, tags.<key> (backquote keys with spaces or dots:
-metrics.\`my metric\`), status, run_name, run_id, parent_run_id, start_time, end_time.
-Operators: = != < <= > >= on numbers; = != LIKE ILIKE on strings (quoted). Clauses join with AND.
-Runs without a value for an ordered metric come last. Times in JSON/CSV are ms since the epoch.
+metrics.\`my metric\`), status, run_name, run_id, parent_run_id, start_time, end_time, as in
+MLflow also written attributes.<key> or run.<key>, with the aliases created (start_time) and
+\`Run name\` (run_name). Operators: = != < <= > >= on numbers; = != LIKE ILIKE on strings
+(quoted); IS NULL / IS NOT NULL on params and tags; run_id IN ('id', ...) / NOT IN (...).
+Clauses join with AND. grove's runs carry MLflow's system tags (tags.\`mlflow.runName\`,
+tags.\`mlflow.parentRunId\`, tags.\`mlflow.user\`, ...). Ordering by a metric puts NaN after
+numbers and runs without the metric last. Times in JSON/CSV are ms since the epoch.
 --json prints an array of { run_id, experiment, run_name, status, parent_run_id, start_time,
 end_time, params, metrics (latest values), tags, dead } where dead is true for a RUNNING run
 whose process on this host has exited (the table shows it as "RUNNING (dead)").

@@ -18,7 +18,7 @@ interface ServeFlags extends TrackingFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('serve')
-    .description('serve a model over HTTP: POST /invocations (MLflow JSON shapes or CSV), GET /ping, /health, /version')
+    .description('serve a model over HTTP: POST /invocations (MLflow JSON shapes or CSV), GET /ping, /health, /version, /metadata')
     .argument('<model-uri>', 'a model file path, runs:/<run-id>/model, models:/<name>/<version> or models:/<name>@<alias> (followed when the alias moves)')
     .option('--host <host>', 'address to listen on', SERVE_DEFAULTS.host)
     .option('--port <n>', 'port to listen on (0: any free port)', intOption('--port', 0), SERVE_DEFAULTS.port)

@@ -161,6 +161,7 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
         params: { ...paramsToSnake(model.params), target: prepared.preprocessing.target, data: data },
         metrics: { rmse, r2, mae, oob_rmse: model.oobRmse, oob_r2: model.oobScore, fit_s: fitS, predict_s: predictS, n_train: trainSet.x.rows, n_test: testSet.x.rows },
         tags: { 'grove.command': 'train', 'grove.backend': model.backend, 'grove.split_mode': model.splitMode ?? 'exact' },
+        source: 'grove train',
         modelBytes: () => model.toChunks(),
         register: flags.register,
         alias: flags.alias,

@@ -19,6 +19,8 @@ interface Cells {
   ends: Uint32Array;
   rows: number;
   cols: number;
+  /** the first column read: 1 when an unnamed index column is skipped (names[0] is then "") */
+  first: number;
 }
 
 export interface DelimitedResult {
@@ -28,23 +30,31 @@ export interface DelimitedResult {
   validateSeconds: number;
 }
 
+export interface DelimitedOptions {
+  /** a first header cell that is empty names an index column to skip (what pandas' to_csv()
+   *  writes by default); otherwise an unnamed column is an error */
+  skipUnnamedIndex?: boolean;
+}
+
 export function readDelimited(
   buf: Uint8Array,
   delimiter: ',' | '\t',
   origin: Origin,
   categorical: ReadonlySet<string> = new Set(),
+  options: DelimitedOptions = {},
 ): DelimitedResult {
   const t0 = performance.now();
-  const cells = tokenize(buf, delimiter.charCodeAt(0), origin);
+  const cells = tokenize(buf, delimiter.charCodeAt(0), origin, options.skipUnnamedIndex ?? false);
   const t1 = performance.now();
-  const columns = cells.names.map((name, j) => typeColumn(buf, cells, j, origin, categorical.has(name)));
+  const columns: Column[] = [];
+  for (let j = cells.first; j < cells.cols; j++) columns.push(typeColumn(buf, cells, j, origin, categorical.has(cells.names[j])));
   const data: Record<string, Column['values']> = {};
   for (const c of columns) data[c.name] = c.values;
   const t2 = performance.now();
-  return { table: table(data, cells.names), columns, parseSeconds: (t1 - t0) / 1000, validateSeconds: (t2 - t1) / 1000 };
+  return { table: table(data, cells.names.slice(cells.first)), columns, parseSeconds: (t1 - t0) / 1000, validateSeconds: (t2 - t1) / 1000 };
 }
 
-function tokenize(buf: Uint8Array, delim: number, origin: Origin): Cells {
+function tokenize(buf: Uint8Array, delim: number, origin: Origin, skipUnnamedIndex: boolean): Cells {
   const n = buf.length;
   let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // UTF-8 BOM
   if (isBlank(buf, i)) throw fileError(origin, 'is empty');
@@ -158,7 +168,9 @@ function tokenize(buf: Uint8Array, delim: number, origin: Origin): Cells {
 
   const names: string[] = [];
   const seen = new Map<string, number>();
-  for (let j = 0; j < cols; j++) {
+  const first = skipUnnamedIndex && cols > 1 && cellText(buf, starts[0], ends[0]).trim() === '' ? 1 : 0;
+  if (first === 1) names.push('');
+  for (let j = first; j < cols; j++) {
     const name = cellText(buf, starts[j], ends[j]).trim();
     if (name === '') {
       throw new GroveError('INVALID_FILE', `${origin.source}: header column ${j + 1} has no name; every column needs a name`, {
@@ -178,7 +190,7 @@ function tokenize(buf: Uint8Array, delim: number, origin: Origin): Cells {
     seen.set(name, j);
     names.push(name);
   }
-  return { names, starts: starts.subarray(cols, count), ends: ends.subarray(cols, count), rows: dataRows, cols };
+  return { names, starts: starts.subarray(cols, count), ends: ends.subarray(cols, count), rows: dataRows, cols, first };
 }
 
 /** Numeric straight from bytes; the first cell that is neither a number nor missing sends the

@@ -2,8 +2,7 @@
 import { GroveError } from '../errors.js';
 
 export type ErrorCode =
-  | 'BAD_REQUEST' // the request's structure is wrong (shape keys, row lengths, CSV layout)
-  | 'MALFORMED_REQUEST' // the body is not valid JSON
+  | 'BAD_REQUEST' // the body is not valid JSON, or its structure is wrong (shape keys, row lengths, CSV layout)
   | 'INVALID_PARAMETER_VALUE' // the data: a missing column, a wrong type, a missing value
   | 'RESOURCE_EXHAUSTED' // 413: the body is over --max-body
   | 'UNSUPPORTED_MEDIA_TYPE' // 415

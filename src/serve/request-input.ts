@@ -7,8 +7,9 @@ import { checkColumnName, normalizeColumn } from '../data/column.js';
 import { readDelimited } from '../data/delimited.js';
 import { tableOf } from '../data/source.js';
 import type { BodyKind } from './content-type.js';
-import { HttpError, badRequest } from './http-error.js';
+import { badRequest } from './http-error.js';
 import { columnsFromJson } from './json-input.js';
+import { parsePythonJson } from './python-json.js';
 
 /** Names the request in data-layer messages: 'request: column "age", data row 2: ...'. */
 export const REQUEST_SOURCE = 'request';
@@ -22,7 +23,9 @@ export interface InputSchema {
 
 export function requestInput(body: Buffer, kind: BodyKind, schema: InputSchema): LoadedData {
   if (kind === 'csv') {
-    const r = readDelimited(body, ',', { source: REQUEST_SOURCE }, schema.categorical);
+    // pandas' DataFrame.to_csv() writes the index first, under an empty name: no model has a
+    // column without a name, so such a column is skipped rather than refused
+    const r = readDelimited(body, ',', { source: REQUEST_SOURCE }, schema.categorical, { skipUnnamedIndex: true });
     checkNames(r.columns.map((c) => c.name));
     return { table: r.table, columns: r.columns, source: REQUEST_SOURCE, format: 'csv', notes: [] };
   }
@@ -36,13 +39,11 @@ export function requestInput(body: Buffer, kind: BodyKind, schema: InputSchema):
 }
 
 function parseJson(body: Buffer): unknown {
-  const text = body.toString('utf8');
   try {
-    return JSON.parse(text);
+    return parsePythonJson(body.toString('utf8'));
   } catch (err) {
-    // JSON has no NaN or Infinity tokens (Python's json writes them): say what to send instead
-    const hint = /\b(NaN|-?Infinity)\b/.test(text) ? '; JSON has no NaN or Infinity: send null (or "NaN") for a missing value' : '';
-    throw new HttpError(400, 'MALFORMED_REQUEST', `the body is not valid JSON (${(err as Error).message})${hint}`);
+    // MLflow's scoring server answers BAD_REQUEST for a body that does not parse
+    throw badRequest(`the body is not valid JSON (${(err as Error).message})`);
   }
 }
 

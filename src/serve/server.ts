@@ -1,8 +1,9 @@
-// The scoring server: Node's own http module (a router of four paths needs no framework, and
+// The scoring server: Node's own http module (a router of five paths needs no framework, and
 // every microsecond of a single-row request is ours to account for; see bench/serve.ts).
 //   POST /invocations   JSON (four MLflow shapes) or CSV -> {"predictions": [...]}
 //   GET  /ping, /health 200 while a model is loaded (503 once shutting down)
-//   GET  /version       which model answers, and the grove version
+//   GET  /version       the bare version string (grove's), as MLflow's server answers its own
+//   GET  /metadata      which model answers (name, version, alias, run, sha256) and the grove version
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { applyPreprocessing } from '../data/index.js';
@@ -45,6 +46,7 @@ const ROUTES: Record<string, readonly string[]> = {
   '/ping': ['GET', 'HEAD'],
   '/health': ['GET', 'HEAD'],
   '/version': ['GET', 'HEAD'],
+  '/metadata': ['GET', 'HEAD'],
 };
 
 export async function startServer(uri: string, options: ServerOptions = {}): Promise<RunningServer> {
@@ -77,14 +79,15 @@ export async function startServer(uri: string, options: ServerOptions = {}): Pro
     const path = q < 0 ? url : url.slice(0, q);
     const methods = ROUTES[path];
     if (!methods) {
-      throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `no endpoint ${JSON.stringify(path)}; this server answers POST /invocations, GET /ping, /health and /version`);
+      throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `no endpoint ${JSON.stringify(path)}; this server answers POST /invocations, GET /ping, /health, /version and /metadata`);
     }
     const method = req.method ?? 'GET';
     if (!methods.includes(method)) {
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${methods.join(' or ')}`, { Allow: methods.join(', ') });
     }
     if (path === '/invocations') return invocations(req, res);
-    if (path === '/version') return sendJson(res, 200, versionOf(slot.current));
+    if (path === '/version') return sendText(res, 200, GROVE_VERSION);
+    if (path === '/metadata') return sendJson(res, 200, metadataOf(slot.current));
     if (closing) throw new HttpError(503, 'TEMPORARILY_UNAVAILABLE', 'the server is shutting down');
     sendJson(res, 200, { status: 'ok', model_version: slot.current.label });
   }
@@ -179,7 +182,7 @@ function predictionsJson(p: Float64Array): string {
   return s + ']}';
 }
 
-function versionOf(m: ServedModel): Record<string, unknown> {
+function metadataOf(m: ServedModel): Record<string, unknown> {
   const s = m.source;
   return {
     model_uri: s.uri,
@@ -197,6 +200,11 @@ function versionOf(m: ServedModel): Record<string, unknown> {
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 

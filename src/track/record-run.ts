@@ -6,7 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GroveError } from '../errors.js';
 import type { ByteChunks, ParamValue, Store, Tags } from './store.js';
-import { checkAlias, checkExperimentName, checkModelName } from './validate.js';
+import { systemTags } from './system-tags.js';
+import { checkAlias, checkExperimentName, checkModelName, newRunId } from './validate.js';
 
 export interface RecordRunOptions {
   experiment: string;
@@ -18,6 +19,9 @@ export interface RecordRunOptions {
   params: Record<string, ParamValue>;
   metrics: Record<string, number | null>;
   tags?: Tags;
+  /** the command recording the run, for the mlflow.source.name tag ("grove train"); default: the
+   *  script node runs, as MLflow names the Python entry point */
+  source?: string;
   /**
    * The model file: bytes, or a function giving its chunks (`() => model.toChunks()`; any size,
    * never one Buffer). A function, because a failed store write reads the model a second time
@@ -35,6 +39,10 @@ export interface RecordedRun {
   version: number | null;
 }
 
+function defaultSource(): string {
+  return process.argv[1] ?? process.argv0;
+}
+
 /** Validates names before anything is written (a bad --register name must not leave a run). */
 export function checkRecordOptions(o: Pick<RecordRunOptions, 'experiment' | 'register' | 'alias'>): void {
   checkExperimentName(o.experiment);
@@ -45,12 +53,16 @@ export function checkRecordOptions(o: Pick<RecordRunOptions, 'experiment' | 'reg
 export async function recordRun(store: Store, o: RecordRunOptions): Promise<RecordedRun> {
   checkRecordOptions(o);
   const experiment = await store.getOrCreateExperiment(o.experiment);
+  // the id is chosen here so that the default name (the store's rule) is known for mlflow.runName
+  const runId = newRunId();
+  const runName = o.runName ?? `run-${runId.slice(0, 8)}`;
   const run = await store.createRun({
     experimentId: experiment.experimentId,
-    runName: o.runName,
+    runId,
+    runName,
     parentRunId: o.parentRunId ?? null,
     dataFingerprint: o.dataFingerprint ?? null,
-    tags: o.tags,
+    tags: { ...systemTags({ runName, parentRunId: o.parentRunId, source: o.source ?? defaultSource() }), ...o.tags },
     startTime: o.startTime,
   });
   // set once the model is safely in the store as a registered version (or needs none)

@@ -459,7 +459,7 @@ export class SqlStore implements Store {
    */
   private async smallScope(db: SqlExec, scope: ScopeCondition[], clauses: FilterClause[]): Promise<boolean> {
     if (this.smallScopeRuns <= 0) return false;
-    if (clauses.some((c) => c.kind === 'attribute' && (c.key === 'run_id' || c.key === 'parent_run_id') && c.op === '=')) return true;
+    if (clauses.some((c) => c.kind === 'attribute' && (c.key === 'run_id' || c.key === 'parent_run_id') && (c.op === '=' || c.op === 'IN'))) return true;
     if (scope.length === 0) return false;
     const p = new SqlParams();
     const where = scope.map((s) => s(p)).join(' AND ');

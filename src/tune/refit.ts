@@ -31,7 +31,7 @@ export interface RefitOutcome {
 
 const better = (metric: MetricName, a: number, b: number) => (metric === 'r2' ? a > b : a < b);
 
-export async function refitBest(store: Store, study: StudyHandle, data: StudyData, best: Config, threads: number, bestValue: number): Promise<RefitOutcome> {
+export async function refitBest(store: Store, study: StudyHandle, data: StudyData, best: Config, threads: number, bestValue: number, source: string): Promise<RefitOutcome> {
   const c = study.config;
   const train = data.refit;
   const test = train.test;
@@ -68,6 +68,7 @@ export async function refitBest(store: Store, study: StudyHandle, data: StudyDat
       n_test: test.x.rows,
     },
     tags: { [TAG_TYPE]: TYPE_REFIT, [TAG_REFIT]: 'true' },
+    source,
     modelBytes: () => model.toChunks(),
     register: c.register,
   });

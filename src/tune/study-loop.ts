@@ -35,6 +35,8 @@ export interface Execution {
   cpus?: number;
   concurrency?: number;
   threadsPerTrial?: number;
+  /** the command doing the work, recorded as mlflow.source.name on the runs it creates */
+  source?: string;
 }
 
 export interface OptimizeHooks {
@@ -73,7 +75,7 @@ export async function optimize(store: Store, study: StudyHandle, data: StudyData
   const asha = c.scheduler === 'asha' ? new AshaScheduler(TUNE_DEFAULTS.ashaEta) : null;
   const view = new QueueView(study.history, c.metric, asha);
   const policy = ClaimPolicy.forStudy(c, view, study.history);
-  const runner = new TrialRunner({ store, study, data, session, budget, view, asha, signal: hooks.signal, faults: hooks.faults });
+  const runner = new TrialRunner({ store, study, data, session, budget, view, asha, signal: hooks.signal, faults: hooks.faults, source: execution.source });
   const tally = new Tally(budget, c.metric);
   // a trial counts against the budget until its event has been counted and reported
   const inFlight = new Set<Promise<void>>();

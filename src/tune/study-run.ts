@@ -2,6 +2,7 @@
 // finding it again by name or id, and the handle the study loop, the refit and the report share.
 import { GroveError } from '../errors.js';
 import type { Run, Store } from '../track/store.js';
+import { systemTags } from '../track/system-tags.js';
 import type { StudyTrial } from './queue-view.js';
 import { studyParams, type StudyConfig } from './study-config.js';
 import { shipData } from './ship-data.js';
@@ -21,13 +22,16 @@ export interface StudyHandle {
  * --ship-data, its data. The run is tagged "creating" until all of that is written, so a worker
  * waiting for the study never joins a half-made one.
  */
-export async function createStudy(store: Store, config: StudyConfig, fingerprint: string): Promise<StudyHandle> {
+/** mlflow.source.name of runs created by a study when the caller does not say. */
+export const DEFAULT_STUDY_SOURCE = 'grove tune';
+
+export async function createStudy(store: Store, config: StudyConfig, fingerprint: string, source = DEFAULT_STUDY_SOURCE): Promise<StudyHandle> {
   const experiment = await store.getOrCreateExperiment(config.experiment);
   const run = await store.createRun({
     experimentId: experiment.experimentId,
     runName: config.studyName,
     dataFingerprint: fingerprint,
-    tags: { [TAG_TYPE]: TYPE_STUDY, [TAG_STUDY_STATE]: STATE_CREATING },
+    tags: { ...systemTags({ runName: config.studyName, source }), [TAG_TYPE]: TYPE_STUDY, [TAG_STUDY_STATE]: STATE_CREATING },
   });
   await store.logBatch(run.runId, { params: studyParams(config) });
   await store.trials.openStudy(run.runId, { target: config.trials, graceMs: config.graceS * 1000, maxAttempts: config.maxAttempts });

@@ -7,6 +7,7 @@ import type { Piscina } from 'piscina';
 import { TUNE_DEFAULTS } from '../constants.js';
 import { GroveError } from '../errors.js';
 import type { Store } from '../track/store.js';
+import { systemTags } from '../track/system-tags.js';
 import type { TrialRow } from '../track/trial-queue.js';
 import type { ThreadBudget } from './budget.js';
 import { createTrialPool } from './pool.js';
@@ -15,7 +16,7 @@ import { rungTrees, type AshaScheduler } from './scheduler.js';
 import { configToParams, type Config } from './space.js';
 import type { StudyData } from './study-data.js';
 import { objectiveKey, TAG_ATTEMPT, TAG_CONFIG, TAG_FAILURE, TAG_PRUNED, TAG_THREADS, TAG_TRIAL_NUMBER, TAG_TYPE, TAG_WORKER, TAG_WORKER_ID, TYPE_TRIAL } from './study-record.js';
-import type { StudyHandle } from './study-run.js';
+import { DEFAULT_STUDY_SOURCE, type StudyHandle } from './study-run.js';
 import { objectiveOf, type RungReport, type TrialResult, type TrialTask } from './trial-task.js';
 import type { WorkerSession } from './worker-session.js';
 
@@ -44,6 +45,8 @@ export interface TrialRunnerContext {
   signal?: AbortSignal;
   /** testing hook: trial number -> 'throw' | 'exit' (first attempts only) */
   faults?: Map<number, string>;
+  /** mlflow.source.name of the trial runs (default: DEFAULT_STUDY_SOURCE) */
+  source?: string;
 }
 
 interface Running {
@@ -93,13 +96,15 @@ export class TrialRunner {
     const entry: Running = { number, attempt: trial.attempt, runId: null, cancel, started: Date.now(), timedOut: false, lost: false };
     this.running.set(number, entry);
     this.ctx.view.own(number, trial.attempt);
+    const runName = `${c.studyName}-trial-${number}${trial.attempt > 1 ? `-attempt-${trial.attempt}` : ''}`;
     const run = await store.createRun({
       runId: trial.runId!,
       experimentId: study.run.experimentId,
-      runName: `${c.studyName}-trial-${number}${trial.attempt > 1 ? `-attempt-${trial.attempt}` : ''}`,
+      runName,
       parentRunId: study.run.runId,
       dataFingerprint: data.fingerprint,
       tags: {
+        ...systemTags({ runName, parentRunId: study.run.runId, source: this.ctx.source ?? DEFAULT_STUDY_SOURCE }),
         [TAG_TYPE]: TYPE_TRIAL,
         [TAG_TRIAL_NUMBER]: String(number),
         [TAG_ATTEMPT]: String(trial.attempt),

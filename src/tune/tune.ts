@@ -15,7 +15,7 @@ import { checkStudyConfig, studyConfigFromParams, type StudyConfig } from './stu
 import { prepareStudyData, type StudyData } from './study-data.js';
 import { TAG_FAILURE, TAG_STUDY_STATE, TAG_TYPE, TYPE_REFIT } from './study-record.js';
 import { ensureQueue } from './queue-import.js';
-import { countFinished, createStudy, findStudy, stillCreating, type StudyHandle } from './study-run.js';
+import { DEFAULT_STUDY_SOURCE, countFinished, createStudy, findStudy, stillCreating, type StudyHandle } from './study-run.js';
 import { optimize, type Execution, type OptimizeHooks, type OptimizeOutcome } from './study-loop.js';
 import { objectiveOf, type MetricName } from './trial-task.js';
 import { heartbeatInterval, WorkerSession } from './worker-session.js';
@@ -68,7 +68,7 @@ export async function runTune(openStore: (create: boolean) => Promise<Store>, re
       planBudget({ ...execution, rows: 0, trials: request.config.trials }); // checks the flags
       const data = await prepareStudyData(request.config);
       store = await openStore(true);
-      const study = await createStudy(store, request.config, data.fingerprint);
+      const study = await createStudy(store, request.config, data.fingerprint, execution.source);
       return await workOn(store, study, data, execution, hooks, true);
     }
     store = await openStore(false);
@@ -90,7 +90,7 @@ export async function runWorker(openStore: () => Promise<Store>, request: Worker
     const study: StudyHandle = { run, config, history: [], runIds: new Map() };
     const queue = await ensureQueue(store, study);
     if (queue.state === 'failed' || queue.state === 'killed') throw stoppedStudy(config.studyName, run.runId, queue.state);
-    return await workOn(store, study, data, execution, hooks, false);
+    return await workOn(store, study, data, { source: 'grove worker', ...execution }, hooks, false);
   } finally {
     await store.close();
   }
@@ -161,7 +161,7 @@ async function workOn(store: Store, study: StudyHandle, data: StudyData, executi
       const state = (await store.trials.getStudy(studyId))!.state;
       if (state === 'finished') return result(outcome, await recordedRefit(store, study), false);
       if (state === 'failed' || state === 'killed') throw stoppedStudy(c.studyName, studyId, state);
-      if (await store.trials.claimRefit(studyId, session.identity)) return result(outcome, await refitHere(store, study, data, outcome, hooks), true);
+      if (await store.trials.claimRefit(studyId, session.identity)) return result(outcome, await refitHere(store, study, data, outcome, hooks, execution.source ?? DEFAULT_STUDY_SOURCE), true);
       if (!waitForRefit) return result(outcome, null, false);
       await new Promise((r) => setTimeout(r, STUDY_QUEUE_DEFAULTS.pollMs));
     }
@@ -170,7 +170,7 @@ async function workOn(store: Store, study: StudyHandle, data: StudyData, executi
   }
 }
 
-async function refitHere(store: Store, study: StudyHandle, data: StudyData, outcome: OptimizeOutcome, hooks: Hooks): Promise<RefitOutcome> {
+async function refitHere(store: Store, study: StudyHandle, data: StudyData, outcome: OptimizeOutcome, hooks: Hooks, source: string): Promise<RefitOutcome> {
   const c = study.config;
   const studyId = study.run.runId;
   try {
@@ -178,7 +178,7 @@ async function refitHere(store: Store, study: StudyHandle, data: StudyData, outc
     if (top.length === 0) throw new GroveError('INTERNAL', 'no trial finished, so there is nothing to refit');
     const best = bestTrial(study) ?? top[0];
     hooks.onPhase?.(`refitting trial ${best.number}'s configuration on all ${data.refit.x.rows} non-test rows`);
-    const refit = await refitBest(store, study, data, best.config, outcome.budget.cpus, best.value);
+    const refit = await refitBest(store, study, data, best.config, outcome.budget.cpus, best.value, source);
     await store.logBatch(studyId, {
       metrics: [
         { key: `best_val_${c.metric}`, value: best.value },

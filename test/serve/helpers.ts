@@ -31,8 +31,8 @@ export function groveAsync(...args: string[]): Promise<{ status: number | null; 
 }
 
 /** Trains diabetes into `db` and registers it as `name`, alias production; returns the version. */
-export function trainRegistered(db: string, name: string, trees: number, seed = 0): number {
-  const r = groveSync('train', 'diabetes', '--trees', String(trees), '--seed', String(seed), '--register', name, '--alias', 'production', '--tracking-uri', db, '--json');
+export function trainRegistered(db: string, name: string, trees: number, seed = 0, extra: string[] = []): number {
+  const r = groveSync('train', 'diabetes', '--trees', String(trees), '--seed', String(seed), '--register', name, '--alias', 'production', '--tracking-uri', db, '--json', ...extra);
   if (r.status !== 0) throw new Error(`grove train failed: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { version: number }).version;
 }

@@ -49,18 +49,18 @@ test('each JSON shape and CSV gives the predictions of grove predict on the same
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.deepEqual(r.json, { predictions: expected }, type);
   }
-  // an MLflow client's content type with a format parameter
-  const r = await post(base, JSON.stringify({ dataframe_split: { columns: FEATURES, data: rows } }), 'application/json; format=pandas-split');
+  // charset is the one parameter a JSON content type may carry (other parameters are a 415, below)
+  const r = await post(base, JSON.stringify({ dataframe_split: { columns: FEATURES, data: rows } }), 'application/json; charset=utf-8');
   assert.deepEqual(r.json, { predictions: expected });
 });
 
-test('/ping, /health and /version answer GET; /version names the model, version, alias, run and grove version', async () => {
+test('/ping, /health, /version and /metadata answer GET; /metadata names the model, version, alias, run and grove version', async () => {
   for (const path of ['/ping', '/health']) {
     const r = await get(base, path);
     assert.equal(r.status, 200, path);
     assert.equal(r.json.status, 'ok');
   }
-  const v = await get(base, '/version');
+  const v = await get(base, '/metadata');
   assert.equal(v.status, 200);
   assert.equal(v.json.model_name, 'd');
   assert.equal(v.json.model_version, 1);
@@ -74,8 +74,8 @@ test('bad requests: status, error_code and a message naming the problem, never a
   const row = diabetesRows(1)[0];
   const record = Object.fromEntries(FEATURES.map((f, j) => [f, row[j]]));
   const cases: { what: string; body: string; type?: string; status: number; code: string; message: RegExp }[] = [
-    { what: 'malformed JSON', body: '{"inputs": [[1, 2', status: 400, code: 'MALFORMED_REQUEST', message: /not valid JSON/ },
-    { what: 'a bare NaN token', body: `{"inputs": [[NaN${',1'.repeat(9)}]]}`, status: 400, code: 'MALFORMED_REQUEST', message: /NaN.*null/ },
+    { what: 'malformed JSON', body: '{"inputs": [[1, 2', status: 400, code: 'BAD_REQUEST', message: /not valid JSON/ },
+    { what: 'a bare NaN token where the model has no imputation', body: `{"inputs": [[NaN${',1'.repeat(9)}]]}`, status: 400, code: 'INVALID_PARAMETER_VALUE', message: /missing values in column "age"/ },
     { what: 'no shape key', body: '{"rows": []}', status: 400, code: 'BAD_REQUEST', message: /exactly one of the keys dataframe_split, dataframe_records, instances, inputs \(got "rows"\)/ },
     { what: 'two shape keys', body: JSON.stringify({ instances: [row], inputs: [row] }), status: 400, code: 'BAD_REQUEST', message: /2 shape keys \(instances, inputs\)/ },
     { what: 'not an object', body: '[1, 2]', status: 400, code: 'BAD_REQUEST', message: /must be an object/ },
@@ -133,7 +133,7 @@ test('bad requests: status, error_code and a message naming the problem, never a
   assert.equal(notFound.status, 404);
   assert.equal(notFound.json.error_code, 'ENDPOINT_NOT_FOUND');
   assert.match(String(notFound.json.message), /no endpoint "\/predict"/);
-  for (const [method, path, allow] of [['GET', '/invocations', 'POST'], ['PUT', '/invocations', 'POST'], ['POST', '/ping', 'GET, HEAD'], ['DELETE', '/version', 'GET, HEAD']]) {
+  for (const [method, path, allow] of [['GET', '/invocations', 'POST'], ['PUT', '/invocations', 'POST'], ['POST', '/ping', 'GET, HEAD'], ['DELETE', '/version', 'GET, HEAD'], ['POST', '/metadata', 'GET, HEAD']]) {
     const r = await get(base, path, method);
     assert.equal(r.status, 405, `${method} ${path}`);
     assert.equal(r.json.error_code, 'METHOD_NOT_ALLOWED');

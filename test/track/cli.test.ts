@@ -76,6 +76,19 @@ test('runs list narrows by experiment, filter, order-by and limit', () => {
   assert.deepEqual(all.map((r: { run_name: string }) => r.run_name), ['trial-0', 'trial-1', 'trial-2', 'house run, "quoted"']);
 });
 
+test("runs list takes MLflow's search forms: IS NULL, run_id IN, aliases, backquoted prefixes; a term with trailing spaces is refused", () => {
+  const names = (args: string[]) => json(['runs', 'list', ...args]).map((r: { run_name: string }) => r.run_name);
+  assert.deepEqual(names(['--filter', 'params.max_depth IS NULL']), ['house run, "quoted"', 'study']);
+  assert.deepEqual(names(['--filter', "tags.stage IS NOT NULL and tags.stage != 'dev'"]), ['trial-2', 'trial-1']);
+  assert.deepEqual(names(['--filter', `run_id IN ('${ids.trial0}', '${ids.trial2}')`, '--order-by', 'created ASC']), ['trial-0', 'trial-2']);
+  assert.deepEqual(names(['--filter', `run.run_id NOT IN ('${ids.dead}', '${ids.study}')`, '--order-by', 'run.start_time']), ['trial-0', 'trial-1', 'trial-2']);
+  assert.deepEqual(names(['--filter', "`Run name` LIKE 'trial-%' and `metrics`.rmse < 60", '--order-by', '`metric`.rmse DESC']), ['trial-1', 'trial-2']);
+  // several terms in one value: the spaces after commas are layout
+  assert.deepEqual(names(['--filter', "attributes.\"run name\" LIKE 'trial%'", '--order-by', 'tags.stage ASC, start_time DESC']), ['trial-0', 'trial-2', 'trial-1']);
+  fails(['runs', 'list', '--tracking-uri', db, '--order-by', 'metrics.rmse '], /leading or trailing spaces are not allowed/);
+  fails(['runs', 'list', '--tracking-uri', db, '--filter', 'metrics.rmse IS NULL'], /IS NULL applies to params and tags/);
+});
+
 test('runs list prints a table for people (dead runs marked) and CSV for machines', () => {
   const table = grv(['runs', 'list', '--tracking-uri', db]);
   assert.equal(table.status, 0, table.stderr);

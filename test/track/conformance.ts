@@ -350,6 +350,86 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await rejectsWith(store.searchRuns({ filter: "metrics.rmse < 'x'" }), 'INVALID_OPTION', /position 16: "'x'"/);
         await rejectsWith(store.searchRuns({ orderBy: ['metrics.rmse UP'] }), 'INVALID_OPTION', /"UP"/);
       });
+
+      // MLflow's search language where grove used to differ (mlflow/utils/search_utils.py)
+      withStore('IS NULL / IS NOT NULL on params and tags: whether the run has the key', async (store) => {
+        await seed(store);
+        const f = async (filter: string, orderBy?: string[]) => names(await store.searchRuns({ filter, orderBy }));
+        assert.deepEqual(await f('params.max_depth IS NULL'), ['trial']);
+        assert.deepEqual(await f('params.max_depth is not null'), ['delta', 'Gamma', 'beta', 'alpha']);
+        assert.deepEqual(await f("tags.stage IS NOT NULL AND tags.stage = 'prod'"), ['Gamma', 'beta']);
+        assert.deepEqual(await f('tags.nope IS NULL'), ['trial', 'delta', 'Gamma', 'beta', 'alpha']);
+        assert.deepEqual(await f('tags.`stage` IS NULL and params.max_depth IS NULL'), ['trial']);
+        // on the ordered key too (the search then runs in parts: with the key, without it)
+        assert.deepEqual(await f('params.max_depth IS NULL', ['params.max_depth']), ['trial']);
+        assert.deepEqual(await f('params.max_depth IS NOT NULL', ['params.max_depth ASC']), ['Gamma', 'delta', 'beta', 'alpha']);
+        assert.deepEqual(await f('tags.stage IS NULL', ['metrics.rmse']), ['trial']);
+        await rejectsWith(store.searchRuns({ filter: 'metrics.rmse IS NULL' }), 'INVALID_OPTION', /IS NULL applies to params and tags/);
+        await rejectsWith(store.searchRuns({ filter: 'params.max_depth IS 8' }), 'INVALID_OPTION', /expected NULL or NOT NULL after IS/);
+      });
+      withStore('run_id IN (...) and NOT IN (...)', async (store) => {
+        const s = await seed(store);
+        const f = async (filter: string, orderBy?: string[]) => names(await store.searchRuns({ filter, orderBy }));
+        assert.deepEqual(await f(`run_id IN ('${s.r1.runId}', '${s.r3.runId}')`), ['Gamma', 'alpha']);
+        assert.deepEqual(await f(`attributes.run_id IN ("${s.r2.runId}")`), ['beta']);
+        assert.deepEqual(await f(`run_id NOT IN ('${s.r1.runId}','${s.child.runId}') and status != 'RUNNING'`), ['Gamma', 'beta']);
+        assert.deepEqual(await f(`run_id in ('${s.r1.runId}', '${s.r2.runId}', '${s.r3.runId}')`, ['metrics.rmse DESC']), ['beta', 'alpha', 'Gamma']);
+        assert.deepEqual(await f(`run_id IN ('${'0'.repeat(32)}')`), []);
+        await rejectsWith(store.searchRuns({ filter: "run_name IN ('beta')" }), 'INVALID_OPTION', /applies to run_id only/);
+        await rejectsWith(store.searchRuns({ filter: 'run_id IN ()' }), 'INVALID_OPTION', /expected a quoted run id/);
+        await rejectsWith(store.searchRuns({ filter: `run_id IN ('${s.r1.runId}'` }), 'INVALID_OPTION', /expected , or \)/);
+        await rejectsWith(store.searchRuns({ filter: `run_id NOT ('${s.r1.runId}')` }), 'INVALID_OPTION', /expected IN after NOT/);
+      });
+      withStore('attribute aliases created and `Run name`, backquoted prefixes and the run. prefix', async (store) => {
+        await seed(store);
+        const f = async (filter: string, orderBy?: string[]) => names(await store.searchRuns({ filter, orderBy }));
+        assert.deepEqual(await f('created >= 3000'), ['trial', 'delta', 'Gamma']);
+        assert.deepEqual(await f('attributes.Created < 2000'), ['alpha']);
+        for (const key of ['`Run name`', '`run name`', '"Run Name"', 'attributes.`Run name`', 'attributes."run name"', 'run.`Run name`']) {
+          assert.deepEqual(await f(`${key} = 'beta'`), ['beta'], key);
+        }
+        assert.deepEqual(await f("`Run name` LIKE '%a'"), ['delta', 'Gamma', 'beta', 'alpha']);
+        assert.deepEqual(await f("`metrics`.rmse < 50 and `params`.max_depth = '4'"), ['Gamma']);
+        assert.deepEqual(await f("`metric`.`rmse` >= 40 and `tags`.stage = 'dev'"), ['alpha']);
+        assert.deepEqual(await f("`attributes`.status = 'FAILED'"), ['Gamma']);
+        assert.deepEqual(await f("run.status = 'FAILED' and run.start_time > 0"), ['Gamma']);
+        assert.deepEqual(await f("parameter.max_depth = '4'"), ['Gamma']);
+        assert.deepEqual(await f('', ['created ASC']), ['alpha', 'beta', 'Gamma', 'delta', 'trial']);
+        assert.deepEqual(await f('', ['`metrics`.rmse DESC']), ['beta', 'alpha', 'Gamma', 'trial', 'delta']);
+        assert.deepEqual(await f('', ['run.start_time ASC']), ['alpha', 'beta', 'Gamma', 'delta', 'trial']);
+        // as in MLflow, the run-name alias is for filters only
+        await rejectsWith(store.searchRuns({ orderBy: ['`Run name`'] }), 'INVALID_OPTION', /unknown key/);
+        await rejectsWith(store.searchRuns({ filter: "`Run_name` = 'x'" }), 'INVALID_OPTION', /unknown key/);
+      });
+      withStore('a NaN metric sorts after numbers and before runs without the metric, in both directions', async (store) => {
+        const s = await seed(store);
+        // beta's latest rmse becomes NaN (rmse: Gamma 30, alpha 40, beta NaN, trial and delta none)
+        await store.logBatch(s.r2.runId, { metrics: [{ key: 'rmse', value: NaN, step: 1 }] });
+        assert.ok(Number.isNaN((await store.getRun(s.r2.runId)).metrics.rmse));
+        const o = async (orderBy: string[], extra: { limit?: number; offset?: number; experimentIds?: string[]; filter?: string } = {}) => names(await store.searchRuns({ orderBy, ...extra }));
+        assert.deepEqual(await o(['metrics.rmse ASC']), ['Gamma', 'alpha', 'beta', 'trial', 'delta']);
+        assert.deepEqual(await o(['metrics.rmse DESC']), ['alpha', 'Gamma', 'beta', 'trial', 'delta']);
+        // a search confined to a few runs sorts them in one query: the same order
+        const both = [s.a.experimentId, s.b.experimentId];
+        assert.deepEqual(await o(['metrics.rmse ASC'], { experimentIds: both }), ['Gamma', 'alpha', 'beta', 'trial', 'delta']);
+        assert.deepEqual(await o(['metrics.rmse DESC'], { experimentIds: both }), ['alpha', 'Gamma', 'beta', 'trial', 'delta']);
+        // as a second key
+        assert.deepEqual(await o(['params.max_depth DESC', 'metrics.rmse ASC']), ['alpha', 'beta', 'delta', 'Gamma', 'trial']);
+        assert.deepEqual(await o(['params.max_depth DESC', 'metrics.rmse DESC']), ['alpha', 'beta', 'delta', 'Gamma', 'trial']);
+        // pages across the boundaries
+        assert.deepEqual(await o(['metrics.rmse'], { limit: 3 }), ['Gamma', 'alpha', 'beta']);
+        assert.deepEqual(await o(['metrics.rmse'], { limit: 2, offset: 2 }), ['beta', 'trial']);
+        assert.deepEqual(await o(['metrics.rmse'], { limit: 2, offset: 3 }), ['trial', 'delta']);
+        // NaN fails every comparison
+        assert.deepEqual(await o(['metrics.rmse DESC'], { filter: 'metrics.rmse > 0' }), ['alpha', 'Gamma']);
+      });
+      withStore('an order-by term with leading or trailing spaces is refused, as in MLflow', async (store) => {
+        await seed(store);
+        for (const term of ['metrics.rmse ', ' metrics.rmse', 'metrics.rmse ASC ', 'start_time\t']) {
+          await rejectsWith(store.searchRuns({ orderBy: [term] }), 'INVALID_OPTION', /leading or trailing spaces are not allowed/);
+        }
+        assert.equal((await store.searchRuns({ orderBy: ['metrics.rmse  ASC'] })).length, 5, 'spaces inside the term are fine');
+      });
     });
 
     describe('artifacts', () => {

@@ -108,3 +108,29 @@ test('order-by: key and direction', () => {
   assert.throws(() => parseOrderBy('rmse'), /unknown key/);
   assert.throws(() => parseOrderBy(''), /expected a key/);
 });
+
+test("MLflow's other forms parse to the same typed clauses: IS [NOT] NULL, run_id [NOT] IN, aliases, backquoted and run. prefixes", () => {
+  const id = 'a'.repeat(32);
+  assert.deepEqual(parseFilter(`params.x IS NULL and tags.\`y z\` is NOT null and run_id IN ('${id}', "b") and run.run_id not in ('c')`), [
+    { kind: 'param', key: 'x', op: 'IS NULL' },
+    { kind: 'tag', key: 'y z', op: 'IS NOT NULL' },
+    { kind: 'attribute', key: 'run_id', op: 'IN', value: [id, 'b'] },
+    { kind: 'attribute', key: 'run_id', op: 'NOT IN', value: ['c'] },
+  ]);
+  assert.deepEqual(parseFilter("created > 5 and `Run name` = 'a' and attributes.\"run name\" != 'b' and `metric`.rmse < 1 and `params`.`max depth` = '3'"), [
+    { kind: 'attribute', key: 'start_time', op: '>', value: 5 },
+    { kind: 'attribute', key: 'run_name', op: '=', value: 'a' },
+    { kind: 'attribute', key: 'run_name', op: '!=', value: 'b' },
+    { kind: 'metric', key: 'rmse', op: '<', value: 1 },
+    { kind: 'param', key: 'max depth', op: '=', value: '3' },
+  ]);
+  assert.deepEqual(parseOrderBy('Created DESC'), { kind: 'attribute', key: 'start_time', ascending: false });
+  assert.deepEqual(parseOrderBy('`tags`.`a b`'), { kind: 'tag', key: 'a b', ascending: true });
+  // a key that is not an alias is not read as one ("constructor" is not an own alias)
+  assert.throws(() => parseFilter("`constructor` = 'x'"), /unknown key/);
+  // a single-quoted string is a value, never a key
+  failsAt("'run name' = 'x'", "'run name'", 1, /expected a key/);
+  failsAt('metrics.rmse IS NOT 3', '3', 21, /expected NULL after IS NOT/);
+  failsAt("status IN ('FINISHED')", 'IN', 8, /applies to run_id only/);
+  assert.throws(() => parseOrderBy('metrics.rmse '), (err: unknown) => err instanceof GroveError && err.context.position === 13 && /trailing spaces/.test(err.message));
+});

@@ -106,6 +106,19 @@ describe('runs of an experiment', () => {
     assert.equal(order.status, 400);
   });
 
+  test("MLflow's search forms pass through: IS NULL, run_id IN, aliases; an order-by with a trailing space is a 400", async () => {
+    const trials = (await getJson(base, runsUrl(`limit=100&filter=${encodeURIComponent("tags.`grove.type` = 'trial' and params.n_estimators IS NOT NULL")}`))).body;
+    assert.equal(trials.runs.length, fx.trials);
+    const two = trials.runs.slice(0, 2).map((r: any) => r.run_id);
+    const picked = (await getJson(base, runsUrl(`filter=${encodeURIComponent(`run_id IN ('${two[0]}', '${two[1]}')`)}&order_by=${encodeURIComponent('created DESC')}`))).body;
+    assert.deepEqual(picked.runs.map((r: any) => r.run_id), two);
+    const byName = (await getJson(base, runsUrl(`filter=${encodeURIComponent(`\`Run name\` = '${trials.runs[0].run_name}'`)}`))).body;
+    assert.deepEqual(byName.runs.map((r: any) => r.run_id), [two[0]]);
+    const order = await getJson(base, runsUrl(`order_by=${encodeURIComponent('metrics.val_rmse ')}`));
+    assert.equal(order.status, 400);
+    assert.match(order.body.error.message, /leading or trailing spaces/);
+  });
+
   test('bad paging parameters are 400', async () => {
     for (const q of ['limit=0', 'limit=abc', 'limit=5000', 'offset=-1', 'offset=1.5']) {
       const { status, body } = await getJson(base, runsUrl(q));
