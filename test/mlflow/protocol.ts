@@ -96,6 +96,16 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         assertError(await call(base, 'GET', 'experiments/get', {}), 400, 'INVALID_PARAMETER_VALUE', /'experiment_id'/);
       });
 
+      test('set-experiment-tag sets and overwrites a tag; the API also answers under /ajax-api/ (where the MLflow UI calls it)', async () => {
+        const id = await newExperiment();
+        await ok('POST', 'experiments/set-experiment-tag', { experiment_id: id, key: 'k', value: 'a' });
+        await ok('POST', 'experiments/set-experiment-tag', { experiment_id: id, key: 'k', value: 'b' });
+        const ajax = await fetch(`${base}/ajax-api/2.0/mlflow/experiments/get?experiment_id=${id}`);
+        assert.equal(ajax.status, 200);
+        assert.deepEqual(((await ajax.json()) as { experiment: { tags: unknown } }).experiment.tags, [{ key: 'k', value: 'b' }]);
+        assertError(await call(base, 'POST', 'experiments/set-experiment-tag', { experiment_id: '987654', key: 'k', value: 'v' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      });
+
       test('search: filter on name and tags, order_by, pages of max_results with page_token, by GET and POST', async () => {
         for (const [n, team] of [['search-b', 'ml'], ['search-a', 'ml'], ['search-c', 'ops']]) {
           await ok('POST', 'experiments/create', { name: n, tags: [{ key: 'team', value: team }] });
@@ -162,6 +172,24 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         assert.equal(tags['mlflow.user'].value, 'ana');
         // the old field name still works
         assert.equal((await ok('GET', 'runs/get', { run_uuid: runId })).run.info.run_id, runId);
+      });
+
+      test('tags mlflow.runName and mlflow.parentRunId at creation name the run and its parent', async () => {
+        const experimentId = await newExperiment();
+        const parent = (await ok('POST', 'runs/create', { experiment_id: experimentId, run_name: 'study' })).run.info.run_id;
+        const child = (
+          await ok('POST', 'runs/create', {
+            experiment_id: experimentId,
+            tags: [
+              { key: 'mlflow.runName', value: 'trial-0' },
+              { key: 'mlflow.parentRunId', value: parent },
+            ],
+          })
+        ).run;
+        assert.equal(child.info.run_name, 'trial-0');
+        assert.equal((await store.getRun(child.info.run_id)).parentRunId, parent);
+        const children = await ok('POST', 'runs/search', { experiment_ids: [experimentId], filter: `parent_run_id = '${parent}'` });
+        assert.deepEqual(children.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [child.info.run_id]);
       });
 
       test('metrics/get-history: every value in step order, paged with max_results', async () => {
