@@ -231,6 +231,7 @@ const STAGES: [string, string][] = [
   ['bench/tune.ts', 'tuning'],
   ['bench/scale-out.ts', 'scale_out'],
   ['bench/serve.ts', 'serving'],
+  ['bench/mlflow-server.ts', 'mlflow_server'],
   ['bench/ui.ts', 'dashboard'],
 ];
 

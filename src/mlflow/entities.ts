@@ -63,7 +63,7 @@ export function metricJson(m: Metric) {
   return { key: m.key, value: jsonDouble(m.value), timestamp: m.timestamp, step: m.step };
 }
 
-/** `latest` holds each metric's latest entry (value, step and timestamp), see runs.ts */
+/** `latest` holds each metric's latest entry (value, step and timestamp): Store.getLatestMetrics */
 export function runJson(run: Run, latest: Metric[]) {
   return {
     info: runInfoJson(run),

@@ -5,7 +5,7 @@
 // runs/delete marks the run with the tag grove.lifecycle_stage = deleted and runs/restore removes
 // it. A deleted run keeps its data, answers runs/get with lifecycle_stage "deleted", refuses new
 // data as MLflow does, and runs/search hides it unless run_view_type asks for deleted runs.
-import type { Metric, Run, RunStatus, Store, TerminalStatus } from '../track/store.js';
+import type { Run, RunStatus, Store, TerminalStatus } from '../track/store.js';
 import { LIFECYCLE_TAG, USER_TAG, lifecycleOf, runInfoJson, runJson } from './entities.js';
 import { MlflowError, invalidParameter } from './errors.js';
 import { tagsOf, viewTypeOf } from './experiments.js';
@@ -20,15 +20,8 @@ const MAX_BATCH_TOTAL = 1000;
 
 const MLFLOW_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
 
-/** each metric's latest entry (highest step, then latest timestamp: the store's order puts it last) */
-export async function latestMetrics(store: Store, run: Run): Promise<Metric[]> {
-  const keys = Object.keys(run.metrics);
-  const histories = await Promise.all(keys.map((k) => store.getMetricHistory(run.runId, k)));
-  return histories.filter((h) => h.length > 0).map((h) => h[h.length - 1]);
-}
-
 async function fullRunJson(store: Store, run: Run) {
-  return runJson(run, await latestMetrics(store, run));
+  return runJson(run, (await store.getLatestMetrics([run.runId]))[run.runId] ?? []);
 }
 
 /** the run, which must not be deleted: MLflow refuses data for a deleted run */
@@ -81,7 +74,8 @@ async function search(store: Store, f: RequestFields) {
     }
     if (rows.length < chunk) break;
   }
-  const json = await Promise.all(runs.map((r) => fullRunJson(store, r)));
+  const latest = await store.getLatestMetrics(runs.map((r) => r.runId));
+  const json = runs.map((r) => runJson(r, latest[r.runId] ?? []));
   return { runs: json, ...(more ? { next_page_token: encodePageToken(offset) } : {}) };
 }
 

@@ -404,6 +404,20 @@ export class PostgresStore implements Store {
     });
   }
 
+  async getLatestMetrics(runIds: string[]): Promise<Record<string, Metric[]>> {
+    const out: Record<string, Metric[]> = {};
+    if (runIds.length === 0) return out;
+    return this.read(async (c) => {
+      const list = await rows<{ run_id: string; key: string; value: number | null; step: number; timestamp: number }>(
+        c,
+        'SELECT run_id, key, value, step, timestamp FROM latest_metrics WHERE run_id = ANY($1::text[]) ORDER BY run_id, key',
+        [runIds],
+      );
+      for (const r of list) (out[r.run_id] ??= []).push({ key: r.key, value: nullToNan(r.value), step: r.step, timestamp: r.timestamp });
+      return out;
+    });
+  }
+
   /** requireRun without a row lock (read-only transactions cannot take one) */
   private async requireRunRead(db: Db, runId: string): Promise<void> {
     checkRunId(runId);

@@ -413,6 +413,18 @@ export class SqliteStore implements Store {
     });
   }
 
+  async getLatestMetrics(runIds: string[]): Promise<Record<string, Metric[]>> {
+    return this.read(() => {
+      const out: Record<string, Metric[]> = {};
+      if (runIds.length === 0) return out;
+      const rows = this.stmt('SELECT run_id, key, value, step, timestamp FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key').all(
+        JSON.stringify(runIds),
+      ) as { run_id: string; key: string; value: number | null; step: number; timestamp: number }[];
+      for (const r of rows) (out[r.run_id] ??= []).push({ key: r.key, value: nullToNan(r.value), step: r.step, timestamp: r.timestamp });
+      return out;
+    });
+  }
+
   async searchRuns(options: SearchRunsOptions = {}): Promise<Run[]> {
     const clauses = parseFilter(options.filter ?? '');
     const orderBy = (options.orderBy ?? []).map((o) => parseOrderBy(o));
