@@ -1,5 +1,5 @@
 // experiments/create, get, get-by-name, search, set-experiment-tag.
-import type { Experiment } from '../track/store.js';
+import type { Experiment, Store } from '../track/store.js';
 import { experimentJson } from './entities.js';
 import { compileEntityFilter, compileEntityOrder, type EntityFields } from './entity-filter.js';
 import { MlflowError, invalidParameter } from './errors.js';
@@ -30,6 +30,14 @@ export function tagsOf(fields: RequestFields, name = 'tags'): Record<string, str
   return tags;
 }
 
+/** MLflow clients send experiment "0", MLflow's default experiment, when none is set; grove's
+ *  ids start at 1, so "0" is grove's experiment Default (created on first use) */
+export const MLFLOW_DEFAULT_EXPERIMENT_ID = '0';
+
+export async function resolveExperimentId(store: Store, id: string): Promise<string> {
+  return id === MLFLOW_DEFAULT_EXPERIMENT_ID ? (await store.getOrCreateExperiment('Default')).experimentId : id;
+}
+
 // grove has no deleted experiments: every view type lists the same ones, except DELETED_ONLY
 const VIEW_TYPES = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
 
@@ -54,7 +62,7 @@ export const EXPERIMENT_ROUTES: Route[] = [
     verb: 'GET',
     path: 'experiments/get',
     async handle(store, f) {
-      return { experiment: experimentJson(await store.getExperiment(f.requiredString('experiment_id'))) };
+      return { experiment: experimentJson(await store.getExperiment(await resolveExperimentId(store, f.requiredString('experiment_id')))) };
     },
   },
   {
@@ -87,7 +95,7 @@ export const EXPERIMENT_ROUTES: Route[] = [
     verb: 'POST',
     path: 'experiments/set-experiment-tag',
     async handle(store, f) {
-      await store.setExperimentTag(f.requiredString('experiment_id'), f.requiredString('key'), f.string('value') ?? '');
+      await store.setExperimentTag(await resolveExperimentId(store, f.requiredString('experiment_id')), f.requiredString('key'), f.string('value') ?? '');
       return {};
     },
   },

@@ -8,7 +8,7 @@
 import type { Run, RunStatus, Store, TerminalStatus } from '../track/store.js';
 import { LIFECYCLE_TAG, USER_TAG, lifecycleOf, runInfoJson, runJson } from './entities.js';
 import { MlflowError, invalidParameter } from './errors.js';
-import { tagsOf, viewTypeOf } from './experiments.js';
+import { MLFLOW_DEFAULT_EXPERIMENT_ID, resolveExperimentId, tagsOf, viewTypeOf } from './experiments.js';
 import { encodePageToken, fieldOf, missing, pageOf, toDouble, type RequestFields } from './request.js';
 import type { Route } from './route.js';
 
@@ -52,7 +52,7 @@ async function search(store: Store, f: RequestFields) {
   const page = pageOf(f, 1000, 50_000);
   const view = viewTypeOf(f, 'run_view_type');
   const visible = (r: Run) => view === 'ALL' || (lifecycleOf(r) === 'deleted') === (view === 'DELETED_ONLY');
-  const experimentIds = f.strings('experiment_ids');
+  const experimentIds = await Promise.all(f.strings('experiment_ids').map((id) => resolveExperimentId(store, id)));
   const query = { experimentIds: experimentIds.length ? experimentIds : undefined, filter: f.string('filter'), orderBy: f.strings('order_by') };
   // the page token counts runs in the store's order, hidden ones included, so that pages never
   // overlap or skip even when deleted runs sit between them
@@ -89,7 +89,7 @@ export const RUN_ROUTES: Route[] = [
       if (user && tags[USER_TAG] === undefined) tags[USER_TAG] = user;
       delete tags[LIFECYCLE_TAG];
       const run = await store.createRun({
-        experimentId: f.string('experiment_id') ?? (await store.getOrCreateExperiment('Default')).experimentId,
+        experimentId: await resolveExperimentId(store, f.string('experiment_id') || MLFLOW_DEFAULT_EXPERIMENT_ID),
         runName: f.string('run_name') || tags['mlflow.runName'] || undefined,
         parentRunId: tags['mlflow.parentRunId'] || null,
         startTime: f.int('start_time'),

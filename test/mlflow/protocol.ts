@@ -106,6 +106,18 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         assertError(await call(base, 'POST', 'experiments/set-experiment-tag', { experiment_id: '987654', key: 'k', value: 'v' }), 404, 'RESOURCE_DOES_NOT_EXIST');
       });
 
+      test('experiment "0", what MLflow clients send when no experiment is set, is grove\'s experiment Default', async () => {
+        const run = (await ok('POST', 'runs/create', { experiment_id: '0', run_name: 'in-default' })).run;
+        const def = (await ok('GET', 'experiments/get-by-name', { experiment_name: 'Default' })).experiment;
+        assert.equal(run.info.experiment_id, def.experiment_id);
+        assert.equal((await ok('GET', 'experiments/get', { experiment_id: '0' })).experiment.name, 'Default');
+        const found = await ok('POST', 'runs/search', { experiment_ids: ['0'], filter: "run_name = 'in-default'" });
+        assert.deepEqual(found.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [run.info.run_id]);
+        // an id that is not a number is simply unknown
+        assertError(await call(base, 'GET', 'experiments/get', { experiment_id: 'abc' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+        assertError(await call(base, 'GET', 'runs/get', { run_id: 'not-a-run-id' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      });
+
       test('search: filter on name and tags, order_by, pages of max_results with page_token, by GET and POST', async () => {
         for (const [n, team] of [['search-b', 'ml'], ['search-a', 'ml'], ['search-c', 'ops']]) {
           await ok('POST', 'experiments/create', { name: n, tags: [{ key: 'team', value: team }] });
