@@ -57,10 +57,7 @@ export class RequestFields {
   /** an int64: a JSON number or its decimal string (protobuf's JSON form of int64) */
   int(name: string): number | undefined {
     const v = this.raw(name);
-    if (v === undefined) return undefined;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n)) throw invalidParameter(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: it must be an integer`);
-    return n;
+    return v === undefined ? undefined : toInt(v, name);
   }
 
   /** a double: a JSON number, or "NaN", "Infinity", "-Infinity" (protobuf's JSON form) or a decimal string */
@@ -101,6 +98,12 @@ export class RequestFields {
 
 export function missing(name: string): MlflowError {
   return invalidParameter(`Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`);
+}
+
+export function toInt(v: unknown, name: string): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw invalidParameter(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: it must be an integer`);
+  return n;
 }
 
 export function toDouble(v: unknown, name: string): number {

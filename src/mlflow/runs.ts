@@ -9,7 +9,7 @@ import type { Run, RunStatus, Store, TerminalStatus } from '../track/store.js';
 import { LIFECYCLE_TAG, USER_TAG, lifecycleOf, runInfoJson, runJson } from './entities.js';
 import { MlflowError, invalidParameter } from './errors.js';
 import { MLFLOW_DEFAULT_EXPERIMENT_ID, resolveExperimentId, tagsOf, viewTypeOf } from './experiments.js';
-import { encodePageToken, fieldOf, missing, pageOf, toDouble, type RequestFields } from './request.js';
+import { encodePageToken, fieldOf, missing, pageOf, toDouble, toInt, type RequestFields } from './request.js';
 import type { Route } from './route.js';
 
 // MLflow's limits on one log-batch request
@@ -41,10 +41,8 @@ function statusOf(fields: RequestFields): RunStatus | undefined {
 
 function metricOf(m: Record<string, unknown>, where: string) {
   if (m.value === undefined) throw missing(`${where}.value`);
-  const timestamp = m.timestamp === undefined ? undefined : Number(m.timestamp);
-  const step = m.step === undefined ? 0 : Number(m.step);
-  if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) throw invalidParameter(`Invalid value ${JSON.stringify(m.timestamp)} for parameter '${where}.timestamp' supplied: it must be an integer`);
-  if (!Number.isSafeInteger(step)) throw invalidParameter(`Invalid value ${JSON.stringify(m.step)} for parameter '${where}.step' supplied: it must be an integer`);
+  const timestamp = m.timestamp === undefined ? undefined : toInt(m.timestamp, `${where}.timestamp`);
+  const step = m.step === undefined ? 0 : toInt(m.step, `${where}.step`);
   return { key: fieldOf(m, 'key', where), value: toDouble(m.value, `${where}.value`), step, timestamp };
 }
 

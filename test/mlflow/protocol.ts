@@ -204,6 +204,16 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         assert.deepEqual(children.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [child.info.run_id]);
       });
 
+      test('int64 fields as decimal strings (protobuf JSON) are read as numbers', async () => {
+        const experimentId = await newExperiment();
+        const runId = (await ok('POST', 'runs/create', { experiment_id: experimentId, start_time: '1700000000000' })).run.info.run_id;
+        await ok('POST', 'runs/log-batch', { run_id: runId, metrics: [{ key: 'm', value: '2.5', timestamp: '5', step: '3' }] });
+        const run = (await ok('GET', 'runs/get', { run_id: runId })).run;
+        assert.equal(run.info.start_time, 1_700_000_000_000);
+        assert.deepEqual(run.data.metrics, [{ key: 'm', value: 2.5, timestamp: 5, step: 3 }]);
+        assert.equal((await ok('POST', 'runs/search', { experiment_ids: [experimentId], max_results: '1' })).runs.length, 1);
+      });
+
       test('metrics/get-history: every value in step order, paged with max_results', async () => {
         const experimentId = await newExperiment();
         const runId = (await ok('POST', 'runs/create', { experiment_id: experimentId })).run.info.run_id;
@@ -251,6 +261,7 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         const tooMany = Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'x' }));
         assertError(await call(base, 'POST', 'runs/log-batch', { run_id: runId, params: tooMany }), 400, 'INVALID_PARAMETER_VALUE', /at most/);
         assertError(await call(base, 'POST', 'runs/log-batch', { run_id: runId, metrics: [{ key: 'ok', value: 1, timestamp: 1 }, { value: 2 }] }), 400, 'INVALID_PARAMETER_VALUE', /metrics\[1\]/);
+        assertError(await call(base, 'POST', 'runs/log-batch', { run_id: runId, metrics: [{ key: 'ok', value: 1, timestamp: 1, step: true }] }), 400, 'INVALID_PARAMETER_VALUE', /metrics\[0\]\.step/);
         // nothing of the refused batch was written
         assert.deepEqual((await ok('GET', 'runs/get', { run_id: runId })).run.data.metrics, []);
         assertError(await call(base, 'POST', 'runs/log-batch', { run_id: runId, params: [{ key: 'd', value: '1' }, { key: 'd', value: '2' }] }), 400, 'INVALID_PARAMETER_VALUE', /Duplicate/);
