@@ -234,6 +234,7 @@ const STAGES: [string, string][] = [
   ['bench/scale-out.ts', 'scale_out'],
   ['bench/serve.ts', 'serving'],
   ['bench/serve-soak.ts', 'serve_soak'],
+  ['bench/mlflow-server.ts', 'mlflow_server'],
   ['bench/ui.ts', 'dashboard'],
   ['bench/model-size.ts', 'model_size'],
 ];

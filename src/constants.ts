@@ -114,3 +114,13 @@ export const SERVE_DEFAULTS = {
 
 /** Rows per chunk when grove predict streams its CSV or JSON output. */
 export const OUTPUT_CHUNK_ROWS = 8192;
+
+// The MLflow tracking server (grove server), MLflow's own default address
+export const MLFLOW_SERVER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5000,
+  /** request bodies above this many bytes get 400 (a full log-batch is far smaller) */
+  maxBodyBytes: 16 * 1024 * 1024,
+  /** a shutdown waits this long for requests in flight before closing their connections */
+  shutdownGraceMs: 10_000,
+};

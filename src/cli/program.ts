@@ -6,6 +6,7 @@ import { register as registerTrain } from './train.js';
 import { register as registerPredict } from './predict.js';
 import { register as registerTune } from './tune.js';
 import { register as registerServe } from './serve.js';
+import { register as registerServer } from './server.js';
 import { register as registerExperiments } from './experiments.js';
 import { register as registerRuns } from './runs.js';
 import { register as registerModels } from './models.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerStudy(program);
   registerServe(program);
+  registerServer(program);
   registerExperiments(program);
   registerRuns(program);
   registerModels(program);

@@ -416,6 +416,20 @@ export class SqlStore implements Store {
     });
   }
 
+  async getLatestMetrics(runIds: string[]): Promise<Record<string, Metric[]>> {
+    const out: Record<string, Metric[]> = {};
+    if (runIds.length === 0) return out;
+    return this.read(async (db) => {
+      const p = new SqlParams();
+      const list = await db.all<{ run_id: string; key: string; value: number | null; step: number; timestamp: number }>(
+        `SELECT run_id, key, value, step, timestamp FROM latest_metrics WHERE run_id ${this.sql.inList(p, runIds, 'text')} ORDER BY run_id, key`,
+        p.values,
+      );
+      for (const r of list) (out[r.run_id] ??= []).push({ key: r.key, value: nullToNan(r.value), step: r.step, timestamp: r.timestamp });
+      return out;
+    });
+  }
+
   async searchRuns(options: SearchRunsOptions = {}): Promise<Run[]> {
     const clauses = parseFilter(options.filter ?? '');
     const orderBy = (options.orderBy ?? []).map((o) => parseOrderBy(o));

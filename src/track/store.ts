@@ -240,6 +240,9 @@ export interface Store {
   deleteTag(runId: string, key: string): Promise<void>;
   /** every logged value of one metric, by step then timestamp */
   getMetricHistory(runId: string, key: string): Promise<Metric[]>;
+  /** each run's latest entry of every metric (value, step, timestamp), by key, for many runs in one
+   *  read (what MLflow's API reports with a run); runs without metrics and unknown ids are left out */
+  getLatestMetrics(runIds: string[]): Promise<Record<string, Metric[]>>;
   /** newest first unless orderBy says otherwise */
   searchRuns(options?: SearchRunsOptions): Promise<Run[]>;
 

@@ -207,6 +207,23 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         assert.equal((await store.getRun(run.runId)).metrics.rmse, 49);
         assert.deepEqual(await store.getMetricHistory(run.runId, 'other'), []);
       });
+      withStore('getLatestMetrics: each run\'s latest entry per key with its step and timestamp, many runs in one read', async (store) => {
+        const a = await newRun(store);
+        const b = await newRun(store);
+        const quiet = await newRun(store);
+        await store.logMetric(a.runId, 'rmse', 60, 0, 1000);
+        await store.logMetric(a.runId, 'rmse', 50, 2, 1001);
+        await store.logMetric(a.runId, 'rmse', 55, 1, 1002); // late, lower step: not the latest
+        await store.logBatch(a.runId, { metrics: [{ key: 'r2', value: NaN, step: 0, timestamp: 7 }] });
+        await store.logMetric(b.runId, 'mae', 3, 4, 2000);
+        const latest = await store.getLatestMetrics([a.runId, b.runId, quiet.runId, '0'.repeat(32)]);
+        assert.deepEqual(Object.keys(latest).sort(), [a.runId, b.runId].sort());
+        assert.deepEqual(latest[a.runId].map((m) => [m.key, m.step, m.timestamp]), [['r2', 0, 7], ['rmse', 2, 1001]]);
+        assert.ok(Number.isNaN(latest[a.runId][0].value));
+        assert.equal(latest[a.runId][1].value, 50);
+        assert.deepEqual(latest[b.runId], [{ key: 'mae', value: 3, step: 4, timestamp: 2000 }]);
+        assert.deepEqual(await store.getLatestMetrics([]), {});
+      });
       withStore('NaN and infinities survive a round trip', async (store) => {
         const run = await newRun(store);
         await store.logBatch(run.runId, { metrics: [{ key: 'r2', value: NaN }, { key: 'big', value: Infinity }, { key: 'small', value: -Infinity }] });
