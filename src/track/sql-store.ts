@@ -425,7 +425,11 @@ export class SqlStore implements Store {
         `SELECT run_id, key, value, step, timestamp FROM latest_metrics WHERE run_id ${this.sql.inList(p, runIds, 'text')} ORDER BY run_id, key`,
         p.values,
       );
-      for (const r of list) (out[r.run_id] ??= []).push({ key: r.key, value: nullToNan(r.value), step: r.step, timestamp: r.timestamp });
+      for (const r of list) {
+        const runMetrics = out[r.run_id] ?? [];
+        out[r.run_id] = runMetrics;
+        runMetrics.push({ key: r.key, value: nullToNan(r.value), step: r.step, timestamp: r.timestamp });
+      }
       return out;
     });
   }
