@@ -115,3 +115,14 @@ export const SYNC_PREDICT_MAX_WALKS = 0;
 
 /** Rows per chunk when grove predict streams its CSV or JSON output. */
 export const OUTPUT_CHUNK_ROWS = 8192;
+
+/**
+ * ONNX export: IR 8 with the default opset 16 and ai.onnx.ml 3 (TreeEnsembleRegressor v3,
+ * LabelEncoder v2), a pairing the onnx package itself ships (1.11) and onnxruntime reads.
+ */
+export const ONNX_EXPORT = {
+  irVersion: 8,
+  opset: 16,
+  mlOpset: 3,
+  outputName: 'prediction',
+} as const;

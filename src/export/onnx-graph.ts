@@ -1,0 +1,91 @@
+// A small builder for one ONNX graph: inputs, constant initializers, nodes and outputs as plain
+// objects shaped like the messages of onnx-schema.ts, plus unique names for internal values.
+import { GroveError } from '../errors.js';
+import { ATTR, ONNX_FLOAT, ONNX_INT64 } from './onnx-schema.js';
+
+export type Attribute =
+  | { name: string; type: typeof ATTR.FLOAT; f: number }
+  | { name: string; type: typeof ATTR.INT; i: number }
+  | { name: string; type: typeof ATTR.STRING; s: Uint8Array }
+  | { name: string; type: typeof ATTR.FLOATS; floats: ArrayLike<number> }
+  | { name: string; type: typeof ATTR.INTS; ints: ArrayLike<number> }
+  | { name: string; type: typeof ATTR.STRINGS; strings: Uint8Array[] };
+
+const utf8 = (s: string) => Buffer.from(s, 'utf8');
+
+export const attr = {
+  float: (name: string, f: number): Attribute => ({ name, type: ATTR.FLOAT, f }),
+  int: (name: string, i: number): Attribute => ({ name, type: ATTR.INT, i }),
+  string: (name: string, s: string): Attribute => ({ name, type: ATTR.STRING, s: utf8(s) }),
+  floats: (name: string, floats: ArrayLike<number>): Attribute => ({ name, type: ATTR.FLOATS, floats }),
+  ints: (name: string, ints: ArrayLike<number>): Attribute => ({ name, type: ATTR.INTS, ints }),
+  strings: (name: string, strings: readonly string[]): Attribute => ({ name, type: ATTR.STRINGS, strings: strings.map(utf8) }),
+};
+
+interface ValueInfo {
+  name: string;
+  type: { tensorType: { elemType: number; shape: { dim: ({ dimValue: number } | { dimParam: string })[] } } };
+  docString?: string;
+}
+
+/** Rows are a symbolic dimension: the graph takes any batch size. */
+const ROWS = { dimParam: 'N' };
+
+export class OnnxGraph {
+  readonly inputs: ValueInfo[] = [];
+  readonly outputs: ValueInfo[] = [];
+  readonly nodes: object[] = [];
+  readonly initializers: object[] = [];
+  #names = new Set<string>();
+  #counter = 0;
+
+  /** A graph input of shape [N, 1]; its name is the user's column name and must be free. */
+  input(name: string, elemType: number, docString: string): string {
+    this.#claim(name, 'input');
+    this.inputs.push({ name, type: { tensorType: { elemType, shape: { dim: [ROWS, { dimValue: 1 }] } } }, docString });
+    return name;
+  }
+
+  /** A graph output of shape [N, cols]. */
+  output(name: string, elemType: number, cols: number, docString: string): string {
+    this.#claim(name, 'output');
+    this.outputs.push({ name, type: { tensorType: { elemType, shape: { dim: [ROWS, { dimValue: cols }] } } }, docString });
+    return name;
+  }
+
+  /** An internal value name, unique in the graph ("grove.<hint>.<n>"). */
+  fresh(hint: string): string {
+    let name: string;
+    do name = `grove.${hint}.${this.#counter++}`;
+    while (this.#names.has(name));
+    this.#names.add(name);
+    return name;
+  }
+
+  /** A constant float tensor of the given dims (a scalar when dims is empty). */
+  constFloats(hint: string, values: readonly number[], dims: number[]): string {
+    const name = this.fresh(hint);
+    this.initializers.push({ name, dataType: ONNX_FLOAT, dims, floatData: values });
+    return name;
+  }
+
+  constInts(hint: string, values: readonly number[], dims: number[]): string {
+    const name = this.fresh(hint);
+    this.initializers.push({ name, dataType: ONNX_INT64, dims, int64Data: values });
+    return name;
+  }
+
+  /** Adds one node; returns its (first) output name. */
+  node(opType: string, inputs: string[], outputs: string[], attributes: Attribute[] = [], domain = ''): string {
+    this.nodes.push({ opType, domain, input: inputs, output: outputs, attribute: attributes, name: `${opType}.${this.nodes.length}` });
+    return outputs[0];
+  }
+
+  #claim(name: string, what: string): void {
+    if (name === '') throw new GroveError('INVALID_MODEL', `cannot export to ONNX: an ${what} needs a non-empty name`);
+    if (this.#names.has(name)) {
+      throw new GroveError('INVALID_MODEL', `cannot export to ONNX: the ${what} name "${name}" is used twice in the graph (a column and the output cannot share a name; pass another output name)`, { column: name });
+    }
+    this.#names.add(name);
+  }
+}
