@@ -126,3 +126,6 @@ export const ONNX_EXPORT = {
   mlOpset: 3,
   outputName: 'prediction',
 } as const;
+
+/** The model-version tag `grove models export` sets: the ONNX artifact's name in the version's run. */
+export const ONNX_ARTIFACT_TAG = 'onnx_artifact';

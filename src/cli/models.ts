@@ -1,7 +1,9 @@
 // `grove models list|show|set-alias|delete-alias`: the model registry.
 import type { Command } from 'commander';
 import type { AliasChange, RegisteredModel } from '../track/store.js';
-import { intOption } from './options.js';
+import { exportRegisteredOnnx } from '../export/registry.js';
+import { ONNX_HELP } from './export.js';
+import { choiceOption, intOption } from './options.js';
 import { formatTable, note, printJson } from './output.js';
 import { addOutputOptions, addTrackingUriOption, formatCsv, formatTime, withStore, type OutputFlags, type TrackingFlags } from './tracking-uri.js';
 
@@ -90,6 +92,18 @@ async function deleteAlias(name: string, alias: string, flags: TrackingFlags & O
   });
 }
 
+async function exportVersion(uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string }): Promise<void> {
+  await withStore(flags, { create: false }, async (store) => {
+    const r = await exportRegisteredOnnx(store, uri, { outputName: flags.outputName });
+    for (const line of r.notes) note(`grove: ${line}`);
+    const fetch = `runs:/${r.version.runId}/${r.artifact.name}`;
+    if (flags.json) {
+      return printJson({ model: r.version.name, version: r.version.version, format: flags.format, artifact: r.artifact.name, run_id: r.version.runId, uri: fetch, size: r.artifact.size, sha256: r.artifact.sha256, tags: r.version.tags, notes: r.notes });
+    }
+    process.stdout.write(`${r.version.name} version ${r.version.version}: stored ${r.artifact.name} (${r.artifact.size} bytes) as ${fetch}\n`);
+  });
+}
+
 export function register(program: Command): void {
   const models = program.command('models').description('registered models, their versions and aliases');
 
@@ -113,6 +127,20 @@ export function register(program: Command): void {
   addOutputOptions(set, false);
   addTrackingUriOption(set);
   set.action((name: string, alias: string, version: number, flags: TrackingFlags & OutputFlags) => setAlias(name, alias, version, flags));
+
+  const exp = models
+    .command('export')
+    .description('store a registered version in another format (ONNX) as an extra artifact of its run, named by the version tag onnx_artifact')
+    .argument('<model-uri>', 'models:/<name>/<version>, models:/<name>/latest or models:/<name>@<alias>')
+    .option('--format <format>', 'onnx (the only format so far)', choiceOption('--format', ['onnx'] as const), 'onnx')
+    .option('--output-name <name>', 'name of the graph output (default: prediction)')
+    .addHelpText(
+      'after',
+      `${ONNX_HELP}\n\nThe file is stored as <artifact>.onnx (model.onnx for a trained model) in the version's run; the\ndashboard offers it for download. Running the command again is a no-op.\n\nExample:\n  grove models export models:/diabetes@production   # then: grove runs ... or the dashboard's download`,
+    );
+  addOutputOptions(exp, false);
+  addTrackingUriOption(exp);
+  exp.action((uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string }) => exportVersion(uri, flags));
 
   const del = models.command('delete-alias').description('remove an alias (the deletion is recorded in the alias history)').argument('<name>', 'registered model name').argument('<alias>', 'alias to delete');
   addOutputOptions(del, false);
