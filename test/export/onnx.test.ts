@@ -4,6 +4,8 @@
 // receives): then every split goes the same way and only the float32 sums differ.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { RandomForestRegressor } from '../../src/index.js';
 import { GroveError } from '../../src/errors.js';
 import { applyPreprocessing, categoricalColumnsOf, loadData, prepareTraining, type PrepareOptions } from '../../src/data/index.js';
@@ -202,4 +204,32 @@ test('what ONNX cannot express is an error naming it', async () => {
   const mismatched = await new RandomForestRegressor({ nEstimators: 2, seed: 1 }).fit(d.X, d.y, { featureNames: d.featureNames });
   mismatched.metadata = { preprocessing: { version: 1, target: 'y', columns: [{ name: 'a', type: 'numeric' }], feature_names: ['a'], unseen_category: 'error', missing: 'error', impute_strategy: null } };
   assert.throws(() => mismatched.toOnnx(), /makes 1 features but the forest reads 10/);
+});
+
+// Debian's python3-onnx is optional (never a runtime requirement): the check runs where it is installed
+const PYTHON = '/usr/bin/python3';
+const hasPythonOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
+
+test('onnx.checker (full check, strict shape inference) accepts exported files with and without preprocessing', { skip: hasPythonOnnx ? false : 'python3-onnx is not installed' }, async () => {
+  const d = diabetes();
+  const plain = await new RandomForestRegressor({ nEstimators: 5, seed: 1 }).fit(d.X, d.y, { featureNames: d.featureNames });
+  const files = [writeFile(dir, 'plain.onnx', plain.toOnnx())];
+  for (const oneHot of [false, true]) {
+    const prepared = prepareTraining(await loadData(writeFile(dir, `check-${oneHot}.csv`, mixedCsv(200, 9, { gaps: true }))), { target: 'y', impute: 'median', oneHot });
+    const model = await new RandomForestRegressor({ nEstimators: 5, seed: 1 }).fit(prepared.x, prepared.y, { featureNames: prepared.featureNames });
+    model.metadata = { preprocessing: prepared.preprocessing };
+    files.push(writeFile(dir, `prep-${oneHot}.onnx`, model.toOnnx()));
+  }
+  const script = fileURLToPath(new URL('../../scripts/onnx-check.py', import.meta.url));
+  const r = spawnSync(PYTHON, [script, ...files], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const reports = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(reports.length, 3);
+  for (const rep of reports) {
+    assert.equal(rep.ok, true);
+    assert.deepEqual(rep.opsets, { 'ai.onnx': 16, 'ai.onnx.ml': 3 });
+    assert.deepEqual(rep.outputs, { prediction: ['N', 1] });
+  }
+  assert.deepEqual(reports[1].inputs, ['color', 'size', 'fresh', 'count']);
+  assert.ok(reports[2].ops.includes('Equal') && reports[2].ops.includes('LabelEncoder'));
 });
