@@ -232,6 +232,7 @@ const STAGES: [string, string][] = [
   ['bench/scale-out.ts', 'scale_out'],
   ['bench/serve.ts', 'serving'],
   ['bench/ui.ts', 'dashboard'],
+  ['bench/onnx.ts', 'onnx'],
 ];
 
 async function runStage(script: string, name: string, quick: boolean): Promise<Record<string, unknown>> {

@@ -12,6 +12,15 @@ export type Attribute =
   | { name: string; type: typeof ATTR.STRINGS; strings: Uint8Array[] };
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
+/** nodes_modes repeats two words per node: encode each distinct string once */
+function utf8All(strings: readonly string[]): Uint8Array[] {
+  const seen = new Map<string, Uint8Array>();
+  return strings.map((s) => {
+    let b = seen.get(s);
+    if (!b) seen.set(s, (b = utf8(s)));
+    return b;
+  });
+}
 
 export const attr = {
   float: (name: string, f: number): Attribute => ({ name, type: ATTR.FLOAT, f }),
@@ -19,7 +28,7 @@ export const attr = {
   string: (name: string, s: string): Attribute => ({ name, type: ATTR.STRING, s: utf8(s) }),
   floats: (name: string, floats: ArrayLike<number>): Attribute => ({ name, type: ATTR.FLOATS, floats }),
   ints: (name: string, ints: ArrayLike<number>): Attribute => ({ name, type: ATTR.INTS, ints }),
-  strings: (name: string, strings: readonly string[]): Attribute => ({ name, type: ATTR.STRINGS, strings: strings.map(utf8) }),
+  strings: (name: string, strings: readonly string[]): Attribute => ({ name, type: ATTR.STRINGS, strings: utf8All(strings) }),
 };
 
 interface ValueInfo {
