@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { AliasChange, RegisteredModel } from '../track/store.js';
 import { exportRegisteredOnnx } from '../export/registry.js';
-import { ONNX_HELP } from './export.js';
+import { ONNX_HELP, PRECISION_OPTION } from './export.js';
 import { choiceOption, intOption } from './options.js';
 import { formatTable, note, printJson } from './output.js';
 import { addOutputOptions, addTrackingUriOption, formatCsv, formatTime, withStore, type OutputFlags, type TrackingFlags } from './tracking-uri.js';
@@ -92,9 +92,9 @@ async function deleteAlias(name: string, alias: string, flags: TrackingFlags & O
   });
 }
 
-async function exportVersion(uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string }): Promise<void> {
+async function exportVersion(uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; precision?: 'float' | 'double' }): Promise<void> {
   await withStore(flags, { create: false }, async (store) => {
-    const r = await exportRegisteredOnnx(store, uri, { outputName: flags.outputName });
+    const r = await exportRegisteredOnnx(store, uri, { outputName: flags.outputName, precision: flags.precision });
     for (const line of r.notes) note(`grove: ${line}`);
     const fetch = `runs:/${r.version.runId}/${r.artifact.name}`;
     if (flags.json) {
@@ -134,13 +134,14 @@ export function register(program: Command): void {
     .argument('<model-uri>', 'models:/<name>/<version>, models:/<name>/latest or models:/<name>@<alias>')
     .option('--format <format>', 'onnx (the only format so far)', choiceOption('--format', ['onnx'] as const), 'onnx')
     .option('--output-name <name>', 'name of the graph output (default: prediction)')
+    .option(...PRECISION_OPTION, choiceOption('--precision', ['float', 'double'] as const))
     .addHelpText(
       'after',
-      `${ONNX_HELP}\n\nThe file is stored as <artifact>.onnx (model.onnx for a trained model) in the version's run; the\ndashboard offers it for download. Running the command again is a no-op.\n\nExample:\n  grove models export models:/diabetes@production   # then: grove runs ... or the dashboard's download`,
+      `${ONNX_HELP}\n\nThe file is stored as <artifact>.onnx (model.onnx for a trained model; model-double.onnx with\n--precision double) in the version's run, and the version's tag onnx_artifact names the latest one;\nthe dashboard's Models page offers it for download. Running the command again is a no-op.\n\nExamples:\n  grove models export models:/diabetes@production\n  grove export models:/diabetes@production --output diabetes.onnx   # the same graph, as a local file`,
     );
   addOutputOptions(exp, false);
   addTrackingUriOption(exp);
-  exp.action((uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string }) => exportVersion(uri, flags));
+  exp.action((uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; precision?: 'float' | 'double' }) => exportVersion(uri, flags));
 
   const del = models.command('delete-alias').description('remove an alias (the deletion is recorded in the alias history)').argument('<name>', 'registered model name').argument('<alias>', 'alias to delete');
   addOutputOptions(del, false);

@@ -1,12 +1,13 @@
 // A small builder for one ONNX graph: inputs, constant initializers, nodes and outputs as plain
 // objects shaped like the messages of onnx-schema.ts, plus unique names for internal values.
 import { GroveError } from '../errors.js';
-import { ATTR, ONNX_FLOAT, ONNX_INT64 } from './onnx-schema.js';
+import { ATTR, ONNX_DOUBLE, ONNX_FLOAT, ONNX_INT64 } from './onnx-schema.js';
 
 export type Attribute =
   | { name: string; type: typeof ATTR.FLOAT; f: number }
   | { name: string; type: typeof ATTR.INT; i: number }
   | { name: string; type: typeof ATTR.STRING; s: Uint8Array }
+  | { name: string; type: typeof ATTR.TENSOR; t: object }
   | { name: string; type: typeof ATTR.FLOATS; floats: ArrayLike<number> }
   | { name: string; type: typeof ATTR.INTS; ints: ArrayLike<number> }
   | { name: string; type: typeof ATTR.STRINGS; strings: Uint8Array[] };
@@ -29,6 +30,8 @@ export const attr = {
   floats: (name: string, floats: ArrayLike<number>): Attribute => ({ name, type: ATTR.FLOATS, floats }),
   ints: (name: string, ints: ArrayLike<number>): Attribute => ({ name, type: ATTR.INTS, ints }),
   strings: (name: string, strings: readonly string[]): Attribute => ({ name, type: ATTR.STRINGS, strings: utf8All(strings) }),
+  /** a 1-D double tensor: the *_as_tensor attributes of tree ensembles */
+  doubles: (name: string, values: ArrayLike<number>): Attribute => ({ name, type: ATTR.TENSOR, t: { dataType: ONNX_DOUBLE, dims: [values.length], doubleData: values } }),
 };
 
 interface ValueInfo {
@@ -71,10 +74,10 @@ export class OnnxGraph {
     return name;
   }
 
-  /** A constant float tensor of the given dims (a scalar when dims is empty). */
-  constFloats(hint: string, values: readonly number[], dims: number[]): string {
+  /** A constant float or double tensor of the given dims (a scalar when dims is empty). */
+  constNumbers(hint: string, values: readonly number[], dims: number[], elemType: number = ONNX_FLOAT): string {
     const name = this.fresh(hint);
-    this.initializers.push({ name, dataType: ONNX_FLOAT, dims, floatData: values });
+    this.initializers.push(elemType === ONNX_DOUBLE ? { name, dataType: ONNX_DOUBLE, dims, doubleData: values } : { name, dataType: ONNX_FLOAT, dims, floatData: values });
     return name;
   }
 

@@ -71,6 +71,7 @@ const descriptor = {
             stringData: field(6, 'bytes', 'repeated'),
             int64Data: field(7, 'int64', 'repeated'),
             name: field(8, 'string'),
+            doubleData: field(10, 'double', 'repeated'),
           },
         },
         ValueInfoProto: { fields: { name: field(1, 'string'), type: field(2, 'TypeProto'), docString: field(3, 'string') } },
@@ -92,6 +93,7 @@ export const ONNX_FLOAT = 1;
 export const ONNX_INT64 = 7;
 export const ONNX_STRING = 8;
 export const ONNX_BOOL = 9;
+export const ONNX_DOUBLE = 11;
 
 /** AttributeProto.AttributeType values. */
 export const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;

@@ -4,7 +4,7 @@
 import { GroveError } from '../errors.js';
 import type { InputColumn, Preprocessing } from '../data/preprocessing.js';
 import { attr, type OnnxGraph } from './onnx-graph.js';
-import { ONNX_FLOAT, ONNX_STRING } from './onnx-schema.js';
+import { ONNX_DOUBLE, ONNX_FLOAT, ONNX_STRING } from './onnx-schema.js';
 
 const ML = 'ai.onnx.ml';
 
@@ -12,9 +12,9 @@ const ML = 'ai.onnx.ml';
  * Declares the inputs, adds the nodes, returns the name of the feature matrix and notes on
  * what the graph does differently from grove (an ONNX graph cannot reject a row).
  */
-export function addPreprocessing(graph: OnnxGraph, p: Preprocessing): { features: string; notes: string[] } {
-  const inputs = p.columns.map((c) => graph.input(c.name, c.type === 'categorical' ? ONNX_STRING : ONNX_FLOAT, describe(c)));
-  const parts = p.columns.map((c, i) => encodeColumn(graph, c, inputs[i]));
+export function addPreprocessing(graph: OnnxGraph, p: Preprocessing, elemType: number): { features: string; notes: string[] } {
+  const inputs = p.columns.map((c) => graph.input(c.name, c.type === 'categorical' ? ONNX_STRING : elemType, describe(c, elemType)));
+  const parts = p.columns.map((c, i) => encodeColumn(graph, c, inputs[i], elemType));
   const features = graph.node('Concat', parts, [graph.fresh('features')], [attr.int('axis', 1)]);
 
   const notes: string[] = [];
@@ -35,19 +35,20 @@ export function addPreprocessing(graph: OnnxGraph, p: Preprocessing): { features
   return { features, notes };
 }
 
-function describe(c: InputColumn): string {
-  if (c.type === 'numeric') return `numeric column "${c.name}" (float; NaN is missing${c.impute_value !== undefined ? `, imputed as ${c.impute_value}` : ''})`;
-  if (c.type === 'boolean') return `boolean column "${c.name}" as float: 1 for true, 0 for false`;
+function describe(c: InputColumn, elemType: number): string {
+  const kind = elemType === ONNX_DOUBLE ? 'double' : 'float';
+  if (c.type === 'numeric') return `numeric column "${c.name}" (${kind}; NaN is missing${c.impute_value !== undefined ? `, imputed as ${c.impute_value}` : ''})`;
+  if (c.type === 'boolean') return `boolean column "${c.name}" as ${kind}: 1 for true, 0 for false`;
   return `categorical column "${c.name}" as text (${c.encoding} encoding of ${c.categories!.length} categories; "" is missing)`;
 }
 
-/** The [N, width] float tensor this column contributes to the feature matrix. */
-function encodeColumn(graph: OnnxGraph, c: InputColumn, input: string): string {
+/** The [N, width] tensor (of elemType) this column contributes to the feature matrix. */
+function encodeColumn(graph: OnnxGraph, c: InputColumn, input: string, elemType: number): string {
   if (c.type === 'numeric' || c.type === 'boolean') {
     if (c.impute_value === undefined) return input;
     if (typeof c.impute_value !== 'number') throw cannot(c, `the imputation value ${JSON.stringify(c.impute_value)} is not a number`);
     const isMissing = graph.node('IsNaN', [input], [graph.fresh('missing')]);
-    const fill = graph.constFloats('impute', [c.impute_value], []);
+    const fill = graph.constNumbers('impute', [c.impute_value], [], elemType);
     return graph.node('Where', [isMissing, fill, input], [graph.fresh('imputed')]);
   }
   if (c.type !== 'categorical') throw cannot(c, `the column type ${JSON.stringify(c.type)} is unknown`);
@@ -72,10 +73,11 @@ function encodeColumn(graph: OnnxGraph, c: InputColumn, input: string): string {
     [attr.strings('keys_strings', keys), attr.floats('values_floats', codes), attr.float('default_float', unseen)],
     ML,
   );
-  if (!oneHot) return code;
-  const columns = graph.constFloats('categories', codes.slice(0, categories.length), [categories.length]);
+  // LabelEncoder v2 maps to float; small integer codes are exact in both widths
+  if (!oneHot) return elemType === ONNX_FLOAT ? code : graph.node('Cast', [code], [graph.fresh('ordinal')], [attr.int('to', elemType)]);
+  const columns = graph.constNumbers('categories', codes.slice(0, categories.length), [categories.length]);
   const hot = graph.node('Equal', [code, columns], [graph.fresh('hot')]);
-  return graph.node('Cast', [hot], [graph.fresh('one_hot')], [attr.int('to', ONNX_FLOAT)]);
+  return graph.node('Cast', [hot], [graph.fresh('one_hot')], [attr.int('to', elemType)]);
 }
 
 function cannot(c: InputColumn, why: string): GroveError {

@@ -16,7 +16,7 @@ export interface RegisteredOnnx {
 
 /**
  * Exports the version `uri` points at (models:/<name>/<version|latest> or models:/<name>@<alias>)
- * and logs `<artifact>.onnx` next to its model artifact. The artifact is written first and the
+ * and logs `<artifact>.onnx` (`<artifact>-double.onnx` for precision 'double') next to its model artifact. The artifact is written first and the
  * tag second: both are idempotent, so running the command again completes a run that was cut.
  */
 export async function exportRegisteredOnnx(store: Store, uri: string, options: OnnxExportOptions = {}): Promise<RegisteredOnnx> {
@@ -27,7 +27,7 @@ export async function exportRegisteredOnnx(store: Store, uri: string, options: O
   const { bytes, source } = await resolveModelBytes(store, parsed);
   const model = RandomForestRegressor.fromBuffer(bytes, { backend: 'js', source: uri });
   const exported = model.onnxExport(options);
-  const name = `${source.artifact}.onnx`;
+  const name = `${source.artifact}${options.precision === 'double' ? '-double' : ''}.onnx`;
   const artifact = await store.logArtifact(source.runId!, name, exported.bytes);
   const version = await store.updateModelVersion(source.modelName!, source.version!, { tags: { [ONNX_ARTIFACT_TAG]: name } });
   return { version, artifact, notes: exported.notes };

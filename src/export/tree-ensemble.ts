@@ -23,8 +23,13 @@ export function floorFloat32(t: number): number {
   return f32[0];
 }
 
-/** The attributes of the TreeEnsembleRegressor node for `forest`, with feature names for errors. */
-export function treeEnsembleAttributes(forest: FlatForest, featureNames: readonly string[]): Attribute[] {
+/**
+ * The attributes of the TreeEnsembleRegressor node for `forest`, with feature names for errors.
+ * 'double' writes thresholds and leaf values exactly (the *_as_tensor attributes, for a double
+ * input); 'float' rounds them to float32, thresholds downwards.
+ */
+export function treeEnsembleAttributes(forest: FlatForest, featureNames: readonly string[], precision: 'float' | 'double' = 'float'): Attribute[] {
+  const double = precision === 'double';
   const nodes = forest.feature.length;
   const trees = treeCount(forest);
   let leaves = 0;
@@ -33,12 +38,12 @@ export function treeEnsembleAttributes(forest: FlatForest, featureNames: readonl
   const nodeIds = new Int32Array(nodes);
   const featureIds = new Int32Array(nodes);
   const modes: string[] = new Array(nodes);
-  const values = new Float32Array(nodes);
+  const values = double ? new Float64Array(nodes) : new Float32Array(nodes);
   const trueIds = new Int32Array(nodes);
   const falseIds = new Int32Array(nodes);
   const targetTree = new Int32Array(leaves);
   const targetNode = new Int32Array(leaves);
-  const targetWeight = new Float32Array(leaves);
+  const targetWeight = double ? new Float64Array(leaves) : new Float32Array(leaves);
   let leaf = 0;
   for (let t = 0; t < trees; t++) {
     const base = forest.treeOffsets[t];
@@ -49,7 +54,7 @@ export function treeEnsembleAttributes(forest: FlatForest, featureNames: readonl
       const feature = forest.feature[k];
       if (feature < 0) {
         modes[k] = 'LEAF';
-        const w = Math.fround(forest.value[k]);
+        const w = double ? forest.value[k] : Math.fround(forest.value[k]);
         if (!Number.isFinite(w)) throw tooLarge(`the leaf value ${forest.value[k]} of tree ${t} node ${local}`);
         targetTree[leaf] = t;
         targetNode[leaf] = local;
@@ -58,12 +63,12 @@ export function treeEnsembleAttributes(forest: FlatForest, featureNames: readonl
       }
       const threshold = forest.threshold[k];
       // a threshold beyond float32 means training values that a float32 input cannot carry
-      if (Math.abs(threshold) > FLOAT32_MAX) {
+      if (!double && Math.abs(threshold) > FLOAT32_MAX) {
         throw tooLarge(`the threshold ${threshold} on feature "${featureNames[feature] ?? feature}" (tree ${t} node ${local})`);
       }
       modes[k] = 'BRANCH_LEQ';
       featureIds[k] = feature;
-      values[k] = floorFloat32(threshold);
+      values[k] = double ? threshold : floorFloat32(threshold);
       trueIds[k] = forest.left[k];
       falseIds[k] = forest.right[k];
     }
@@ -76,13 +81,13 @@ export function treeEnsembleAttributes(forest: FlatForest, featureNames: readonl
     attr.ints('nodes_nodeids', nodeIds),
     attr.ints('nodes_featureids', featureIds),
     attr.strings('nodes_modes', modes),
-    attr.floats('nodes_values', values),
+    double ? attr.doubles('nodes_values_as_tensor', values) : attr.floats('nodes_values', values),
     attr.ints('nodes_truenodeids', trueIds),
     attr.ints('nodes_falsenodeids', falseIds),
     attr.ints('target_treeids', targetTree),
     attr.ints('target_nodeids', targetNode),
     attr.ints('target_ids', new Int32Array(leaves)),
-    attr.floats('target_weights', targetWeight),
+    double ? attr.doubles('target_weights_as_tensor', targetWeight) : attr.floats('target_weights', targetWeight),
   ];
 }
 

@@ -143,3 +143,25 @@ test('grove models export stores the ONNX file in the registry, tags the version
     await ui.close();
   }
 });
+
+test('grove export --precision double: double inputs, and grove models export stores it under its own name', async () => {
+  const db = join(dir, 'double.db');
+  const t = run('train', 'diabetes', '--trees', '8', '--register', 'dd', '--tracking-uri', db, '--json', '--save', join(dir, 'dd.grove'));
+  assert.equal(t.status, 0, t.stderr);
+  const e = run('export', join(dir, 'dd.grove'), '--precision', 'double', '--output', join(dir, 'dd.onnx'), '--json');
+  assert.equal(e.status, 0, e.stderr);
+  assert.deepEqual(new Set(JSON.parse(e.stdout).inputs.map((i: { type: string }) => i.type)), new Set(['double']));
+  const bad = run('export', join(dir, 'dd.grove'), '--precision', 'half', '--output', join(dir, 'dd2.onnx'));
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--precision/);
+
+  const f = run('models', 'export', 'models:/dd/1', '--tracking-uri', db, '--json');
+  const d = run('models', 'export', 'models:/dd/1', '--precision', 'double', '--tracking-uri', db, '--json');
+  assert.equal(f.status, 0, f.stderr);
+  assert.equal(d.status, 0, d.stderr);
+  assert.equal(JSON.parse(f.stdout).artifact, 'model.onnx');
+  const double = JSON.parse(d.stdout);
+  assert.equal(double.artifact, 'model-double.onnx');
+  assert.equal(double.tags.onnx_artifact, 'model-double.onnx');
+  assert.equal(double.size, readFileSync(join(dir, 'dd.onnx')).length);
+});

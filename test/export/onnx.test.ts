@@ -214,6 +214,7 @@ test('onnx.checker (full check, strict shape inference) accepts exported files w
   const d = diabetes();
   const plain = await new RandomForestRegressor({ nEstimators: 5, seed: 1 }).fit(d.X, d.y, { featureNames: d.featureNames });
   const files = [writeFile(dir, 'plain.onnx', plain.toOnnx())];
+  files.push(writeFile(dir, 'plain-double.onnx', plain.toOnnx({ precision: 'double' })));
   for (const oneHot of [false, true]) {
     const prepared = prepareTraining(await loadData(writeFile(dir, `check-${oneHot}.csv`, mixedCsv(200, 9, { gaps: true }))), { target: 'y', impute: 'median', oneHot });
     const model = await new RandomForestRegressor({ nEstimators: 5, seed: 1 }).fit(prepared.x, prepared.y, { featureNames: prepared.featureNames });
@@ -224,12 +225,44 @@ test('onnx.checker (full check, strict shape inference) accepts exported files w
   const r = spawnSync(PYTHON, [script, ...files], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const reports = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(reports.length, 3);
+  assert.equal(reports.length, 4);
   for (const rep of reports) {
     assert.equal(rep.ok, true);
     assert.deepEqual(rep.opsets, { 'ai.onnx': 16, 'ai.onnx.ml': 3 });
     assert.deepEqual(rep.outputs, { prediction: ['N', 1] });
   }
-  assert.deepEqual(reports[1].inputs, ['color', 'size', 'fresh', 'count']);
-  assert.ok(reports[2].ops.includes('Equal') && reports[2].ops.includes('LabelEncoder'));
+  assert.deepEqual(reports[2].inputs, ['color', 'size', 'fresh', 'count']);
+  assert.ok(reports[3].ops.includes('Equal') && reports[3].ops.includes('LabelEncoder'));
+});
+
+test("precision 'double' takes grove's exact splits on float64 rows: every training row agrees within float32 output rounding", async (t) => {
+  const d = diabetes();
+  const model = await new RandomForestRegressor({ nEstimators: 40, seed: 3, splitMode: 'exact' }).fit(d.X, d.y, { featureNames: d.featureNames });
+  const exported = model.onnxExport({ precision: 'double' });
+  assert.deepEqual(new Set(exported.inputs.map((i) => i.type)), new Set(['double']));
+  for (const [label, rows] of [['training', d], ['new', mixedRows(d, 300)]] as const) {
+    const grove = await model.predict(rows.X);
+    const onnx = await runOnnx(exported.bytes, matrixColumns(rows.X, d.featureNames), 'double');
+    const diff = maxAbsDiff(onnx, grove);
+    t.diagnostic(`diabetes exact, double graph, float64 ${label} rows: max |onnx - grove| = ${diff.toExponential(2)}`);
+    assert.ok(diff <= REL_TOL * maxAbs(grove), `${label}: max difference ${diff}`);
+  }
+});
+
+test("precision 'double' with one-hot, ordinal and imputed columns matches grove", async (t) => {
+  for (const oneHot of [false, true]) {
+    const trainPath = writeFile(dir, `double-${oneHot}.csv`, mixedCsv(500, 11, { gaps: true }));
+    const prepared = prepareTraining(await loadData(trainPath), { target: 'y', impute: 'mean', unseenCategory: 'fallback', oneHot });
+    const model = await new RandomForestRegressor({ nEstimators: 20, seed: 4 }).fit(prepared.x, prepared.y, { featureNames: prepared.featureNames });
+    model.metadata = { preprocessing: prepared.preprocessing };
+    const input = await loadData(writeFile(dir, `double-new-${oneHot}.csv`, mixedCsv(120, 12, { gaps: true, extraColor: 'teal' })), { categoricalColumns: ['color'] });
+    const grove = await model.predict(applyPreprocessing(input, prepared.preprocessing).x);
+    const onnx = await runOnnx(model.toOnnx({ precision: 'double' }), loadedColumns(input), 'double');
+    const diff = maxAbsDiff(onnx, grove);
+    t.diagnostic(`double graph, ${oneHot ? 'one-hot' : 'ordinal'} + mean imputation, new rows: max |onnx - grove| = ${diff.toExponential(2)}`);
+    assert.ok(diff <= REL_TOL * maxAbs(grove), `max difference ${diff}`);
+  }
+  const d = diabetes();
+  const model = await new RandomForestRegressor({ nEstimators: 2, seed: 1 }).fit(d.X, d.y);
+  assert.throws(() => model.toOnnx({ precision: 'half' as 'float' }), /precision: must be 'float' or 'double'/);
 });
