@@ -2,7 +2,7 @@
 // root built in code (no .proto file is shipped). Message and field names follow ONNX (camelCase
 // here, as protobufjs uses); every field number was checked against onnx/onnx.proto. Fields
 // grove never writes (training info, sparse tensors, sequences, maps, ...) are left out: a
-// reader skips nothing because the writer emits only what is listed.
+// protobuf message is valid with any subset of its fields, so readers need nothing more.
 import protobuf from 'protobufjs';
 
 const field = (id: number, type: string, rule?: 'repeated') => (rule ? { id, type, rule } : { id, type });
