@@ -237,6 +237,7 @@ const STAGES: [string, string][] = [
   ['bench/mlflow-server.ts', 'mlflow_server'],
   ['bench/ui.ts', 'dashboard'],
   ['bench/model-size.ts', 'model_size'],
+  ['bench/onnx.ts', 'onnx'],
 ];
 
 async function runStage(script: string, name: string, quick: boolean): Promise<Record<string, unknown>> {

@@ -124,3 +124,17 @@ export const MLFLOW_SERVER_DEFAULTS = {
   /** a shutdown waits this long for requests in flight before closing their connections */
   shutdownGraceMs: 10_000,
 };
+
+/**
+ * ONNX export: IR 8 with the default opset 16 and ai.onnx.ml 3 (TreeEnsembleRegressor v3,
+ * LabelEncoder v2), a pairing the onnx package itself ships (1.11) and onnxruntime reads.
+ */
+export const ONNX_EXPORT = {
+  irVersion: 8,
+  opset: 16,
+  mlOpset: 3,
+  outputName: 'prediction',
+} as const;
+
+/** The model-version tag `grove models export` sets: the ONNX artifact's name in the version's run. */
+export const ONNX_ARTIFACT_TAG = 'onnx_artifact';

@@ -1,9 +1,11 @@
 // `grove models list|show|register|set-alias|delete-alias`: the model registry.
 import type { Command } from 'commander';
 import type { AliasChange, RegisteredModel } from '../track/store.js';
+import { exportRegisteredOnnx } from '../export/registry.js';
 import { registerModel } from '../track/register-model.js';
 import { parseModelUri } from '../track/model-uri.js';
-import { intOption } from './options.js';
+import { ONNX_HELP, PRECISION_OPTION } from './export.js';
+import { choiceOption, intOption } from './options.js';
 import { addOutputOptions, formatCsv, formatTable, formatTime, note, printJson, type OutputFlags } from './output.js';
 import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
@@ -110,6 +112,18 @@ async function deleteAlias(name: string, alias: string, flags: TrackingFlags & O
   });
 }
 
+async function exportVersion(uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; precision?: 'float' | 'double' }): Promise<void> {
+  await withStore(flags, { create: false }, async (store) => {
+    const r = await exportRegisteredOnnx(store, uri, { outputName: flags.outputName, precision: flags.precision });
+    for (const line of r.notes) note(`grove: ${line}`);
+    const fetch = `runs:/${r.version.runId}/${r.artifact.name}`;
+    if (flags.json) {
+      return printJson({ model: r.version.name, version: r.version.version, format: flags.format, artifact: r.artifact.name, run_id: r.version.runId, uri: fetch, size: r.artifact.size, sha256: r.artifact.sha256, tags: r.version.tags, notes: r.notes });
+    }
+    process.stdout.write(`${r.version.name} version ${r.version.version}: stored ${r.artifact.name} (${r.artifact.size} bytes) as ${fetch}\n`);
+  });
+}
+
 export function register(program: Command): void {
   const models = program.command('models').description('registered models, their versions and aliases');
 
@@ -146,6 +160,21 @@ export function register(program: Command): void {
   addOutputOptions(set, false);
   addTrackingUriOption(set);
   set.action((name: string, alias: string, version: number, flags: TrackingFlags & OutputFlags) => setAlias(name, alias, version, flags));
+
+  const exp = models
+    .command('export')
+    .description('store a registered version in another format (ONNX) as an extra artifact of its run, named by the version tag onnx_artifact')
+    .argument('<model-uri>', 'models:/<name>/<version>, models:/<name>/latest or models:/<name>@<alias>')
+    .option('--format <format>', 'onnx (the only format so far)', choiceOption('--format', ['onnx'] as const), 'onnx')
+    .option('--output-name <name>', 'name of the graph output (default: prediction)')
+    .option(...PRECISION_OPTION, choiceOption('--precision', ['float', 'double'] as const))
+    .addHelpText(
+      'after',
+      `${ONNX_HELP}\n\nThe file is stored as <artifact>.onnx (model.onnx for a trained model; model-double.onnx with\n--precision double) in the version's run, and the version's tag onnx_artifact names the latest one;\nthe dashboard's Models page offers it for download. Running the command again is a no-op.\n\nExamples:\n  grove models export models:/diabetes@production\n  grove export models:/diabetes@production --output diabetes.onnx   # the same graph, as a local file`,
+    );
+  addOutputOptions(exp, false);
+  addTrackingUriOption(exp);
+  exp.action((uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; precision?: 'float' | 'double' }) => exportVersion(uri, flags));
 
   const del = models.command('delete-alias').description('remove an alias (the deletion is recorded in the alias history)').argument('<name>', 'registered model name').argument('<alias>', 'alias to delete');
   addOutputOptions(del, false);

@@ -14,6 +14,7 @@ import { register as registerData } from './data.js';
 import { register as registerUi } from './ui.js';
 import { register as registerWorker } from './worker.js';
 import { register as registerStudy } from './study-status.js';
+import { register as registerExport } from './export.js';
 
 export function buildProgram(): Command {
   const program = new Command('grove')
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerExperiments(program);
   registerRuns(program);
   registerModels(program);
+  registerExport(program);
   registerData(program);
   registerUi(program);
   return program;

@@ -10,6 +10,8 @@ import { toTargetVector, toTypedMatrix, type MatrixInput, type VectorInput } fro
 import { checkForestFits } from './limits.js';
 import { decodeModel, decodeModelChunks, readModelHeader, encodeModel, encodeModelChunks, type DecodedModel, type EncodeOptions, type HeaderFields, type ModelHeader } from './model-file.js';
 import { openModelFile, writeModelFile } from './model-io.js';
+// export/ reads the forest and the data layer's record; it imports nothing from this file
+import { exportOnnx, type OnnxExport, type OnnxExportOptions } from '../export/onnx.js';
 import { loadNative, warnFallbackOnce, type NativeAddon, type NativeFitArgs, type NativeFitOutput, type NativeForestHandle } from './native.js';
 import { paramsFromSnake, paramsToSnake, resolveParams, resolveThreads, toEngineParams, type RandomForestParams, type ResolvedParams } from './params.js';
 
@@ -169,6 +171,21 @@ export class RandomForestRegressor {
       data_fingerprint: this.metadata.dataFingerprint ?? null,
       preprocessing: this.metadata.preprocessing ?? null,
     };
+  }
+
+  /**
+   * The forest and its preprocessing as an ONNX model (ai.onnx.ml TreeEnsembleRegressor): one
+   * named input per training column (float; text for categorical columns), output [N, 1].
+   * Throws a GroveError naming what ONNX cannot express. onnxExport() also returns the notes on
+   * where the graph differs from grove (it cannot reject rows).
+   */
+  toOnnx(options: OnnxExportOptions = {}): Uint8Array {
+    return this.onnxExport(options).bytes;
+  }
+
+  onnxExport(options: OnnxExportOptions = {}): OnnxExport {
+    const forest = this.#requireFitted();
+    return exportOnnx({ forest, featureNames: this.featureNames, targetName: this.targetName, preprocessing: this.metadata.preprocessing }, options);
   }
 
   /** Loads a model file's bytes; the same bytes load on both backends. */

@@ -65,6 +65,8 @@ export interface VersionJson {
   description: string;
   tags: Record<string, string>;
   aliases: string[];
+  /** the ONNX download, once `grove models export` stored one */
+  onnx_url: string | null;
 }
 
 export interface RunDetail {

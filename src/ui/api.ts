@@ -4,6 +4,7 @@ import { GroveError } from '../errors.js';
 import { readModelHeaderChunks } from '../forest/model-file.js';
 import type { Run, Store } from '../track/store.js';
 import { ImportanceCache } from './importance.js';
+import { ONNX_ARTIFACT_TAG } from '../constants.js';
 import { aliasChangeJson, artifactJson, experimentJson, historyJson, metricsJson, modelJson, num, runJson, versionJson, type Json } from './json.js';
 import { higherIsBetter, isStudy, loadStudy, studyJson } from './study-view.js';
 import { TAG_STUDY_STATE } from '../tune/study-record.js';
@@ -61,6 +62,7 @@ export class Api {
       [/^\/api\/studies\/([^/]+)\/importance$/, ([id]) => this.studyImportance(id)],
       [/^\/api\/models$/, () => this.models()],
       [/^\/api\/models\/([^/]+)$/, ([name]) => this.model(name)],
+      [/^\/api\/models\/([^/]+)\/versions\/([^/]+)\/onnx$/, ([name, version]) => this.onnx(name, version)],
       [/^\/api\/compare$/, (_, q) => this.compare(q)],
     ];
   }
@@ -197,7 +199,22 @@ export class Api {
 
   private async artifact(id: string, name: string): Promise<ApiResult> {
     const info = await this.store.getArtifactInfo(id, name);
-    return { chunks: this.store.readArtifactChunks(id, name), size: info.size, filename: `${id.slice(0, 8)}-${name}.grove`.replace(/[^A-Za-z0-9._-]/g, '_') };
+    // a grove model file gets .grove; an artifact with its own extension (model.onnx) keeps it
+    const file = /\.[A-Za-z0-9]+$/.test(name) ? name : `${name}.grove`;
+    return { chunks: this.store.readArtifactChunks(id, name), size: info.size, filename: `${id.slice(0, 8)}-${file}`.replace(/[^A-Za-z0-9._-]/g, '_') };
+  }
+
+  /** The ONNX file `grove models export` stored for a version (named by its onnx_artifact tag). */
+  private async onnx(name: string, versionText: string): Promise<ApiResult> {
+    const version = Number(versionText);
+    if (!/^[1-9][0-9]*$/.test(versionText) || !Number.isSafeInteger(version)) throw badParam('version', versionText, 'must be a version number >= 1');
+    const v = await this.store.getModelVersion(name, version);
+    const artifact = v.tags[ONNX_ARTIFACT_TAG];
+    if (artifact === undefined) {
+      throw new GroveError('NOT_FOUND', `${name} version ${version} has no ONNX export; run: grove models export models:/${name}/${version}`, { model: name, version });
+    }
+    const info = await this.store.getArtifactInfo(v.runId, artifact);
+    return { chunks: this.store.readArtifactChunks(v.runId, artifact), size: info.size, filename: `${name}-v${version}.onnx`.replace(/[^A-Za-z0-9._-]/g, '_') };
   }
 
   private async study(id: string): Promise<ApiResult> {

@@ -1,4 +1,5 @@
 // Store records as API JSON: snake_case keys, and NaN/Infinity as null (JSON has neither).
+import { ONNX_ARTIFACT_TAG } from '../constants.js';
 import type { AliasChange, ArtifactInfo, ExperimentSummary, Metric, ModelVersion, RegisteredModel, Run } from '../track/store.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -70,6 +71,8 @@ export function versionJson(v: ModelVersion): { [key: string]: Json } {
     description: v.description,
     tags: v.tags,
     aliases: v.aliases,
+    // set once `grove models export` stored an ONNX file for this version
+    onnx_url: v.tags[ONNX_ARTIFACT_TAG] === undefined ? null : `/api/models/${encodeURIComponent(v.name)}/versions/${v.version}/onnx`,
   };
 }
 

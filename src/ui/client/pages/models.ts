@@ -20,7 +20,7 @@ function modelCard(m: ModelJson): HTMLElement {
       h(
         'table',
         { class: 'grid' },
-        h('thead', null, h('tr', null, h('th', null, 'Version'), h('th', null, 'Aliases'), h('th', null, 'Run'), h('th', null, 'Created'), h('th', { class: 'num' }, 'Size'), h('th', null, 'Description'))),
+        h('thead', null, h('tr', null, h('th', null, 'Version'), h('th', null, 'Aliases'), h('th', null, 'Run'), h('th', null, 'Created'), h('th', { class: 'num' }, 'Size'), h('th', null, 'ONNX'), h('th', null, 'Description'))),
         h(
           'tbody',
           null,
@@ -33,6 +33,7 @@ function modelCard(m: ModelJson): HTMLElement {
               h('td', null, link(`/runs/${v.run_id}`, h('code', null, v.run_id.slice(0, 8)))),
               h('td', null, timeEl(v.created_time)),
               h('td', { class: 'num' }, fmtBytes(v.size)),
+              h('td', null, v.onnx_url ? h('a', { href: v.onnx_url, download: '', class: 'download onnx' }, 'Download .onnx') : h('span', { class: 'muted', title: `grove models export models:/${v.name}/${v.version}` }, '—')),
               h('td', null, v.description),
             ),
           ),
