@@ -51,7 +51,9 @@ for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) x[j * rows + i] = 
 const matrix = { data: x, rows, cols, layout: 'col' as const };
 const feed = () => {
   const feeds: Record<string, ort.Tensor> = {};
-  fresh.featureNames.forEach((name, j) => (feeds[name] = new ort.Tensor('float32', Float32Array.from(x.subarray(j * rows, (j + 1) * rows)), [rows, 1])));
+  fresh.featureNames.forEach((name, j) => {
+    feeds[name] = new ort.Tensor('float32', Float32Array.from(x.subarray(j * rows, (j + 1) * rows)), [rows, 1]);
+  });
   return feeds;
 };
 

@@ -18,7 +18,10 @@ function utf8All(strings: readonly string[]): Uint8Array[] {
   const seen = new Map<string, Uint8Array>();
   return strings.map((s) => {
     let b = seen.get(s);
-    if (!b) seen.set(s, (b = utf8(s)));
+    if (!b) {
+      b = utf8(s);
+      seen.set(s, b);
+    }
     return b;
   });
 }
