@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/track/sqlite-store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/track/migrations.js';
-import { resolveModelBytes } from '../../src/track/uri.js';
+import { resolveModelBytes } from '../../src/track/model-uri.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { runStoreConformance, rejectsWith } from './conformance.js';
 
