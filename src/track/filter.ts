@@ -152,7 +152,7 @@ function tokenizeInto(tokens: Token[], src: string, what: string): void {
           name = q.value;
           i = q.end;
         } else {
-          const rest = /^[A-Za-z0-9_.\-\/:]+/.exec(src.slice(i));
+          const rest = /^[A-Za-z0-9_.\-/:]+/.exec(src.slice(i));
           if (!rest) fail(what, 'expected a key name after the dot', { text: src.slice(start, i + 1), pos: start }, src);
           name = rest[0];
           i += rest[0].length;
