@@ -338,7 +338,7 @@ const V2: Record<string, (w: V2Working, rng: FuzzRng) => void> = {
   statsValues(w, rng) {
     const st = w.parts.stats;
     if (!st || st.length < 8) return;
-    const at = 8 * rng.int(st.length / 8);
+    const at = 8 * rng.int(Math.floor(st.length / 8));
     if (rng.next() < 0.5) st.writeDoubleLE(rng.pick(BAD_DOUBLES), at);
     else st.writeUInt32LE(rng.pick([0xffffffff, 0x80000000]), at);
   },
