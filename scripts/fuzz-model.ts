@@ -22,7 +22,7 @@ const report = await runModelFuzz(await seedModels(), count, seed, {
     const s = ((Date.now() - started) / 1000).toFixed(0);
     console.error(`${done} inputs in ${s} s: ${r.rejected} rejected, ${r.loaded} loaded, ${r.findings.length} findings`);
   },
-  onInput: (i, bytes) => writeFileSync(current, bytes),
+  onInput: (_i, bytes) => writeFileSync(current, bytes),
 });
 rmSync(current, { force: true });
 console.log(JSON.stringify({ seed, seconds: (Date.now() - started) / 1000, ...report }, null, 2));

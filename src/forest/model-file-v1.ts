@@ -6,7 +6,7 @@
 //   n_samples i32[N], zero padding to 8 bytes, threshold f64[N], value f64[N],
 //   weighted_n f64[N], impurity f64[N]; then the SHA-256 of every byte before it.
 import { validateFlatForest, type FlatForest } from './flat-forest.js';
-import { ChunkWriter, type ModelParser, type ParseContext } from './model-stream.js';
+import type { ChunkWriter, ModelParser, ParseContext } from './model-stream.js';
 
 const align8 = (n: number) => (n + 7) & ~7;
 

@@ -89,7 +89,11 @@ export function planV2(f: FlatForest, stats: boolean): V2Plan {
   const order = preorder(f);
   let splits = 0;
   const uses = new Float64Array(f.nFeatures);
-  for (let k = 0; k < nodes; k++) if (f.feature[k] >= 0) (splits++, uses[f.feature[k]]++);
+  for (let k = 0; k < nodes; k++) {
+    if (f.feature[k] < 0) continue;
+    splits++;
+    uses[f.feature[k]]++;
+  }
   // thresholds grouped by feature, sorted, then each group made unique in place
   const starts = new Uint32Array(f.nFeatures + 1);
   for (let j = 0; j < f.nFeatures; j++) starts[j + 1] = starts[j] + uses[j];
@@ -147,7 +151,11 @@ function preorder(f: FlatForest): Int32Array | null {
   for (let t = 0; t < trees && identity; t++) identity = walk(t, (k, j) => k === j);
   if (identity) return null;
   const order = new Int32Array(f.feature.length);
-  for (let t = 0; t < trees; t++) walk(t, (k, j) => ((order[j] = k), true));
+  for (let t = 0; t < trees; t++)
+    walk(t, (k, j) => {
+      order[j] = k;
+      return true;
+    });
   return order;
 }
 
@@ -172,7 +180,7 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
   }
   const fb = p.layout.feature_bytes;
   const feats = fb === 1 ? new Uint8Array(step) : fb === 2 ? new Uint16Array(step) : new Uint32Array(step);
-  yield* gather(w, nodes, step, feats, (j) => f.feature[at(j)], (j) => f.feature[at(j)] >= 0);
+  yield* gather(w, nodes, feats, (j) => f.feature[at(j)], (j) => f.feature[at(j)] >= 0);
   for (let j0 = 0; j0 < nodes; j0 += step) {
     for (let j = j0, j1 = Math.min(nodes, j0 + step); j < j1; j++) {
       const k = at(j);
@@ -191,21 +199,21 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
     yield* w.drain();
   }
   const doubles = new Float64Array(step);
-  yield* gather(w, nodes, step, doubles, (j) => f.value[at(j)], (j) => f.feature[at(j)] < 0);
+  yield* gather(w, nodes, doubles, (j) => f.value[at(j)], (j) => f.feature[at(j)] < 0);
   w.digest();
   if (!p.layout.stats) return;
   const ints = new Uint32Array(step);
   const all = () => true;
-  yield* gather(w, nodes, step, ints, (j) => f.nSamples[at(j)] >>> 0, all);
-  if (p.layout.weighted_n === 'u32') yield* gather(w, nodes, step, ints, (j) => f.weightedN[at(j)], all);
-  else yield* gather(w, nodes, step, doubles, (j) => f.weightedN[at(j)], all);
-  yield* gather(w, nodes, step, doubles, (j) => f.impurity[at(j)], all);
-  yield* gather(w, nodes, step, doubles, (j) => f.value[at(j)], (j) => f.feature[at(j)] >= 0);
+  yield* gather(w, nodes, ints, (j) => f.nSamples[at(j)] >>> 0, all);
+  if (p.layout.weighted_n === 'u32') yield* gather(w, nodes, ints, (j) => f.weightedN[at(j)], all);
+  else yield* gather(w, nodes, doubles, (j) => f.weightedN[at(j)], all);
+  yield* gather(w, nodes, doubles, (j) => f.impurity[at(j)], all);
+  yield* gather(w, nodes, doubles, (j) => f.value[at(j)], (j) => f.feature[at(j)] >= 0);
   w.digest();
 }
 
-/** Writes pick(j) for every preorder position j that keeps(j), staged `step` values at a time. */
-function* gather(w: ChunkWriter, nodes: number, step: number, stage: Uint8Array | Uint16Array | Uint32Array | Float64Array, pick: (j: number) => number, keep: (j: number) => boolean): Generator<Buffer> {
+/** Writes pick(j) for every preorder position j that keeps(j), staged `stage.length` values at a time. */
+function* gather(w: ChunkWriter, nodes: number, stage: Uint8Array | Uint16Array | Uint32Array | Float64Array, pick: (j: number) => number, keep: (j: number) => boolean): Generator<Buffer> {
   let n = 0;
   for (let j = 0; j < nodes; j++) {
     if (!keep(j)) continue;
@@ -360,7 +368,9 @@ export function* readV2Body(ctx: ParseContext, nFeatures: number, trees: number,
         i += 8;
         continue;
       }
-      const rank = size <= 256 ? b[i++] : (i += 2, b.readUInt16LE(i - 2));
+      const wide = size > 256;
+      const rank = wide ? b.readUInt16LE(i) : b[i];
+      i += wide ? 2 : 1;
       if (rank >= size) bad(`${treeOf(node)}: threshold rank ${rank} past feature ${f}'s table of ${size}`);
       threshold[node] = tables[tableStarts[f] + rank];
     }

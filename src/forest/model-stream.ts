@@ -76,19 +76,28 @@ export class ChunkWriter {
 
   #scratch = Buffer.alloc(8);
   u16(v: number): void {
-    if (!this.#fits(2)) return this.#viaScratch((b) => b.writeUInt16LE(v, 0), 2);
+    if (!this.#fits(2)) {
+      this.#viaScratch((b) => b.writeUInt16LE(v, 0), 2);
+      return;
+    }
     this.#chunk.writeUInt16LE(v, this.#at);
     this.#at += 2;
     this.written += 2;
   }
   u32(v: number): void {
-    if (!this.#fits(4)) return this.#viaScratch((b) => b.writeUInt32LE(v, 0), 4);
+    if (!this.#fits(4)) {
+      this.#viaScratch((b) => b.writeUInt32LE(v, 0), 4);
+      return;
+    }
     this.#chunk.writeUInt32LE(v, this.#at);
     this.#at += 4;
     this.written += 4;
   }
   f64(v: number): void {
-    if (!this.#fits(8)) return this.#viaScratch((b) => b.writeDoubleLE(v, 0), 8);
+    if (!this.#fits(8)) {
+      this.#viaScratch((b) => b.writeDoubleLE(v, 0), 8);
+      return;
+    }
     this.#chunk.writeDoubleLE(v, this.#at);
     this.#at += 8;
     this.written += 8;

@@ -61,7 +61,7 @@ export function parseModelUri(uri: string): ModelUri {
   if (/^file:\/\//i.test(uri)) return { kind: 'file', uri, path: fileURLToPath(uri) };
   // any other scheme (s3://, http://, mlflow's runs:// typos...) is not a file name either;
   // one-letter schemes are Windows drive letters
-  const scheme = /^([A-Za-z][A-Za-z0-9+.\-]+):/.exec(uri);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(uri);
   if (scheme) throw invalid(uri, `the scheme "${scheme[1]}:" is not supported`);
   return { kind: 'file', uri, path: uri };
 }

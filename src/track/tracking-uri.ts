@@ -30,7 +30,7 @@ export function parseTrackingUri(uri: string): TrackingLocation {
     if (rest === '') throw new GroveError('INVALID_URI', `tracking URI ${JSON.stringify(uri)} has no path; use ${ACCEPTED}`, { uri });
     return { kind: 'sqlite', path: rest };
   }
-  const scheme = /^([A-Za-z][A-Za-z0-9+.\-]+):/.exec(uri);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(uri);
   if (scheme) throw new GroveError('INVALID_URI', `tracking URI scheme "${scheme[1]}:" is not supported; use ${ACCEPTED}`, { uri });
   return { kind: 'sqlite', path: uri };
 }

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { GroveError } from '../errors.js';
 import type { LogBatch, Metric, ParamValue, Tags } from './store.js';
 
-const KEY = /^[A-Za-z0-9_\-.\/ :]+$/;
+const KEY = /^[A-Za-z0-9_\-./ :]+$/;
 const MAX_KEY = 250;
 const MAX_PARAM_VALUE = 8000;
 const MAX_TAG_VALUE = 64_000;
 // model and alias names appear in URIs: no '/', '@' or spaces
-const MODEL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$/;
-const ALIAS = /^[A-Za-z_][A-Za-z0-9_\-]{0,99}$/;
-const ARTIFACT = /^[A-Za-z0-9_.\-]+(\/[A-Za-z0-9_.\-]+)*$/;
+const MODEL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
+const ALIAS = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/;
+const ARTIFACT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 export const RUN_ID = /^[0-9a-f]{32}$/;
 
 export function newRunId(): string {

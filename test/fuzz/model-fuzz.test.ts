@@ -1,12 +1,13 @@
 // A bounded, seeded slice of the model-file fuzzer (scripts/fuzz-model.ts runs it long): 2,500
-// mutated real model files with valid checksums through decodeModel, the addon's and the TS
-// validator on the raw arrays, and both backends' predictions. Same seed, same inputs.
+// mutated real model files (formats 1 and 2) with valid checksums through decodeModel, the addon's
+// and the TS validator on the raw format-1 arrays, and both backends' predictions. Same seed, same
+// inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runModelFuzz } from './model-fuzzer.js';
 import { seedModels } from './seed-models.js';
 
-test('2,500 mutated model files: clear errors, twin validators agree, loaded forests predict the same on both backends', async () => {
+test('2,500 mutated model files of formats 1 and 2: clear errors, twin validators agree, loaded forests predict the same on both backends', async () => {
   const report = await runModelFuzz(await seedModels(), 2500, 1);
   assert.deepEqual(report.findings, [], JSON.stringify(report.findings.slice(0, 5), null, 2));
   assert.equal(report.inputs, 2500);
@@ -24,11 +25,30 @@ test('2,500 mutated model files: clear errors, twin validators agree, loaded for
     'tree N ends at node N, past the node count N',
     'tree offsets end at N, not at the node count N',
     'feature_names must list N names',
+    // format 2
+    'node kinds mark N splits, the header says N',
+    'node kinds: bits set past the last node',
+    'past the end of the tree (node kinds do not form a tree)',
+    'tree N: ends with N split(s) missing a child (node kinds do ',
+    'tree N has N nodes (a full binary tree has an odd count)',
+    'tree sizes add up to more than the N nodes in the header',
+    "threshold rank N past feature N's table of N",
+    'feature N: threshold table is not strictly increasing',
+    'feature N: threshold table entry N is NaN',
+    'threshold tables hold N entries, the header says N',
+    'feature N out of range (the model has N)',
+    'threshold codes take N bytes, the header says N',
+    'stats checksum mismatch (the file is corrupted)',
+    'expected N bytes for N trees and N nodes, got N (truncated?)',
+    'the header lacks the versionN layout',
   ]) {
     assert.ok((report.reasons[reason] ?? 0) > 0, `no input reached "${reason}": ${JSON.stringify(report.reasons)}`);
   }
   assert.ok(report.loaded > 100, `only ${report.loaded} inputs loaded`);
-  assert.ok(report.rawCompared > 1000, `only ${report.rawCompared} inputs compared raw`);
+  // about half the inputs are format 1, whose arrays the fuzzer can hand the addon raw
+  assert.ok(report.rawCompared > 500, `only ${report.rawCompared} inputs compared raw`);
+  assert.ok(report.v2Inputs > 1000, `only ${report.v2Inputs} format-2 inputs`);
+  assert.ok(report.v2LoadedWithoutStats > report.loaded / 4, `only ${report.v2LoadedWithoutStats} format-2 inputs loaded without stats`);
 });
 
 test('the fuzzer is deterministic: the same seed gives the same report', async () => {

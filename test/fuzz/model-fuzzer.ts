@@ -1,7 +1,8 @@
 // The TS model-file fuzzer: mutated real model files (model-mutator.ts) go through every loader,
 // and each answer is checked:
 //   - decodeModel either returns or throws GroveError INVALID_MODEL naming the source; any other
-//     throw (a RangeError from a Buffer read, a TypeError) is a bug;
+//     throw (a RangeError from a Buffer read, a TypeError) is a bug; a format-2 input is also
+//     decoded with `stats: false` (the reader that stops before the stats section), same rule;
 //   - the same arrays handed straight to the addon (new NativeForest, no TS checks first) and to
 //     the TS validator are accepted by both or refused by both with the same message (the native
 //     validator is the TS one's twin);
@@ -31,8 +32,12 @@ export interface FuzzReport {
   rejected: number;
   /** loaded and predicted the same on both backends */
   loaded: number;
-  /** inputs whose arrays went straight to the addon and the TS validator */
+  /** inputs whose arrays went straight to the addon and the TS validator (format 1 only) */
   rawCompared: number;
+  /** format-2 inputs (the rest are format 1) */
+  v2Inputs: number;
+  /** format-2 inputs that decoded with `stats: false` (a damaged stats section is not read) */
+  v2LoadedWithoutStats: number;
   /** first words of each rejection message, counted: which checks the inputs reached */
   reasons: Record<string, number>;
   findings: FuzzFinding[];
@@ -84,6 +89,16 @@ function compareRaw(addon: NativeAddon, forest: FlatForest): string | null {
 }
 
 async function checkOne(addon: NativeAddon | null, bytes: Buffer, report: FuzzReport): Promise<string | null> {
+  if (bytes.length >= 12 && bytes.readUInt32LE(8) === 2) {
+    report.v2Inputs++;
+    try {
+      decodeModel(bytes, SOURCE, { stats: false });
+      report.v2LoadedWithoutStats++;
+    } catch (err) {
+      if (!(err instanceof GroveError) || err.code !== 'INVALID_MODEL') return `decodeModel (stats: false) threw ${(err as Error).name}: ${(err as Error).message}`;
+      if (!err.message.startsWith(`${SOURCE} is not a valid grove model: `)) return `unclear error: ${err.message}`;
+    }
+  }
   if (addon) {
     let raw: FlatForest | null = null;
     try {
@@ -149,7 +164,7 @@ export async function runModelFuzz(seeds: SeedModel[], count: number, seed: numb
   const addon = loadNative().addon;
   const rng = new FuzzRng(seed);
   const slowMs = options.slowMs ?? 2000;
-  const report: FuzzReport = { inputs: 0, rejected: 0, loaded: 0, rawCompared: 0, reasons: {}, findings: [] };
+  const report: FuzzReport = { inputs: 0, rejected: 0, loaded: 0, rawCompared: 0, v2Inputs: 0, v2LoadedWithoutStats: 0, reasons: {}, findings: [] };
   for (let i = 0; i < count; i++) {
     const s = seeds[i % seeds.length];
     const { bytes, applied } = mutate(s.bytes, rng);

@@ -2,9 +2,12 @@
 // is the validator, not the checksum: huge and zero counts, out-of-range, backward (cyclic),
 // shared (DAG) or self children, NaN and infinite thresholds and values, bad feature indices,
 // broken tree offsets, header counts that disagree with the arrays, truncation, header damage.
+// Format 2 (model-file-v2.ts) has its own: node-kind bits that do not form full binary trees, tree
+// sizes, threshold ranks past their table, unsorted or NaN tables, feature indices past
+// n_features, layout counts against the section sizes, truncated or damaged stats sections.
 // Every mutation is a pure function of (seed bytes, rng), so a run is reproducible from its seed.
 import type { FlatForest } from '../../src/forest/flat-forest.js';
-import { ARRAYS, CHECKSUM, PREFIX, rawForest, seal, sections, writeModel } from './model-layout.js';
+import { ARRAYS, CHECKSUM, PREFIX, rawForest, seal, sections, v2CodeSpans, v2Parts, v2Sections, type V2Parts, writeModel, writeV2 } from './model-layout.js';
 
 /** mulberry32: small, seeded, the fuzzer's own (independent of the engine's RNG). */
 export class FuzzRng {
@@ -194,8 +197,191 @@ const BYTES: Record<string, (buf: Buffer, rng: FuzzRng) => Buffer> = {
 
 export const MUTATIONS = [...Object.keys(STRUCTURAL), ...Object.keys(BYTES)];
 
+// ---- format 2 ---------------------------------------------------------------------------------
+
+interface V2Working {
+  parts: V2Parts;
+  nodes: number;
+  features: number;
+  featureBytes: number;
+  statsChecksum: 'valid' | 'wrong';
+}
+
+// (an earlier layoutGone may have replaced it: mutate a throwaway then)
+const layoutOf = (w: V2Working): Record<string, unknown> => {
+  const l = w.parts.header.layout;
+  return typeof l === 'object' && l !== null ? (l as Record<string, unknown>) : {};
+};
+const bit = (b: Buffer, i: number) => (b[i >> 3] >> (i & 7)) & 1;
+const flip = (b: Buffer, i: number) => {
+  b[i >> 3] ^= 1 << (i & 7);
+};
+
+const V2: Record<string, (w: V2Working, rng: FuzzRng) => void> = {
+  kindFlip(w, rng) {
+    // one more or one fewer split than the header's n_leaves allows
+    if (w.nodes > 0) flip(w.parts.kinds, rng.int(w.nodes));
+  },
+  kindSwap(w, rng) {
+    // a split and a leaf trade places: the count holds, the shape (usually) is no full binary tree
+    const ones: number[] = [];
+    const zeros: number[] = [];
+    for (let i = 0; i < w.nodes; i++) (bit(w.parts.kinds, i) ? ones : zeros).push(i);
+    if (!ones.length || !zeros.length) return;
+    flip(w.parts.kinds, rng.pick(ones));
+    flip(w.parts.kinds, rng.pick(zeros));
+  },
+  kindPadding(w, rng) {
+    const spare = w.parts.kinds.length * 8 - w.nodes;
+    if (spare > 0) flip(w.parts.kinds, w.nodes + rng.int(spare));
+  },
+  treeSize(w, rng) {
+    const b = w.parts.treeSizes;
+    if (b.length < 4) return;
+    const t = rng.int(b.length / 4);
+    const size = b.readUInt32LE(4 * t);
+    b.writeUInt32LE(rng.pick([0, size + 1, size + 2, Math.max(0, size - 2), w.nodes + 2, 0xffffffff, 0x80000001]) >>> 0, 4 * t);
+  },
+  treeSizeShift(w, rng) {
+    // the sizes still add up to n_nodes, but the trees' borders move by two nodes
+    const b = w.parts.treeSizes;
+    const trees = b.length / 4;
+    if (trees < 2) return;
+    const t = rng.int(trees - 1);
+    const d = rng.pick([2, -2]);
+    const a = b.readUInt32LE(4 * t) + d;
+    const c = b.readUInt32LE(4 * t + 4) - d;
+    if (a < 1 || c < 1) return;
+    b.writeUInt32LE(a, 4 * t);
+    b.writeUInt32LE(c, 4 * t + 4);
+  },
+  splitFeature(w, rng) {
+    const fb = w.featureBytes;
+    const n = w.parts.splitFeatures.length / fb;
+    if (n < 1) return;
+    const at = fb * rng.int(n);
+    const max = fb === 1 ? 255 : fb === 2 ? 65535 : 0xffffffff;
+    const v = rng.pick([w.features, w.features + 1, max, Math.min(max, w.features + 1000)]);
+    if (fb === 1) w.parts.splitFeatures[at] = Math.min(255, v);
+    else if (fb === 2) w.parts.splitFeatures.writeUInt16LE(Math.min(65535, v), at);
+    else w.parts.splitFeatures.writeUInt32LE(v >>> 0, at);
+  },
+  rank(w, rng) {
+    const spans = v2CodeSpans(w.parts, w.featureBytes).filter((c) => c.width < 8);
+    if (!spans.length) return;
+    const c = rng.pick(spans);
+    const size = w.parts.tableSizes.readUInt32LE(4 * c.feature);
+    const v = rng.pick([size, size + 1, c.width === 1 ? 255 : 65535]);
+    if (c.width === 1) w.parts.codes[c.at] = Math.min(255, v);
+    else w.parts.codes.writeUInt16LE(Math.min(65535, v), c.at);
+  },
+  rawThreshold(w, rng) {
+    const spans = v2CodeSpans(w.parts, w.featureBytes).filter((c) => c.width === 8);
+    if (spans.length) w.parts.codes.writeDoubleLE(rng.pick(BAD_DOUBLES), rng.pick(spans).at);
+  },
+  tableOrder(w, rng) {
+    // two entries of a feature's table swapped, made equal, or NaN
+    const t = w.parts.tables;
+    const n = t.length / 8;
+    if (n < 1) return;
+    const i = rng.int(n);
+    const how = rng.int(3);
+    if (how === 0 && i + 1 < n) {
+      const a = t.readDoubleLE(8 * i);
+      t.writeDoubleLE(t.readDoubleLE(8 * i + 8), 8 * i);
+      t.writeDoubleLE(a, 8 * i + 8);
+    } else if (how === 1 && i + 1 < n) t.writeDoubleLE(t.readDoubleLE(8 * i), 8 * i + 8);
+    else t.writeDoubleLE(rng.pick([NaN, Infinity, -Infinity]), 8 * i);
+  },
+  tableSize(w, rng) {
+    const b = w.parts.tableSizes;
+    if (b.length < 4) return;
+    const j = rng.int(b.length / 4);
+    const size = b.readUInt32LE(4 * j);
+    const v = rng.pick([0, size + 1, Math.max(0, size - 1), 0xffffffff, 65537, 256, 257]) >>> 0;
+    b.writeUInt32LE(v, 4 * j);
+    // keeping the header's entry count in step pushes the damage further, to the codes
+    const l = layoutOf(w);
+    if (rng.next() < 0.5 && size !== 0xffffffff && v !== 0xffffffff) l.threshold_table_entries = (l.threshold_table_entries as number) - size + v;
+  },
+  leafValue(w, rng) {
+    const n = w.parts.leaves.length / 8;
+    if (n >= 1) w.parts.leaves.writeDoubleLE(rng.pick(BAD_DOUBLES), 8 * rng.int(n));
+  },
+  layoutCount(w, rng) {
+    const l = layoutOf(w);
+    const key = rng.pick(['n_leaves', 'feature_bytes', 'threshold_table_entries', 'threshold_code_bytes', 'stats', 'weighted_n']);
+    if (key === 'stats') l.stats = rng.pick<unknown>([!l.stats, 1, null]);
+    else if (key === 'weighted_n') l.weighted_n = rng.pick<unknown>([l.weighted_n === 'u32' ? 'f64' : 'u32', 'f32', null]);
+    else l[key] = rng.pick<unknown>([(l[key] as number) + 1, (l[key] as number) - 1, (l[key] as number) + 8, ...BAD_COUNTS]);
+  },
+  layoutGone(w, rng) {
+    w.parts.header.layout = rng.pick<unknown>([undefined, null, 7, [], {}]);
+  },
+  headerCount(w, rng) {
+    const key = rng.pick(['n_trees', 'n_nodes', 'n_features']);
+    const n = Number(w.parts.header[key]);
+    w.parts.header[key] = rng.pick<unknown>([n + 1, n + 2, ...BAD_COUNTS]);
+  },
+  statsTruncate(w, rng) {
+    const st = w.parts.stats;
+    if (st) w.parts.stats = st.subarray(0, rng.int(st.length));
+  },
+  statsChecksum(w) {
+    w.statsChecksum = 'wrong';
+  },
+  statsDropped(w) {
+    // the header promises a stats section the file lacks, or lacks one the file has
+    if (w.parts.stats) w.parts.stats = null;
+    else w.parts.stats = Buffer.alloc(8 * w.nodes);
+  },
+  statsValues(w, rng) {
+    const st = w.parts.stats;
+    if (!st || st.length < 8) return;
+    const at = 8 * rng.int(Math.floor(st.length / 8));
+    if (rng.next() < 0.5) st.writeDoubleLE(rng.pick(BAD_DOUBLES), at);
+    else st.writeUInt32LE(rng.pick([0xffffffff, 0x80000000]), at);
+  },
+  bodyBits(w, rng) {
+    // raw bit flips in any section
+    const part = rng.pick(['treeSizes', 'tableSizes', 'tables', 'kinds', 'splitFeatures', 'codes', 'leaves'] as const);
+    const b = w.parts[part];
+    for (let k = 1 + rng.int(3); k > 0 && b.length; k--) b[rng.int(b.length)] ^= 1 << rng.int(8);
+  },
+};
+
+// the byte mutations that make sense whatever the format (arrayBytes aims at format 1's arrays)
+const V2_BYTES = ['truncate', 'extend', 'headerLength', 'headerByte', 'version'];
+export const V2_MUTATIONS = [...Object.keys(V2), ...V2_BYTES];
+
+function mutateV2(seed: Buffer, rng: FuzzRng): { bytes: Buffer; applied: string[] } {
+  const applied: string[] = [];
+  const steps = 1 + (rng.next() < 0.3 ? rng.int(3) : 0);
+  const s = v2Sections(seed);
+  const parts = v2Parts(seed);
+  parts.header = structuredClone(parts.header);
+  const w: V2Working = { parts, nodes: s.nodes, features: s.features, featureBytes: s.layout.feature_bytes, statsChecksum: 'valid' };
+  const byteOps: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const name = rng.pick(V2_MUTATIONS);
+    applied.push(name);
+    if (name in V2) V2[name](w, rng);
+    else byteOps.push(name);
+  }
+  let bytes = writeV2(w.parts, w.statsChecksum);
+  for (const name of byteOps) {
+    try {
+      bytes = BYTES[name](bytes, rng);
+    } catch {
+      // no layout left to aim at: skip
+    }
+  }
+  return { bytes, applied };
+}
+
 /** One to three mutations of a valid seed file; returns the bytes and what was done. */
 export function mutate(seed: Buffer, rng: FuzzRng): { bytes: Buffer; applied: string[] } {
+  if (seed.readUInt32LE(8) === 2) return mutateV2(seed, rng);
   const applied: string[] = [];
   const steps = 1 + (rng.next() < 0.3 ? rng.int(3) : 0);
   const s = sections(seed);

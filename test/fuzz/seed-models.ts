@@ -1,8 +1,9 @@
 // Real model files, the seeds of both fuzzers: the TS model-file fuzzer (test/fuzz/model-fuzzer.ts)
-// mutates them in memory; run as a script, this writes them to a folder as the native fuzzer's
-// seed corpus (scripts/fuzz-native.sh). Small forests of several shapes (one leaf, stumps, deep
-// exact-split trees, histogram mode, sqrt features) so that mutations start from every kind of
-// node layout the engine writes.
+// mutates them in memory; run as a script, this writes the format-1 ones to a folder as the native
+// fuzzer's seed corpus (scripts/fuzz-native.sh; native/fuzz/model_fuzzer.cpp reads format 1 only).
+// Small forests of several shapes (one leaf, stumps, deep exact-split trees, histogram mode, sqrt
+// features) so that mutations start from every kind of node layout the engine writes, each in
+// format 1, format 2 with its stats section, and (some) format 2 without it.
 //   node --import tsx test/fuzz/seed-models.ts <folder>
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { RandomForestParams } from '../../src/forest/params.js';
 export interface SeedModel {
   name: string;
   bytes: Buffer;
+  version: 1 | 2;
 }
 
 const SHAPES: { name: string; rows: number; params: RandomForestParams }[] = [
@@ -22,6 +24,9 @@ const SHAPES: { name: string; rows: number; params: RandomForestParams }[] = [
   { name: 'hist', rows: 300, params: { nEstimators: 3, maxDepth: 6, splitMode: 'hist', maxBins: 16 } },
   { name: 'sqrt-depth4', rows: 150, params: { nEstimators: 4, maxDepth: 4, maxFeatures: 'sqrt' } },
 ];
+
+/** Shapes also written as format 2 without the stats section (exact and hist thresholds). */
+const NO_STATS = new Set(['exact-deep', 'hist', 'single-leaf']);
 
 /** The seed models, fitted with the native backend when it loads, else the TS twin (same trees). */
 export async function seedModels(): Promise<SeedModel[]> {
@@ -33,7 +38,9 @@ export async function seedModels(): Promise<SeedModel[]> {
       d.y,
       { featureNames: d.featureNames, targetName: 'y' },
     );
-    out.push({ name: shape.name, bytes: m.toBuffer() });
+    out.push({ name: `${shape.name}-v1`, bytes: m.toBuffer({ version: 1 }), version: 1 });
+    out.push({ name: `${shape.name}-v2`, bytes: m.toBuffer({ version: 2 }), version: 2 });
+    if (NO_STATS.has(shape.name)) out.push({ name: `${shape.name}-v2-nostats`, bytes: m.toBuffer({ version: 2, stats: false }), version: 2 });
   }
   return out;
 }
@@ -45,6 +52,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   mkdirSync(dir, { recursive: true });
-  for (const s of await seedModels()) writeFileSync(join(dir, `${s.name}.grove`), s.bytes);
-  console.error(`wrote ${SHAPES.length} seed models to ${dir}`);
+  const v1 = (await seedModels()).filter((s) => s.version === 1);
+  for (const s of v1) writeFileSync(join(dir, `${s.name}.grove`), s.bytes);
+  console.error(`wrote ${v1.length} format-1 seed models to ${dir}`);
 }
