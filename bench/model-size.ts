@@ -65,7 +65,17 @@ async function child(mode: string, rows: number, trees: number, leaf: number): P
   const fitS = (performance.now() - t0) / 1000;
   const fitPeak = process.resourceUsage().maxRSS * 1024;
   const dir = mkdtempSync(join(tmpdir(), 'grove-model-size-'));
-  const out: Record<string, unknown> = { mode, rows, trees, leaf, split_mode: m.splitMode, nodes: m.forest.feature.length, fit_s: +fitS.toFixed(1), data_rss_mib: Math.round(afterData / MiB), fit_peak_rss_mib: Math.round(fitPeak / MiB) };
+  const out: Record<string, unknown> = {
+    mode,
+    rows,
+    trees,
+    leaf,
+    split_mode: m.splitMode,
+    nodes: m.forest.feature.length,
+    fit_s: +fitS.toFixed(1),
+    data_rss_mib: Math.round(afterData / MiB),
+    fit_peak_rss_mib: Math.round(fitPeak / MiB),
+  };
   try {
     const t1 = performance.now();
     if (mode === 'save') await m.save(join(dir, 'model.grove'));
@@ -86,7 +96,10 @@ async function child(mode: string, rows: number, trees: number, leaf: number): P
 }
 
 function runChild(mode: string, rows: number, trees: number, leaf: number): Record<string, unknown> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--child', mode, '--big-rows', String(rows), '--big-trees', String(trees), '--leaf', String(leaf)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--child', mode, '--big-rows', String(rows), '--big-trees', String(trees), '--leaf', String(leaf)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) return { mode, leaf, error: r.stderr.trim().split('\n').slice(-3).join(' ') };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }

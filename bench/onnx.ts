@@ -33,11 +33,9 @@ const cores = availableParallelism();
 
 const train = friedman1(trainRows, 1);
 const fresh = friedman1(rows, 2);
-const model = await new RandomForestRegressor({ nEstimators: trees, seed: 1, splitMode: 'exact', threads: cores }).fit(
-  { data: train.x, rows: trainRows, cols: train.cols, layout: 'row' },
-  train.y,
-  { featureNames: train.featureNames },
-);
+const model = await new RandomForestRegressor({ nEstimators: trees, seed: 1, splitMode: 'exact', threads: cores }).fit({ data: train.x, rows: trainRows, cols: train.cols, layout: 'row' }, train.y, {
+  featureNames: train.featureNames,
+});
 
 const t0 = performance.now();
 const exported = model.onnxExport();

@@ -94,13 +94,17 @@ function parseOptions(argv: string[]): Options {
         o.quick = true;
         break;
       case '--sizes':
-        o.sizes = value(i, a).split(',').map((s) => positiveInt(s.trim().replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'), a));
+        o.sizes = value(i, a)
+          .split(',')
+          .map((s) => positiveInt(s.trim().replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'), a));
         sizesGiven = true;
         i++;
         break;
       case '--only': {
         const ids = new Set<CompetitorId>();
-        for (const name of value(i, a).split(',').map((s) => s.trim().toLowerCase())) {
+        for (const name of value(i, a)
+          .split(',')
+          .map((s) => s.trim().toLowerCase())) {
           const hit = ALIASES[name];
           if (!hit) throw new Error(`--only ${name}: unknown competitor (known: ${Object.keys(ALIASES).join(', ')})`);
           for (const id of hit) ids.add(id);
@@ -119,7 +123,9 @@ function parseOptions(argv: string[]): Options {
         i++;
         break;
       case '--threads-large':
-        o.threadsLarge = value(i, a).split(',').map((s) => positiveInt(s.trim(), a));
+        o.threadsLarge = value(i, a)
+          .split(',')
+          .map((s) => positiveInt(s.trim(), a));
         i++;
         break;
       case '--max-fit-s':
@@ -134,7 +140,9 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--stages': {
         const known = STAGES.map(([, name]) => name);
-        o.stages = value(i, a).split(',').map((s) => s.trim());
+        o.stages = value(i, a)
+          .split(',')
+          .map((s) => s.trim());
         for (const name of o.stages) if (!known.includes(name)) throw new Error(`--stages ${name}: unknown stage (known: ${known.join(', ')})`);
         i++;
         break;
@@ -144,7 +152,9 @@ function parseOptions(argv: string[]): Options {
         process.stdout.write(
           'npm run bench -- [--quick] [--sizes 10000,100000,1000000] [--only grove,js,ml-rf,sklearn,ranger,xgboost]\n' +
             '                 [--reps 3] [--reps-large 1] [--threads-large 2] [--max-fit-s 300] [--out FILE]\n' +
-            '                 [--stages ' + STAGES.map(([, name]) => name).join(',') + ']\n',
+            '                 [--stages ' +
+            STAGES.map(([, name]) => name).join(',') +
+            ']\n',
         );
         process.exit(0);
         break; // not reached: for the linter, which cannot see that exit() never returns
@@ -169,12 +179,7 @@ interface Job {
 }
 
 /** Which jobs run on a dataset, and the ones skipped with why. */
-function planDataset(
-  ds: BenchDataset,
-  opts: Options,
-  available: Map<CompetitorId, string | null>,
-  previous: Map<string, { fitS: number; nTrain: number }>,
-): { jobs: Job[]; skipped: JobResult[] } {
+function planDataset(ds: BenchDataset, opts: Options, available: Map<CompetitorId, string | null>, previous: Map<string, { fitS: number; nTrain: number }>): { jobs: Job[]; skipped: JobResult[] } {
   const large = ds.rows >= LARGE_ROWS;
   const threadsList = large ? opts.threadsLarge : [1, 2];
   const planned = large ? Math.min(opts.reps, opts.repsLarge) : opts.reps;
@@ -215,7 +220,20 @@ function planDataset(
         for (const mode of c.modes) {
           if (c.excluded(ds, mode)) continue;
           const note = c.singleThreaded ? 'single-threaded: not run at 1M' : `1 thread not run at ${ds.rows} rows (time budget; --threads-large 1,2 to add it)`;
-          skipped.push({ dataset: ds.name, rows: ds.rows, nTrain: ds.nTrain, competitor: c.id, label: c.label, mode, threads: 1, key: `${c.id}/${mode}/t1`, samples: [], failures: [], skipped: `skipped: ${note}`, estimatedFitS: null });
+          skipped.push({
+            dataset: ds.name,
+            rows: ds.rows,
+            nTrain: ds.nTrain,
+            competitor: c.id,
+            label: c.label,
+            mode,
+            threads: 1,
+            key: `${c.id}/${mode}/t1`,
+            samples: [],
+            failures: [],
+            skipped: `skipped: ${note}`,
+            estimatedFitS: null,
+          });
         }
       }
     }
@@ -293,7 +311,14 @@ async function main(): Promise<void> {
     const summary = computeSummary(results, done);
     const totalS = (performance.now() - t0) / 1000;
     const config = {
-      forest: { n_estimators: FOREST.trees, max_features: FOREST.maxFeatures, min_samples_leaf: FOREST.minSamplesLeaf, bootstrap: FOREST.bootstrap, seed: FOREST.seed, seed_per_rep: 'FOREST.seed + rep' },
+      forest: {
+        n_estimators: FOREST.trees,
+        max_features: FOREST.maxFeatures,
+        min_samples_leaf: FOREST.minSamplesLeaf,
+        bootstrap: FOREST.bootstrap,
+        seed: FOREST.seed,
+        seed_per_rep: 'FOREST.seed + rep',
+      },
       test_fraction: TEST_FRACTION,
       split_seed: SPLIT_SEED,
       friedman: { seed: FRIEDMAN_SEED, noise: FRIEDMAN_NOISE, features: 10 },
@@ -361,7 +386,20 @@ async function main(): Promise<void> {
     for (const s of skipped) log(`bench: ${ds.name} ${s.key}: ${s.skipped}`);
     const byKey = new Map<string, JobResult>();
     for (const j of jobs) {
-      const r: JobResult = { dataset: ds.name, rows: ds.rows, nTrain: ds.nTrain, competitor: j.competitor.id, label: j.competitor.label, mode: j.mode, threads: j.threads, key: j.key, samples: [], failures: [], skipped: null, estimatedFitS: null };
+      const r: JobResult = {
+        dataset: ds.name,
+        rows: ds.rows,
+        nTrain: ds.nTrain,
+        competitor: j.competitor.id,
+        label: j.competitor.label,
+        mode: j.mode,
+        threads: j.threads,
+        key: j.key,
+        samples: [],
+        failures: [],
+        skipped: null,
+        estimatedFitS: null,
+      };
       byKey.set(j.key, r);
     }
     const maxReps = Math.max(0, ...jobs.map((j) => j.reps));

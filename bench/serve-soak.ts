@@ -116,11 +116,10 @@ function send(agent: Agent, port: number, k: Kind): Promise<{ status: number; ms
 }
 
 function startServe(root: string, uri: string, db: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'bin/grove.js'), 'serve', uri, '--port', '0', '--tracking-uri', db, '--poll-seconds', '0', '--max-body', '1mb'],
-    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [join(root, 'bin/grove.js'), 'serve', uri, '--port', '0', '--tracking-uri', db, '--poll-seconds', '0', '--max-body', '1mb'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -136,9 +135,15 @@ async function main(): Promise<void> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'grove-bench-soak-'));
   const db = join(dir, 'grove.db');
-  const train = spawnSync(process.execPath, [join(root, 'bin/grove.js'), 'train', 'diabetes', '--trees', '100', '--register', 'soak', '--alias', 'production', '--tracking-uri', db, '--json'], { encoding: 'utf8' });
+  const train = spawnSync(process.execPath, [join(root, 'bin/grove.js'), 'train', 'diabetes', '--trees', '100', '--register', 'soak', '--alias', 'production', '--tracking-uri', db, '--json'], {
+    encoding: 'utf8',
+  });
   if (train.status !== 0) throw new Error(`grove train failed: ${train.stderr}`);
-  const rows = readFileSync(join(root, 'data/diabetes.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 10).map(Number));
+  const rows = readFileSync(join(root, 'data/diabetes.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').slice(0, 10).map(Number));
   const mix = kinds(rows);
   const totalWeight = mix.reduce((s, k) => s + k.weight, 0);
   const load = loadavg()[0];
@@ -150,7 +155,10 @@ async function main(): Promise<void> {
   const stats = new Map<string, Record<string, number>>();
   const latencies: number[] = [];
   const singleRow: number[] = [];
-  let wrongClass = 0, serverErrors = 0, connectionErrors = 0, requests = 0;
+  let wrongClass = 0,
+    serverErrors = 0,
+    connectionErrors = 0,
+    requests = 0;
   const wrongExamples: string[] = [];
   try {
     // warm-up: JIT and the model's first load are not the steady state the RSS start is read in

@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'grove-bench-serve-'));
   const root = fileURLToPath(new URL('..', import.meta.url));
   const db = join(dir, 'grove.db');
-  const train = spawnSync(process.execPath, [join(root, 'bin/grove.js'), 'train', 'diabetes', '--trees', args.trees, '--register', 'bench', '--alias', 'production', '--tracking-uri', db, '--json'], { encoding: 'utf8' });
+  const train = spawnSync(process.execPath, [join(root, 'bin/grove.js'), 'train', 'diabetes', '--trees', args.trees, '--register', 'bench', '--alias', 'production', '--tracking-uri', db, '--json'], {
+    encoding: 'utf8',
+  });
   if (train.status !== 0) throw new Error(`grove train failed: ${train.stderr}`);
   const uri = 'models:/bench@production';
 

@@ -55,7 +55,11 @@ async function populate(schema: string): Promise<void> {
     const now = Date.now();
     await c.query("INSERT INTO experiments (name, created_time) VALUES ('bench', $1)", [now]);
     studyId = randomBytes(16).toString('hex');
-    await c.query("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, host, pid, heartbeat_time) VALUES ($1, 1, 'study', 'FINISHED', $2, $3, 'bench', 1, $3)", [studyId, now - N_RUNS * 1000 - 1, now]);
+    await c.query("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, host, pid, heartbeat_time) VALUES ($1, 1, 'study', 'FINISHED', $2, $3, 'bench', 1, $3)", [
+      studyId,
+      now - N_RUNS * 1000 - 1,
+      now,
+    ]);
     await c.query('SELECT setseed(0.42)');
     // the last 100 runs are the trials of one study (a parent run)
     await c.query(

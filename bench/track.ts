@@ -39,13 +39,15 @@ function populate(path: string): void {
   const now = Date.now();
   db.transaction(() => {
     db.prepare("INSERT INTO experiments (name, created_time) VALUES ('bench', ?)").run(now);
-    const run = db.prepare("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id, data_fingerprint, host, pid, heartbeat_time) VALUES (?, 1, ?, ?, ?, ?, ?, NULL, 'bench', 1, ?)");
+    const run = db.prepare(
+      "INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id, data_fingerprint, host, pid, heartbeat_time) VALUES (?, 1, ?, ?, ?, ?, ?, NULL, 'bench', 1, ?)",
+    );
     const param = db.prepare('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
     const metric = db.prepare('INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, 0, ?)');
     const latest = db.prepare('INSERT INTO latest_metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, 0, ?)');
     const tag = db.prepare('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)');
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     // the last 100 runs are the trials of one study (a parent run)
     const study = newRunId();
     studyId = study;
@@ -58,7 +60,10 @@ function populate(path: string): void {
       param.run(id, 'n_estimators', String(10 + (i % 191)));
       param.run(id, 'max_features', ['all', 'sqrt', '0.5', '0.33'][i % 4]);
       const rmse = 50 + rand() * 20;
-      for (const [k, v] of [['rmse', rmse], ['r2', 1 - rmse / 100]] as const) {
+      for (const [k, v] of [
+        ['rmse', rmse],
+        ['r2', 1 - rmse / 100],
+      ] as const) {
         metric.run(id, k, v, t);
         latest.run(id, k, v, t);
       }

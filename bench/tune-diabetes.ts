@@ -15,7 +15,9 @@ const rows: { seed: number; baseline: number; tuned: number; wallS: number }[] =
 for (let seed = 0; seed < seeds; seed++) {
   const dir = mkdtempSync(join(tmpdir(), 'grove-tune-bench-'));
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [grove, 'tune', 'diabetes', '--trials', String(trials), '--seed', String(seed), '--no-promote', '--json', '--tracking-uri', join(dir, 'g.db')], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [grove, 'tune', 'diabetes', '--trials', String(trials), '--seed', String(seed), '--no-promote', '--json', '--tracking-uri', join(dir, 'g.db')], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   const out = JSON.parse(r.stdout);
   rows.push({ seed, baseline: out.baseline_test_rmse, tuned: out.test_rmse, wallS: (performance.now() - t0) / 1000 });

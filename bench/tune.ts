@@ -37,7 +37,23 @@ const sklearnRmse: number[] = [];
 for (let r = 0; r < reps; r++) {
   const dir = mkdtempSync(join(tmpdir(), 'grove-bench-tune-'));
   process.stderr.write(`tune bench: random search rep ${r + 1}/${reps}\n`);
-  const g = timed(process.execPath, [grove, 'tune', 'diabetes', '--trials', '10', '--sampler', 'random', '--cv', '3', '--seed', String(r), '--no-promote', '--json', '--tracking-uri', join(dir, 'g.db')]);
+  const g = timed(process.execPath, [
+    grove,
+    'tune',
+    'diabetes',
+    '--trials',
+    '10',
+    '--sampler',
+    'random',
+    '--cv',
+    '3',
+    '--seed',
+    String(r),
+    '--no-promote',
+    '--json',
+    '--tracking-uri',
+    join(dir, 'g.db'),
+  ]);
   grovePs.push(g.wallS);
   groveRmse.push(JSON.parse(g.stdout).test_rmse);
   if (haveSklearn) {

@@ -22,7 +22,9 @@ function populate(path: string, n: number): void {
   const now = Date.now();
   db.transaction(() => {
     db.prepare("INSERT INTO experiments (name, created_time) VALUES ('bench', ?)").run(now - n * 1000);
-    const run = db.prepare("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id, data_fingerprint, host, pid, heartbeat_time) VALUES (?, 1, ?, 'FINISHED', ?, ?, NULL, NULL, 'bench', 1, ?)");
+    const run = db.prepare(
+      "INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id, data_fingerprint, host, pid, heartbeat_time) VALUES (?, 1, ?, 'FINISHED', ?, ?, NULL, NULL, 'bench', 1, ?)",
+    );
     const param = db.prepare('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
     const metric = db.prepare('INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, 0, ?)');
     const latest = db.prepare('INSERT INTO latest_metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, 0, ?)');
@@ -37,7 +39,10 @@ function populate(path: string, n: number): void {
       param.run(id, 'n_estimators', String(10 + (i % 191)));
       param.run(id, 'max_features', ['all', 'sqrt', '0.5', '0.33'][i % 4]);
       const rmse = 50 + rand() * 20;
-      for (const [k, v] of [['val_rmse', rmse], ['val_r2', 1 - rmse / 100]] as const) {
+      for (const [k, v] of [
+        ['val_rmse', rmse],
+        ['val_r2', 1 - rmse / 100],
+      ] as const) {
         metric.run(id, k, v, t);
         latest.run(id, k, v, t);
       }
@@ -77,7 +82,9 @@ async function apiRows(): Promise<Record<string, number>> {
       api_page_sorted_by_metric_ms: Number((await timeGet(`${runs}?limit=50&order_by=${encodeURIComponent('metrics.val_rmse ASC')}`)).toFixed(1)),
       api_page_sorted_by_metric_desc_offset_1000_ms: Number((await timeGet(`${runs}?limit=50&offset=1000&order_by=${encodeURIComponent('metrics.val_rmse DESC')}`)).toFixed(1)),
       api_page_newest_ms: Number((await timeGet(`${runs}?limit=50`)).toFixed(1)),
-      api_page_filtered_ms: Number((await timeGet(`${runs}?limit=50&filter=${encodeURIComponent("metrics.val_rmse < 55 and params.max_depth = '8'")}&order_by=${encodeURIComponent('metrics.val_rmse ASC')}`)).toFixed(1)),
+      api_page_filtered_ms: Number(
+        (await timeGet(`${runs}?limit=50&filter=${encodeURIComponent("metrics.val_rmse < 55 and params.max_depth = '8'")}&order_by=${encodeURIComponent('metrics.val_rmse ASC')}`)).toFixed(1),
+      ),
       api_experiments_ms: Number((await timeGet(`${ui.url}/api/experiments`, 5)).toFixed(1)),
     };
   } finally {
@@ -93,7 +100,11 @@ async function firstPaint(): Promise<Record<string, number | string>> {
   const store = SqliteStore.open(path, { create: false });
   const ui = await startUiServer(store, { port: 0 });
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // the moment the runs table is in the document, on the page's own clock (0 = navigation start)

@@ -73,10 +73,7 @@ function compile() {
   return { ok: !r.error && r.status === 0, output };
 }
 
-const openmpHint =
-  process.platform === 'darwin'
-    ? 'the OpenMP runtime (brew install libomp)'
-    : 'the OpenMP runtime libgomp.so.1 (apt-get install libgomp1, dnf install libgomp, apk add libgomp)';
+const openmpHint = process.platform === 'darwin' ? 'the OpenMP runtime (brew install libomp)' : 'the OpenMP runtime libgomp.so.1 (apt-get install libgomp1, dnf install libgomp, apk add libgomp)';
 
 async function main() {
   const problems = [];

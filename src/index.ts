@@ -3,7 +3,17 @@ export { RandomForestRegressor, type FitOptions, type LoadOptions, type ModelMet
 export type { RandomForestParams } from './forest/params.js';
 export type { TypedMatrix, MatrixInput, VectorInput } from './matrix.js';
 export type { FlatForest } from './forest/flat-forest.js';
-export { decodeModel, decodeModelChunks, encodeModel, encodeModelChunks, readModelHeader, readModelHeaderChunks, type DecodeOptions, type EncodeOptions, type ModelHeader } from './forest/model-file.js';
+export {
+  decodeModel,
+  decodeModelChunks,
+  encodeModel,
+  encodeModelChunks,
+  readModelHeader,
+  readModelHeaderChunks,
+  type DecodeOptions,
+  type EncodeOptions,
+  type ModelHeader,
+} from './forest/model-file.js';
 export { exportOnnx, type OnnxExport, type OnnxExportOptions, type ExportableModel } from './export/onnx.js';
 export { GroveError, type GroveErrorCode } from './errors.js';
 export { FOREST_DEFAULTS } from './constants.js';

@@ -29,13 +29,20 @@ export interface Competitor {
 
 function commonFlags(ds: BenchDataset, threads: number, seed: number): string[] {
   return [
-    '--train', ds.train,
-    '--test', ds.test,
-    '--threads', String(threads),
-    '--seed', String(seed),
-    '--trees', String(FOREST.trees),
-    '--min-samples-leaf', String(FOREST.minSamplesLeaf),
-    '--max-features', FOREST.maxFeatures,
+    '--train',
+    ds.train,
+    '--test',
+    ds.test,
+    '--threads',
+    String(threads),
+    '--seed',
+    String(seed),
+    '--trees',
+    String(FOREST.trees),
+    '--min-samples-leaf',
+    String(FOREST.minSamplesLeaf),
+    '--max-features',
+    FOREST.maxFeatures,
   ];
 }
 

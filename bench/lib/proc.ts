@@ -31,7 +31,10 @@ export function runJsonProcess(cmd: string, args: string[], timeoutS: number, en
       const tail = err.trim().split('\n').slice(-6).join(' | ');
       if (spawnError) return resolve({ ok: false, json: null, error: `cannot start ${cmd}: ${spawnError.message}`, wallS });
       if (timedOut) return resolve({ ok: false, json: null, error: `killed after ${timeoutS} s (timeout)`, wallS });
-      const lines = out.trim().split('\n').filter((l) => l.trim().startsWith('{'));
+      const lines = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim().startsWith('{'));
       let json: Record<string, unknown> | null = null;
       try {
         if (lines.length > 0) json = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;

@@ -147,11 +147,28 @@ export function computeSummary(results: JobResult[], datasets: BenchDataset[]): 
     const e = perSize[ds.name];
     const L = sizeLabel(ds.rows);
     targets.push(target(`hist fit vs scikit-learn, ${L}, 2 threads`, '>= 5×', e.hist_fit_speedup_vs_sklearn_t2, (v) => v >= 5, x));
-    targets.push(target(`hist test RMSE vs scikit-learn, ${L}`, 'within 1%', e.hist_rmse_diff_pct_vs_sklearn, (v) => Math.abs(v) <= 1, (v) => (v === null || v === undefined ? 'n/a' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}%`)));
+    targets.push(
+      target(
+        `hist test RMSE vs scikit-learn, ${L}`,
+        'within 1%',
+        e.hist_rmse_diff_pct_vs_sklearn,
+        (v) => Math.abs(v) <= 1,
+        (v) => (v === null || v === undefined ? 'n/a' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}%`),
+      ),
+    );
     targets.push(target(`hist predict vs scikit-learn, ${L}, 2 threads`, '>= 2×', e.hist_predict_speedup_vs_sklearn_t2, (v) => v >= 2, x));
   }
   const big = friedman.find((f) => f.rows >= 1_000_000);
-  if (big) targets.push(target(`peak RSS grove hist / scikit-learn, ${sizeLabel(big.rows)}, 2 threads`, '<= 1.0', perSize[big.name].hist_peak_rss_over_sklearn_t2, (v) => v <= 1, (v) => (v === null || v === undefined ? 'n/a' : v.toFixed(2))));
+  if (big)
+    targets.push(
+      target(
+        `peak RSS grove hist / scikit-learn, ${sizeLabel(big.rows)}, 2 threads`,
+        '<= 1.0',
+        perSize[big.name].hist_peak_rss_over_sklearn_t2,
+        (v) => v <= 1,
+        (v) => (v === null || v === undefined ? 'n/a' : v.toFixed(2)),
+      ),
+    );
   const f100 = friedman.find((f) => f.rows === 100_000);
   if (f100) targets.push(target('native (2 threads) vs pure-TS twin, hist, 100k', '>= 20×', nativeVsJs[`${f100.name}/hist/native_t2`] ?? null, (v) => v >= 20, x));
   for (const ds of friedman) {
@@ -160,7 +177,15 @@ export function computeSummary(results: JobResult[], datasets: BenchDataset[]): 
   }
   for (const g of growth) {
     const v = g.exponents['grove/hist/t2'] ?? null;
-    targets.push(target(`grove hist fit-time growth exponent, ${g.from} -> ${g.to}`, `<= ${g.n_log_n_exponent.toFixed(2)} (n log n)`, v, (e) => e <= g.n_log_n_exponent, (e) => (e === null || e === undefined ? 'n/a' : e.toFixed(2))));
+    targets.push(
+      target(
+        `grove hist fit-time growth exponent, ${g.from} -> ${g.to}`,
+        `<= ${g.n_log_n_exponent.toFixed(2)} (n log n)`,
+        v,
+        (e) => e <= g.n_log_n_exponent,
+        (e) => (e === null || e === undefined ? 'n/a' : e.toFixed(2)),
+      ),
+    );
   }
   return { per_size: perSize, native_vs_js: nativeVsJs, thread_speedup: threadSpeedup, growth, targets };
 }
@@ -217,11 +242,7 @@ export function renderReport(inp: ReportInput): string {
   out.push('|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|');
   const dsOrder = [...new Set(results.map((r) => r.dataset))];
   const sorted = [...results].sort(
-    (a, b) =>
-      dsOrder.indexOf(a.dataset) - dsOrder.indexOf(b.dataset) ||
-      a.threads - b.threads ||
-      ORDER.indexOf(a.competitor) - ORDER.indexOf(b.competitor) ||
-      a.mode.localeCompare(b.mode),
+    (a, b) => dsOrder.indexOf(a.dataset) - dsOrder.indexOf(b.dataset) || a.threads - b.threads || ORDER.indexOf(a.competitor) - ORDER.indexOf(b.competitor) || a.mode.localeCompare(b.mode),
   );
   for (const r of sorted) {
     const name = r.competitor === 'grove' ? 'grove native' : r.competitor === 'grove-js' ? 'grove js twin' : r.label;
@@ -233,9 +254,15 @@ export function renderReport(inp: ReportInput): string {
     }
     const m = r.median!;
     const ratio = r.fitRatioVsHist === null || r.fitRatioVsHist === undefined ? '' : `${sig(r.fitRatioVsHist)}×`;
-    out.push(`| ${cells.join(' | ')} | ${sig(m.fit_s)} | ${sig(m.predict_s)} | ${m.rmse?.toFixed(4) ?? ''} | ${m.peak_rss_mb?.toFixed(0) ?? ''} | ${ratio} | ${r.samples.length}${r.failures.length ? ` (+${r.failures.length} failed)` : ''} |`);
+    out.push(
+      `| ${cells.join(' | ')} | ${sig(m.fit_s)} | ${sig(m.predict_s)} | ${m.rmse?.toFixed(4) ?? ''} | ${m.peak_rss_mb?.toFixed(0) ?? ''} | ${ratio} | ${r.samples.length}${r.failures.length ? ` (+${r.failures.length} failed)` : ''} |`,
+    );
   }
-  out.push('', '"fit ratio vs grove hist": the competitor\'s fit time divided by grove native hist at the same thread count (single-threaded competitors: vs grove hist on 1 thread); above 1 means grove hist is faster.', '');
+  out.push(
+    '',
+    '"fit ratio vs grove hist": the competitor\'s fit time divided by grove native hist at the same thread count (single-threaded competitors: vs grove hist on 1 thread); above 1 means grove hist is faster.',
+    '',
+  );
 
   out.push('### Targets (issue 2)', '');
   out.push('| target | goal | measured | met |', '|---|---|---|---|');
@@ -287,7 +314,9 @@ export function renderReport(inp: ReportInput): string {
   const noisy = all.filter((s) => s.busy_cores_before !== null && s.busy_cores_before >= 0.3).length;
   out.push(
     `Total benchmark time: ${(inp.totalS / 60).toFixed(1)} min; ${all.length} fits. ` +
-      (noisy ? `${noisy} of them started while other processes kept >= 0.3 cores busy (the harness waits at most 30 s per fit, 240 s in all): this machine is shared, treat those numbers with care (busy_cores_before in the JSON).` : 'Every fit started on an otherwise idle machine (< 0.3 cores busy).'),
+      (noisy
+        ? `${noisy} of them started while other processes kept >= 0.3 cores busy (the harness waits at most 30 s per fit, 240 s in all): this machine is shared, treat those numbers with care (busy_cores_before in the JSON).`
+        : 'Every fit started on an otherwise idle machine (< 0.3 cores busy).'),
     '',
   );
   return out.join('\n');

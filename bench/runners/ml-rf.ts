@@ -21,8 +21,7 @@ import { need, peakRssKb, readBenchCsv, rmse, rssKb, runnerArgs } from './csv.js
 const args = runnerArgs(process.argv.slice(2));
 const train = readBenchCsv(need(args, 'train'));
 const test = readBenchCsv(need(args, 'test'));
-const rowsOf = (x: Float64Array, rows: number, cols: number): number[][] =>
-  Array.from({ length: rows }, (_, i) => Array.from(x.subarray(i * cols, (i + 1) * cols)));
+const rowsOf = (x: Float64Array, rows: number, cols: number): number[][] => Array.from({ length: rows }, (_, i) => Array.from(x.subarray(i * cols, (i + 1) * cols)));
 const mtry = mtryCount(need(args, 'max-features'), train.cols);
 const leaf = Number(need(args, 'min-samples-leaf'));
 const options = {

@@ -10,10 +10,20 @@ async function listExperiments(flags: TrackingFlags & OutputFlags): Promise<void
       return printJson(exps.map((e) => ({ experiment_id: e.experimentId, name: e.name, run_count: e.runCount, created_time: e.createdTime, tags: e.tags })));
     }
     if (flags.csv) {
-      return void process.stdout.write(formatCsv(['experiment_id', 'name', 'run_count', 'created_time'], exps.map((e) => [e.experimentId, e.name, e.runCount, e.createdTime])));
+      return void process.stdout.write(
+        formatCsv(
+          ['experiment_id', 'name', 'run_count', 'created_time'],
+          exps.map((e) => [e.experimentId, e.name, e.runCount, e.createdTime]),
+        ),
+      );
     }
     if (exps.length === 0) return note('no experiments yet');
-    process.stdout.write(formatTable(['id', 'name', 'runs', 'created (UTC)'], exps.map((e) => [e.experimentId, e.name, e.runCount, formatTime(e.createdTime)])));
+    process.stdout.write(
+      formatTable(
+        ['id', 'name', 'runs', 'created (UTC)'],
+        exps.map((e) => [e.experimentId, e.name, e.runCount, formatTime(e.createdTime)]),
+      ),
+    );
   });
 }
 

@@ -45,7 +45,8 @@ export function register(program: Command): void {
       const exported = model.onnxExport({ outputName: flags.outputName, precision: flags.precision });
       for (const line of exported.notes) note(`grove: ${line}`);
       writeAtomically(flags.output, exported.bytes);
-      if (flags.json) return printJson({ model: uri, format: flags.format, output: flags.output, bytes: exported.bytes.length, inputs: exported.inputs, output_name: exported.output, notes: exported.notes });
+      if (flags.json)
+        return printJson({ model: uri, format: flags.format, output: flags.output, bytes: exported.bytes.length, inputs: exported.inputs, output_name: exported.output, notes: exported.notes });
       note(`grove: wrote ${flags.output} (${exported.bytes.length} bytes, ${exported.inputs.length} inputs -> "${exported.output}")`);
     });
 }

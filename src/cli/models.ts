@@ -20,13 +20,25 @@ async function listModels(flags: TrackingFlags & OutputFlags): Promise<void> {
   await withStore(flags, { create: false }, async (store) => {
     const models = await store.listRegisteredModels();
     if (flags.json) {
-      return printJson(models.map((m) => ({ name: m.name, latest_version: m.latestVersion, aliases: m.aliases, description: m.description, created: m.createdTime, updated: m.updatedTime, tags: m.tags })));
+      return printJson(
+        models.map((m) => ({ name: m.name, latest_version: m.latestVersion, aliases: m.aliases, description: m.description, created: m.createdTime, updated: m.updatedTime, tags: m.tags })),
+      );
     }
     if (flags.csv) {
-      return void process.stdout.write(formatCsv(['name', 'latest_version', 'aliases', 'created', 'updated'], models.map((m) => [m.name, m.latestVersion, aliasList(m), m.createdTime, m.updatedTime])));
+      return void process.stdout.write(
+        formatCsv(
+          ['name', 'latest_version', 'aliases', 'created', 'updated'],
+          models.map((m) => [m.name, m.latestVersion, aliasList(m), m.createdTime, m.updatedTime]),
+        ),
+      );
     }
     if (models.length === 0) return note('no registered models yet');
-    process.stdout.write(formatTable(['name', 'latest', 'aliases', 'updated (UTC)'], models.map((m) => [m.name, m.latestVersion, aliasList(m), formatTime(m.updatedTime)])));
+    process.stdout.write(
+      formatTable(
+        ['name', 'latest', 'aliases', 'updated (UTC)'],
+        models.map((m) => [m.name, m.latestVersion, aliasList(m), formatTime(m.updatedTime)]),
+      ),
+    );
   });
 }
 
@@ -62,13 +74,19 @@ async function showModel(name: string, flags: TrackingFlags & OutputFlags): Prom
     const out = [`model:        ${model.name}`, `description:  ${model.description || '-'}`, `aliases:      ${aliasList(model) || '-'}`, '', 'versions:'];
     out.push(
       versions.length
-        ? formatTable(['version', 'run_id', 'artifact', 'created (UTC)', 'aliases', 'description'], versions.map((v) => [v.version, v.runId, v.artifact, formatTime(v.createdTime), v.aliases.join(' '), v.description])).trimEnd()
+        ? formatTable(
+            ['version', 'run_id', 'artifact', 'created (UTC)', 'aliases', 'description'],
+            versions.map((v) => [v.version, v.runId, v.artifact, formatTime(v.createdTime), v.aliases.join(' '), v.description]),
+          ).trimEnd()
         : '  (none)',
     );
     out.push('', 'alias history:');
     out.push(
       history.length
-        ? formatTable(['time (UTC)', 'alias', 'from', 'to', 'who'], history.map((h) => [formatTime(h.time), h.alias, h.oldVersion ?? '-', h.newVersion ?? '(deleted)', h.who])).trimEnd()
+        ? formatTable(
+            ['time (UTC)', 'alias', 'from', 'to', 'who'],
+            history.map((h) => [formatTime(h.time), h.alias, h.oldVersion ?? '-', h.newVersion ?? '(deleted)', h.who]),
+          ).trimEnd()
         : '  (none)',
     );
     process.stdout.write(out.join('\n') + '\n');
@@ -80,9 +98,7 @@ async function setAlias(name: string, alias: string, version: number, flags: Tra
     const change = await store.setAlias(name, alias, version);
     if (flags.json) return printJson(changeToJson(change));
     const from = change.oldVersion === null ? '(new)' : `version ${change.oldVersion}`;
-    process.stdout.write(
-      change.oldVersion === change.newVersion ? `${name}@${alias} already points at version ${version}\n` : `${name}@${alias}: ${from} -> version ${change.newVersion}\n`,
-    );
+    process.stdout.write(change.oldVersion === change.newVersion ? `${name}@${alias} already points at version ${version}\n` : `${name}@${alias}: ${from} -> version ${change.newVersion}\n`);
   });
 }
 
@@ -99,7 +115,8 @@ async function registerFrom(source: string, flags: RegisterFlags): Promise<void>
   if (uri.kind === 'file') await (await import('../forest/regressor.js')).RandomForestRegressor.load(uri.path);
   await withStore(flags, { create: uri.kind === 'file' }, async (store) => {
     const v = await registerModel(store, source, { name: flags.name, alias: flags.alias, description: flags.description, experiment: flags.experiment });
-    if (flags.json) return printJson({ name: v.name, version: v.version, run_id: v.runId, artifact: v.artifact, sha256: v.sha256, size: v.size, aliases: v.aliases, model_uri: `models:/${v.name}/${v.version}` });
+    if (flags.json)
+      return printJson({ name: v.name, version: v.version, run_id: v.runId, artifact: v.artifact, sha256: v.sha256, size: v.size, aliases: v.aliases, model_uri: `models:/${v.name}/${v.version}` });
     process.stdout.write(`registered models:/${v.name}/${v.version} (run ${v.runId}${v.aliases.length ? `, aliases ${v.aliases.join(' ')}` : ''})\n`);
   });
 }
@@ -118,7 +135,18 @@ async function exportVersion(uri: string, flags: TrackingFlags & OutputFlags & {
     for (const line of r.notes) note(`grove: ${line}`);
     const fetch = `runs:/${r.version.runId}/${r.artifact.name}`;
     if (flags.json) {
-      return printJson({ model: r.version.name, version: r.version.version, format: flags.format, artifact: r.artifact.name, run_id: r.version.runId, uri: fetch, size: r.artifact.size, sha256: r.artifact.sha256, tags: r.version.tags, notes: r.notes });
+      return printJson({
+        model: r.version.name,
+        version: r.version.version,
+        format: flags.format,
+        artifact: r.artifact.name,
+        run_id: r.version.runId,
+        uri: fetch,
+        size: r.artifact.size,
+        sha256: r.artifact.sha256,
+        tags: r.version.tags,
+        notes: r.notes,
+      });
     }
     process.stdout.write(`${r.version.name} version ${r.version.version}: stored ${r.artifact.name} (${r.artifact.size} bytes) as ${fetch}\n`);
   });
@@ -176,7 +204,11 @@ export function register(program: Command): void {
   addTrackingUriOption(exp);
   exp.action((uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; precision?: 'float' | 'double' }) => exportVersion(uri, flags));
 
-  const del = models.command('delete-alias').description('remove an alias (the deletion is recorded in the alias history)').argument('<name>', 'registered model name').argument('<alias>', 'alias to delete');
+  const del = models
+    .command('delete-alias')
+    .description('remove an alias (the deletion is recorded in the alias history)')
+    .argument('<name>', 'registered model name')
+    .argument('<alias>', 'alias to delete');
   addOutputOptions(del, false);
   addTrackingUriOption(del);
   del.action((name: string, alias: string, flags: TrackingFlags & OutputFlags) => deleteAlias(name, alias, flags));

@@ -28,5 +28,8 @@ export function choiceOption<T extends string>(flag: string, choices: readonly T
 }
 
 export function listOption(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }

@@ -17,7 +17,10 @@ export function formatTable(headers: string[], rows: (string | number | null | u
   const widths = headers.map((h, j) => Math.max(h.length, ...cells.map((r) => (r[j] ?? '').length)));
   const numeric = headers.map((_, j) => cells.length > 0 && cells.every((r) => r[j] === '' || /^-?[\d.e+-]+%?$/i.test(r[j])));
   const line = (r: string[]) =>
-    r.map((c, j) => (numeric[j] ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd();
+    r
+      .map((c, j) => (numeric[j] ? c.padStart(widths[j]) : c.padEnd(widths[j])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
 }
 

@@ -26,7 +26,10 @@ export function register(program: Command): void {
     .option('--backend <b>', 'native or js (default: native, falling back to js)', choiceOption('--backend', ['native', 'js'] as const))
     .option('--threads <n>', 'prediction threads (default: all cores)', intOption('--threads', 1));
   addTrackingUriOption(cmd)
-    .addHelpText('after', '\nOutput: the input columns followed by a last column "prediction", numbers at full double precision.\n\nExamples:\n  grove predict model.grove --input new.csv\n  grove predict models:/diabetes@production --input new.csv --output scored.csv')
+    .addHelpText(
+      'after',
+      '\nOutput: the input columns followed by a last column "prediction", numbers at full double precision.\n\nExamples:\n  grove predict model.grove --input new.csv\n  grove predict models:/diabetes@production --input new.csv --output scored.csv',
+    )
     .action(async (uri: string, flags: PredictFlags) => {
       await predict(uri, flags);
     });

@@ -4,18 +4,7 @@ import { GroveError } from '../errors.js';
 import { gcDeadRuns, runLiveness } from '../track/liveness.js';
 import type { Run, Store } from '../track/store.js';
 import { intOption } from './options.js';
-import {
-  addOutputOptions,
-  formatCsv,
-  formatDuration,
-  formatNumber,
-  formatTable,
-  formatTime,
-  jsonNumber,
-  note,
-  printJson,
-  type OutputFlags,
-} from './output.js';
+import { addOutputOptions, formatCsv, formatDuration, formatNumber, formatTable, formatTime, jsonNumber, note, printJson, type OutputFlags } from './output.js';
 import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
 interface ListFlags extends TrackingFlags, OutputFlags {
@@ -32,7 +21,13 @@ function collectOrderBy(value: string, previous: string[] = []): string[] {
   // commas inside backquoted keys belong to the key; a single term goes to the store as given
   // (which refuses leading or trailing spaces, as MLflow does), spaces around commas are layout
   if (value.includes('`') || !value.includes(',')) return [...previous, value];
-  return [...previous, ...value.split(',').map((t) => t.trim()).filter((t) => t !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== ''),
+  ];
 }
 
 /** The JSON shape of a run (snake_case, as users read it). */
@@ -63,7 +58,11 @@ async function listRuns(flags: ListFlags): Promise<void> {
     let experimentIds: string[] | undefined;
     if (flags.experiment !== undefined) {
       const exp = await store.getExperimentByName(flags.experiment);
-      if (!exp) throw notFoundExperiment(flags.experiment, (await store.listExperiments()).map((e) => e.name));
+      if (!exp)
+        throw notFoundExperiment(
+          flags.experiment,
+          (await store.listExperiments()).map((e) => e.name),
+        );
       experimentIds = [exp.experimentId];
     }
     const runs = await store.searchRuns({ experimentIds, filter: flags.filter, orderBy: flags.orderBy, limit: flags.limit });
@@ -85,7 +84,18 @@ function runsCsv(runs: Run[]): string {
   const params = keysOf(runs, (r) => r.params);
   const metrics = keysOf(runs, (r) => r.metrics);
   const tags = keysOf(runs, (r) => r.tags);
-  const headers = ['run_id', 'experiment', 'run_name', 'status', 'parent_run_id', 'start_time', 'end_time', ...params.map((k) => `params.${k}`), ...metrics.map((k) => `metrics.${k}`), ...tags.map((k) => `tags.${k}`)];
+  const headers = [
+    'run_id',
+    'experiment',
+    'run_name',
+    'status',
+    'parent_run_id',
+    'start_time',
+    'end_time',
+    ...params.map((k) => `params.${k}`),
+    ...metrics.map((k) => `metrics.${k}`),
+    ...tags.map((k) => `tags.${k}`),
+  ];
   const rows = runs.map((r) => [
     r.runId,
     r.experimentName,
@@ -157,11 +167,25 @@ async function showRun(runId: string, flags: TrackingFlags & OutputFlags): Promi
       Object.keys(run.metrics).map((k) => {
         const h = history[k] ?? [];
         const last = h.reduce((a, b) => (b.step > a.step || (b.step === a.step && b.timestamp >= a.timestamp) ? b : a), h[0]);
-        return [k, formatNumber(run.metrics[k]), last?.step ?? 0, h.length > 1 ? h.map((m) => formatNumber(m.value)).slice(0, 8).join(' ') + (h.length > 8 ? ' ...' : '') : ''];
+        return [
+          k,
+          formatNumber(run.metrics[k]),
+          last?.step ?? 0,
+          h.length > 1
+            ? h
+                .map((m) => formatNumber(m.value))
+                .slice(0, 8)
+                .join(' ') + (h.length > 8 ? ' ...' : '')
+            : '',
+        ];
       }),
     );
     section('tags', ['key', 'value'], Object.entries(run.tags));
-    section('artifacts', ['name', 'size', 'sha256'], artifacts.map((a) => [a.name, a.size, a.sha256.slice(0, 16)]));
+    section(
+      'artifacts',
+      ['name', 'size', 'sha256'],
+      artifacts.map((a) => [a.name, a.size, a.sha256.slice(0, 16)]),
+    );
     process.stdout.write(out.join('\n') + '\n');
   });
 }
@@ -214,17 +238,12 @@ Examples:
     )
     .action((flags: ListFlags) => listRuns(flags));
 
-  const show = runs
-    .command('show')
-    .description('show one run: params, metrics with their history, tags and artifacts')
-    .argument('<run-id>', 'the 32-hex-digit run id');
+  const show = runs.command('show').description('show one run: params, metrics with their history, tags and artifacts').argument('<run-id>', 'the 32-hex-digit run id');
   addOutputOptions(show, false);
   addTrackingUriOption(show);
   show.action((runId: string, flags: TrackingFlags & OutputFlags) => showRun(runId, flags));
 
-  const gcCmd = runs
-    .command('gc')
-    .description('mark FAILED every RUNNING run whose process on this host no longer exists (tag grove.failure says why)');
+  const gcCmd = runs.command('gc').description('mark FAILED every RUNNING run whose process on this host no longer exists (tag grove.failure says why)');
   addOutputOptions(gcCmd, false);
   addTrackingUriOption(gcCmd);
   gcCmd.action((flags: TrackingFlags & OutputFlags) => gc(flags));

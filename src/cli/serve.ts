@@ -23,7 +23,12 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on', SERVE_DEFAULTS.host)
     .option('--port <n>', 'port to listen on (0: any free port)', intOption('--port', 0), SERVE_DEFAULTS.port)
     .option('--max-body <size>', 'largest request body: bytes, or with kb/mb/gb (default 10mb)', byteSize, SERVE_DEFAULTS.maxBodyBytes)
-    .option('--poll-seconds <s>', 'for models:/<name>@<alias>: how often to check whether the alias moved (0: never)', floatOption('--poll-seconds', (n) => (n < 0 ? 'must be >= 0' : null)), SERVE_DEFAULTS.pollSeconds)
+    .option(
+      '--poll-seconds <s>',
+      'for models:/<name>@<alias>: how often to check whether the alias moved (0: never)',
+      floatOption('--poll-seconds', (n) => (n < 0 ? 'must be >= 0' : null)),
+      SERVE_DEFAULTS.pollSeconds,
+    )
     .option('--backend <b>', 'native or js (default: native, falling back to js)', choiceOption('--backend', ['native', 'js'] as const))
     .option('--threads <n>', 'threads per large batch (default: all cores)', intOption('--threads', 1));
   addTrackingUriOption(cmd)
@@ -31,7 +36,7 @@ export function register(program: Command): void {
       'after',
       '\nBodies: {"dataframe_split": {"columns": [...], "data": [[...]]}}, {"dataframe_records": [{...}]},\n' +
         '{"instances": [...]}, {"inputs": [[...]] | {"col": [...]}} as application/json, or text/csv with a header.\n' +
-        'Rows given as arrays follow the model\'s input columns in training order.\n' +
+        "Rows given as arrays follow the model's input columns in training order.\n" +
         'SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n\n' +
         'Examples:\n  grove serve models:/diabetes@production --port 5000\n' +
         '  curl -H "Content-Type: application/json" -d \'{"dataframe_records": [{"age": 0.03, ...}]}\' http://127.0.0.1:5000/invocations',

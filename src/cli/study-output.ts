@@ -28,7 +28,8 @@ export async function runStudyCommand(job: (hooks: Hooks) => Promise<TuneResult>
     const result = await job({
       signal: controller.signal,
       faults: faultsFromEnv(),
-      onStart: (b) => note(`grove: ${b.concurrency} trial${b.concurrency === 1 ? '' : 's'} in flight x ${b.threadsPerTrial} thread${b.threadsPerTrial === 1 ? '' : 's'} on ${b.cpus} cpus (${b.reason})`),
+      onStart: (b) =>
+        note(`grove: ${b.concurrency} trial${b.concurrency === 1 ? '' : 's'} in flight x ${b.threadsPerTrial} thread${b.threadsPerTrial === 1 ? '' : 's'} on ${b.cpus} cpus (${b.reason})`),
       onProgress: bar.update,
       onReap: (reaped) => {
         bar.clear();
@@ -58,7 +59,12 @@ export async function runStudyCommand(job: (hooks: Hooks) => Promise<TuneResult>
 function faultsFromEnv(): Map<number, string> | undefined {
   const spec = process.env.GROVE_TUNE_FAULTS;
   if (!spec) return undefined;
-  return new Map(spec.split(',').map((p) => p.split(':')).map(([n, kind]) => [Number(n), kind] as [number, string]));
+  return new Map(
+    spec
+      .split(',')
+      .map((p) => p.split(':'))
+      .map(([n, kind]) => [Number(n), kind] as [number, string]),
+  );
 }
 
 /** A live line on a terminal; one line per ended trial otherwise. */
@@ -132,7 +138,12 @@ export function reportStudy(r: TuneResult, json: boolean, extra: Record<string, 
   if (top.length > 0) {
     const keys = Object.keys(top[0].config);
     lines.push(`top trials (validation ${c.metric}):`);
-    lines.push(formatTable(['trial', `val_${c.metric}`, ...keys], top.map((t) => [t.number, fmt(t.value), ...keys.map((k) => String(t.config[k]))])).trimEnd());
+    lines.push(
+      formatTable(
+        ['trial', `val_${c.metric}`, ...keys],
+        top.map((t) => [t.number, fmt(t.value), ...keys.map((k) => String(t.config[k]))]),
+      ).trimEnd(),
+    );
   }
   if (r.refit && r.best) {
     const { test, baseline, promotion } = r.refit;
@@ -146,7 +157,9 @@ export function reportStudy(r: TuneResult, json: boolean, extra: Record<string, 
     lines.push(`model             ${r.refit.modelUri}`);
     lines.push(`alias production  ${promotion.promoted ? `moved to version ${r.refit.version}` : 'not moved'}: ${promotion.reason}`);
   }
-  lines.push(`study             ${c.studyName} (${r.study.run.runId}): ${r.top.length} finished, ${r.outcome.failed} failed, ${r.outcome.pruned} pruned${r.outcome.finishedHere === r.top.length ? '' : ` (${r.outcome.finishedHere} finished by this worker)`}`);
+  lines.push(
+    `study             ${c.studyName} (${r.study.run.runId}): ${r.top.length} finished, ${r.outcome.failed} failed, ${r.outcome.pruned} pruned${r.outcome.finishedHere === r.top.length ? '' : ` (${r.outcome.finishedHere} finished by this worker)`}`,
+  );
   if (!r.refit && !r.outcome.interrupted) lines.push(`refit             left to the worker that finishes the study (grove study status ${c.studyName})`);
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -74,7 +74,13 @@ export function register(program: Command): void {
         ).trimEnd(),
       ];
       if (s.running.length > 0) {
-        lines.push('', formatTable(['running trial', 'attempt', 'worker', 'last heartbeat'], s.running.map((r) => [r.number, r.attempt, r.workerId, `${(r.heartbeatAgeMs / 1000).toFixed(1)} s ago`])).trimEnd());
+        lines.push(
+          '',
+          formatTable(
+            ['running trial', 'attempt', 'worker', 'last heartbeat'],
+            s.running.map((r) => [r.number, r.attempt, r.workerId, `${(r.heartbeatAgeMs / 1000).toFixed(1)} s ago`]),
+          ).trimEnd(),
+        );
       }
       process.stdout.write(lines.join('\n') + '\n');
     });

@@ -49,16 +49,28 @@ export function register(program: Command): void {
     .option('--max-depth <n>', 'maximum tree depth (default: no limit)', intOption('--max-depth', 1))
     .option('--min-samples-split <n>', 'rows a node needs to be split (default 2)', intOption('--min-samples-split', 2))
     .option('--min-samples-leaf <n>', 'rows each leaf keeps at least (default 1)', intOption('--min-samples-leaf', 1))
-    .option('--max-features <v>', "features tried per split: all, sqrt, log2, third, a count (3) or a fraction (0.5, 1.0) (default all)")
+    .option('--max-features <v>', 'features tried per split: all, sqrt, log2, third, a count (3) or a fraction (0.5, 1.0) (default all)')
     .option('--bootstrap', 'draw rows with replacement for each tree (default)', true)
     .option('--no-bootstrap', 'grow each tree on every row')
-    .option('--max-samples <f>', 'bootstrap draws as a fraction of the rows, in (0, 1]', floatOption('--max-samples', (n) => (n > 0 && n <= 1 ? null : 'must be in (0, 1]')))
-    .option('--min-impurity-decrease <v>', 'split only when the weighted impurity drops by this much (default 0)', floatOption('--min-impurity-decrease', (n) => (n >= 0 ? null : 'must be >= 0')))
+    .option(
+      '--max-samples <f>',
+      'bootstrap draws as a fraction of the rows, in (0, 1]',
+      floatOption('--max-samples', (n) => (n > 0 && n <= 1 ? null : 'must be in (0, 1]')),
+    )
+    .option(
+      '--min-impurity-decrease <v>',
+      'split only when the weighted impurity drops by this much (default 0)',
+      floatOption('--min-impurity-decrease', (n) => (n >= 0 ? null : 'must be >= 0')),
+    )
     .option('--threads <n>', 'threads for fit and predict (default: all cores)', intOption('--threads', 1))
     .option('--backend <b>', 'native (C++/OpenMP, default) or js (pure TypeScript)', choiceOption('--backend', ['native', 'js'] as const))
     .option('--split-mode <m>', 'exact, hist (256-bin histograms) or auto (by data size; default)', choiceOption('--split-mode', ['exact', 'hist', 'auto'] as const))
     .option('--seed <n>', 'random seed for the forest and the split (default 0)', intOption('--seed', 0), 0)
-    .option('--test-frac <f>', `share of rows held out for testing (default ${DEFAULT_TEST_FRACTION})`, floatOption('--test-frac', (n) => (n > 0 && n < 1 ? null : 'must be in (0, 1)')))
+    .option(
+      '--test-frac <f>',
+      `share of rows held out for testing (default ${DEFAULT_TEST_FRACTION})`,
+      floatOption('--test-frac', (n) => (n > 0 && n < 1 ? null : 'must be in (0, 1)')),
+    )
     .option('--test <file>', 'explicit test set (same columns) instead of --test-frac')
     .option('--save <file>', 'write the fitted model file here')
     .option('--json', 'print one JSON object on stdout')
@@ -68,7 +80,10 @@ export function register(program: Command): void {
     .option('--register <model-name>', 'register the model as a new version of this model')
     .option('--alias <alias>', 'point this alias (e.g. production) at the new version; needs --register');
   addTrackingUriOption(cmd)
-    .addHelpText('after', '\nExamples:\n  grove train diabetes\n  grove train friedman1:100000 --split-mode hist --trees 100 --json\n  grove train data.csv --target price --max-features sqrt --save model.grove\n  grove train diabetes --register diabetes --alias production')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  grove train diabetes\n  grove train friedman1:100000 --split-mode hist --trees 100 --json\n  grove train data.csv --target price --max-features sqrt --save model.grove\n  grove train diabetes --register diabetes --alias production',
+    )
     .action(async (data: string, flags: TrainFlags & { nEstimators?: number }) => {
       await train(data, flags);
     });
@@ -189,4 +204,3 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
     ].join('\n') + '\n',
   );
 }
-

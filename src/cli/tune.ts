@@ -54,14 +54,28 @@ export function register(program: Command): void {
     .option('--sampler <s>', 'tpe (default), random or grid', choiceOption('--sampler', ['tpe', 'random', 'grid'] as const), TUNE_DEFAULTS.sampler)
     .option('--scheduler <s>', 'fifo (default) or asha (successive halving over trees)', choiceOption('--scheduler', ['fifo', 'asha'] as const), TUNE_DEFAULTS.scheduler)
     .option('--cv <k>', 'k-fold cross-validation instead of a validation split', intOption('--cv', 2))
-    .option('--val-frac <f>', 'validation share of the non-test rows', floatOption('--val-frac', (n) => (n > 0 && n < 1 ? null : 'must be in (0, 1)')), TUNE_DEFAULTS.valFraction)
-    .option('--test-frac <f>', 'test share held out from tuning', floatOption('--test-frac', (n) => (n > 0 && n < 1 ? null : 'must be in (0, 1)')), TUNE_DEFAULTS.testFraction)
+    .option(
+      '--val-frac <f>',
+      'validation share of the non-test rows',
+      floatOption('--val-frac', (n) => (n > 0 && n < 1 ? null : 'must be in (0, 1)')),
+      TUNE_DEFAULTS.valFraction,
+    )
+    .option(
+      '--test-frac <f>',
+      'test share held out from tuning',
+      floatOption('--test-frac', (n) => (n > 0 && n < 1 ? null : 'must be in (0, 1)')),
+      TUNE_DEFAULTS.testFraction,
+    )
     .option('--eval <e>', 'val (default), cv (with --cv) or oob (out-of-bag)', choiceOption('--eval', ['val', 'cv', 'oob'] as const))
     .option('--metric <m>', 'rmse (default), mae or r2', choiceOption('--metric', ['rmse', 'mae', 'r2'] as const), TUNE_DEFAULTS.metric)
     .option('--cpus <n>', 'cores to use (default: all)', intOption('--cpus', 1))
     .option('--concurrency <n>', 'trials in flight (default: chosen from data size)', intOption('--concurrency', 1))
     .option('--threads-per-trial <n>', 'threads per trial (default: chosen from data size)', intOption('--threads-per-trial', 1))
-    .option('--trial-timeout <s>', 'seconds after which a trial is stopped and recorded FAILED', floatOption('--trial-timeout', (n) => (n > 0 ? null : 'must be > 0')))
+    .option(
+      '--trial-timeout <s>',
+      'seconds after which a trial is stopped and recorded FAILED',
+      floatOption('--trial-timeout', (n) => (n > 0 ? null : 'must be > 0')),
+    )
     .option('--seed <n>', 'seed of the sampler, the splits and the forests', intOption('--seed', 0), TUNE_DEFAULTS.seed)
     .option('--experiment <name>', 'experiment to record the study under', TUNE_DEFAULTS.experiment)
     .option('--study <name>', 'study name (default: from the data and the time)')
@@ -69,7 +83,12 @@ export function register(program: Command): void {
     .option('--no-promote', 'do not move the production alias')
     .option('--resume <study>', 'continue an interrupted study (its name or run id) to its trial count')
     .option('--backend <b>', 'native (default) or js', choiceOption('--backend', ['native', 'js'] as const), 'native')
-    .option('--grace <s>', 'shared studies: a trial whose worker sent no heartbeat for this long is run again', floatOption('--grace', (n) => (n > 0 ? null : 'must be > 0')), STUDY_QUEUE_DEFAULTS.graceS)
+    .option(
+      '--grace <s>',
+      'shared studies: a trial whose worker sent no heartbeat for this long is run again',
+      floatOption('--grace', (n) => (n > 0 ? null : 'must be > 0')),
+      STUDY_QUEUE_DEFAULTS.graceS,
+    )
     .option('--max-attempts <n>', 'shared studies: runs of one trial at most when its workers keep getting lost', intOption('--max-attempts', 1), STUDY_QUEUE_DEFAULTS.maxAttempts)
     .option('--ship-data', `store the data file in the tracking store, for workers without a copy (files up to ${SHIP_DATA_MAX_BYTES / 2 ** 20} MiB)`)
     .option('--json', 'print one JSON object on stdout');
@@ -87,7 +106,9 @@ async function tune(data: string | undefined, flags: TuneFlags, command: Command
   const execution = { cpus: flags.cpus, concurrency: flags.concurrency, threadsPerTrial: flags.threadsPerTrial };
   let request: Parameters<typeof runTune>[1];
   if (flags.resume !== undefined) {
-    const given = ['target', 'space', 'grace', 'maxAttempts', 'shipData', 'sampler', 'scheduler', 'cv', 'eval', 'metric', 'study', 'register', 'seed'].filter((k) => command.getOptionValueSource(k) === 'cli');
+    const given = ['target', 'space', 'grace', 'maxAttempts', 'shipData', 'sampler', 'scheduler', 'cv', 'eval', 'metric', 'study', 'register', 'seed'].filter(
+      (k) => command.getOptionValueSource(k) === 'cli',
+    );
     if (data !== undefined || given.length > 0) {
       throw new GroveError('INVALID_OPTION', `--resume continues a study with its own recorded settings; drop ${data !== undefined ? 'the data argument' : `--${given[0]}`}`, { option: '--resume' });
     }
@@ -144,4 +165,3 @@ function buildConfig(data: string, f: TuneFlags): StudyConfig {
     shipData: f.shipData === true,
   };
 }
-

@@ -26,7 +26,12 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'trials in flight (default: chosen from data size)', intOption('--concurrency', 1))
     .option('--threads-per-trial <n>', 'threads per trial (default: chosen from data size)', intOption('--threads-per-trial', 1))
     .option('--data <path>', "this machine's copy of the study's data, when it is not at the recorded path (its fingerprint must match)")
-    .option('--wait <s>', 'seconds to wait for the study to appear', floatOption('--wait', (n) => (n >= 0 ? null : 'must be >= 0')), STUDY_QUEUE_DEFAULTS.waitS)
+    .option(
+      '--wait <s>',
+      'seconds to wait for the study to appear',
+      floatOption('--wait', (n) => (n >= 0 ? null : 'must be >= 0')),
+      STUDY_QUEUE_DEFAULTS.waitS,
+    )
     .option('--json', 'print one JSON object on stdout at the end');
   addTrackingUriOption(cmd)
     .addHelpText(
@@ -46,7 +51,12 @@ Examples:
     .action(async (flags: WorkerFlags) => {
       await runStudyCommand(
         (hooks) =>
-          runWorker(() => openTrackingStore(flags, { create: true }), { ref: flags.study, data: flags.data, waitS: flags.wait }, { cpus: flags.cpus, concurrency: flags.concurrency, threadsPerTrial: flags.threadsPerTrial }, hooks),
+          runWorker(
+            () => openTrackingStore(flags, { create: true }),
+            { ref: flags.study, data: flags.data, waitS: flags.wait },
+            { cpus: flags.cpus, concurrency: flags.concurrency, threadsPerTrial: flags.threadsPerTrial },
+            hooks,
+          ),
         flags.json === true,
         (r) => `other workers go on; this one rejoins with: grove worker --study ${r.study.config.studyName}`,
       );

@@ -24,11 +24,10 @@ export function loadFriedman(spec: string): LoadedData {
   const rows = parts[1] === undefined || parts[1] === '' ? FRIEDMAN_DEFAULT_ROWS : Number(parts[1]);
   const seed = parts[2] === undefined || parts[2] === '' ? FRIEDMAN_DEFAULT_SEED : Number(parts[2]);
   if (parts.length > 3 || !Number.isInteger(rows) || rows < 2 || rows > 1e8 || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new GroveError(
-      'INVALID_OPTION',
-      `data "${spec}": expected friedman1[:rows[:seed]] with 2 <= rows <= 100000000 and 0 <= seed < 2^32 (e.g. friedman1:5000:7)`,
-      { option: 'data', value: spec },
-    );
+    throw new GroveError('INVALID_OPTION', `data "${spec}": expected friedman1[:rows[:seed]] with 2 <= rows <= 100000000 and 0 <= seed < 2^32 (e.g. friedman1:5000:7)`, {
+      option: 'data',
+      value: spec,
+    });
   }
   const g = friedman1(rows, seed);
   const columns: Column[] = g.featureNames.map((name, j) => {
@@ -40,7 +39,10 @@ export function loadFriedman(spec: string): LoadedData {
   const data: Record<string, Float64Array> = {};
   for (const c of columns) data[c.name] = c.values as Float64Array;
   return {
-    table: table(data, columns.map((c) => c.name)),
+    table: table(
+      data,
+      columns.map((c) => c.name),
+    ),
     columns,
     source: spec,
     format: 'builtin',

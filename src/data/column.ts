@@ -67,12 +67,11 @@ export function normalizeColumn(name: string, values: ArrayLike<unknown>, origin
         else if (c === 'text' && firstOther < 0) firstOther = i;
       }
     } else {
-      throw new GroveError(
-        'INVALID_DATA',
-        `${origin.source}: column "${name}", data row ${i + 1}: unsupported value ${formatValue(describeValue(v))}; ` +
-          'use numbers, text or true/false',
-        { file: origin.source, column: name, row: i + 1 },
-      );
+      throw new GroveError('INVALID_DATA', `${origin.source}: column "${name}", data row ${i + 1}: unsupported value ${formatValue(describeValue(v))}; ` + 'use numbers, text or true/false', {
+        file: origin.source,
+        column: name,
+        row: i + 1,
+      });
     }
   }
   if (forceCategorical) return { name, kind: 'categorical', values: toStrings(values, n) };
@@ -108,8 +107,7 @@ function numericColumn(name: string, values: Float64Array, origin: Origin): Colu
 export function infinityError(name: string, value: unknown, row: number, origin: Origin): GroveError {
   return new GroveError(
     'INVALID_DATA',
-    `${origin.source}: column "${name}", data row ${row + 1}: ${formatValue(value)} is infinite; ` +
-      'grove needs finite numbers (leave the cell empty to mark it missing)',
+    `${origin.source}: column "${name}", data row ${row + 1}: ${formatValue(value)} is infinite; ` + 'grove needs finite numbers (leave the cell empty to mark it missing)',
     { file: origin.source, column: name, row: row + 1 },
   );
 }
@@ -167,10 +165,21 @@ export function missingRows(column: Column, rows: Int32Array | null): { count: n
   };
   // one loop per representation: a type test per cell costs more than the scan itself
   if (v instanceof Float64Array) {
-    if (rows) for (let k = 0; k < n; k++) { const x = v[rows[k]]; if (x !== x) note(rows[k]); }
-    else for (let i = 0; i < n; i++) { const x = v[i]; if (x !== x) note(i); }
+    if (rows)
+      for (let k = 0; k < n; k++) {
+        const x = v[rows[k]];
+        if (x !== x) note(rows[k]);
+      }
+    else
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if (x !== x) note(i);
+      }
   } else {
-    for (let k = 0; k < n; k++) { const i = rows ? rows[k] : k; if (v[i] === null) note(i); }
+    for (let k = 0; k < n; k++) {
+      const i = rows ? rows[k] : k;
+      if (v[i] === null) note(i);
+    }
   }
   return { count, first };
 }

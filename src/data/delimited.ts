@@ -36,13 +36,7 @@ export interface DelimitedOptions {
   skipUnnamedIndex?: boolean;
 }
 
-export function readDelimited(
-  buf: Uint8Array,
-  delimiter: ',' | '\t',
-  origin: Origin,
-  categorical: ReadonlySet<string> = new Set(),
-  options: DelimitedOptions = {},
-): DelimitedResult {
+export function readDelimited(buf: Uint8Array, delimiter: ',' | '\t', origin: Origin, categorical: ReadonlySet<string> = new Set(), options: DelimitedOptions = {}): DelimitedResult {
   const t0 = performance.now();
   const cells = tokenize(buf, delimiter.charCodeAt(0), origin, options.skipUnnamedIndex ?? false);
   const t1 = performance.now();
@@ -181,11 +175,7 @@ function tokenize(buf: Uint8Array, delim: number, origin: Origin, skipUnnamedInd
     checkColumnName(name, origin.source);
     const before = seen.get(name);
     if (before !== undefined) {
-      throw new GroveError(
-        'INVALID_FILE',
-        `${origin.source}: duplicate column name "${name}" (header columns ${before + 1} and ${j + 1}); rename one of them`,
-        { file: origin.source, column: name },
-      );
+      throw new GroveError('INVALID_FILE', `${origin.source}: duplicate column name "${name}" (header columns ${before + 1} and ${j + 1}); rename one of them`, { file: origin.source, column: name });
     }
     seen.set(name, j);
     names.push(name);
@@ -253,7 +243,7 @@ function estimateCells(buf: Uint8Array, from: number, delim: number): number {
   const end = Math.min(buf.length, from + 65536);
   let separators = 1;
   for (let i = from; i < end; i++) if (buf[i] === delim || buf[i] === LF) separators++;
-  return Math.max(1024, Math.ceil((separators * (buf.length - from)) / Math.max(1, end - from) * 1.05));
+  return Math.max(1024, Math.ceil(((separators * (buf.length - from)) / Math.max(1, end - from)) * 1.05));
 }
 
 function fileError(origin: Origin, what: string): GroveError {

@@ -15,7 +15,7 @@ export interface FitOptions {
 export function fitPreprocessing(features: Column[], target: string, train: Int32Array, options: FitOptions, source: string, notes: string[]): Preprocessing {
   const columns: InputColumn[] = [];
   const featureNames: string[] = [];
-  const strategy = options.missing === 'impute' ? options.impute ?? 'median' : null;
+  const strategy = options.missing === 'impute' ? (options.impute ?? 'median') : null;
   const fallbackNamed: string[] = [];
   for (const f of features) {
     if (f.kind === 'categorical') {

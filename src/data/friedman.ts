@@ -23,8 +23,7 @@ export function friedman1(rows: number, seed = 0, noise = 1.0): GeneratedData {
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
     for (let j = 0; j < cols; j++) x[o + j] = rng.nextDouble();
-    const signal =
-      10 * Math.sin(Math.PI * x[o] * x[o + 1]) + 20 * (x[o + 2] - 0.5) ** 2 + 10 * x[o + 3] + 5 * x[o + 4];
+    const signal = 10 * Math.sin(Math.PI * x[o] * x[o + 1]) + 20 * (x[o + 2] - 0.5) ** 2 + 10 * x[o + 3] + 5 * x[o + 4];
     y[i] = signal + noise * rng.nextNormal();
   }
   return { featureNames: Array.from({ length: cols }, (_, j) => `x${j}`), x, y, rows, cols };

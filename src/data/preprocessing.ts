@@ -143,11 +143,11 @@ function numericValues(column: Column, spec: InputColumn, source: string): Float
     shown = column.kind === 'boolean' ? v === 1 : v;
     break;
   }
-  throw new GroveError(
-    'INVALID_DATA',
-    `${source}: column "${spec.name}", data row ${row + 1}: ${formatValue(shown)} is not ${want} (the model was trained with ${spec.type} "${spec.name}")`,
-    { file: source, column: spec.name, row: row + 1 },
-  );
+  throw new GroveError('INVALID_DATA', `${source}: column "${spec.name}", data row ${row + 1}: ${formatValue(shown)} is not ${want} (the model was trained with ${spec.type} "${spec.name}")`, {
+    file: source,
+    column: spec.name,
+    row: row + 1,
+  });
 }
 
 /** Replaces NaN in `out` with the imputation value; counts what stays missing. */
@@ -201,7 +201,10 @@ function encodeCategorical(
         throw new GroveError(
           'INVALID_DATA',
           `${source}: column "${spec.name}", data row ${i + 1}: category ${formatValue(s)} was not seen in training ` +
-            `(known: ${categories.slice(0, 10).map((c) => JSON.stringify(c)).join(', ')}${categories.length > 10 ? ', ...' : ''}); ` +
+            `(known: ${categories
+              .slice(0, 10)
+              .map((c) => JSON.stringify(c))
+              .join(', ')}${categories.length > 10 ? ', ...' : ''}); ` +
             'train with --unseen-category fallback to accept new categories',
           { file: source, column: spec.name, row: i + 1, value: s },
         );

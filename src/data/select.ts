@@ -26,19 +26,17 @@ export function selectColumns(data: LoadedData, options: SelectOptions = {}): Se
     const c = data.columns.find((col) => col.name === name);
     if (c) return c;
     const hint = closest(name, names);
-    throw new GroveError(
-      'INVALID_DATA',
-      `${data.source}: ${role} column "${name}" is not in the data${hint ? ` (did you mean "${hint}"?)` : ''}; available columns: ${names.join(', ')}`,
-      { file: data.source, column: name },
-    );
+    throw new GroveError('INVALID_DATA', `${data.source}: ${role} column "${name}" is not in the data${hint ? ` (did you mean "${hint}"?)` : ''}; available columns: ${names.join(', ')}`, {
+      file: data.source,
+      column: name,
+    });
   };
   const targetName = options.target ?? data.defaultTarget ?? DEFAULT_TARGET;
   if (options.target === undefined && !names.includes(targetName)) {
-    throw new GroveError(
-      'INVALID_DATA',
-      `${data.source}: no target given and there is no column "${targetName}"; pass --target <column> (available columns: ${names.join(', ')})`,
-      { file: data.source, option: 'target' },
-    );
+    throw new GroveError('INVALID_DATA', `${data.source}: no target given and there is no column "${targetName}"; pass --target <column> (available columns: ${names.join(', ')})`, {
+      file: data.source,
+      option: 'target',
+    });
   }
   const target = find(targetName, 'target');
   const drop = new Set(options.drop ?? []);
@@ -57,7 +55,8 @@ export function selectColumns(data: LoadedData, options: SelectOptions = {}): Se
   } else {
     features = data.columns.filter((c) => c.name !== targetName && !drop.has(c.name));
   }
-  if (features.length === 0) throw new GroveError('INVALID_DATA', `${data.source}: no feature columns left after choosing the target "${targetName}" and dropping ${[...drop].join(', ') || 'nothing'}`);
+  if (features.length === 0)
+    throw new GroveError('INVALID_DATA', `${data.source}: no feature columns left after choosing the target "${targetName}" and dropping ${[...drop].join(', ') || 'nothing'}`);
   for (const f of features) {
     if (f.kind === 'empty') {
       throw new GroveError('INVALID_DATA', `${data.source}: column "${f.name}" has no values at all (every row is missing); drop it with --drop ${f.name}`, {
@@ -86,12 +85,12 @@ function checkTarget(target: Column, source: string, notes: string[]): Int32Arra
         break;
       }
     }
-    const shown = target.kind === 'boolean' ? (values[row] === 1) : values[row];
-    throw new GroveError(
-      'INVALID_DATA',
-      `${source}: target column "${name}" is not numeric: data row ${row + 1} has ${formatValue(shown)}; regression needs a numeric target`,
-      { file: source, column: name, row: row + 1 },
-    );
+    const shown = target.kind === 'boolean' ? values[row] === 1 : values[row];
+    throw new GroveError('INVALID_DATA', `${source}: target column "${name}" is not numeric: data row ${row + 1} has ${formatValue(shown)}; regression needs a numeric target`, {
+      file: source,
+      column: name,
+      row: row + 1,
+    });
   }
   const y = target.values as Float64Array;
   const m = missingRows(target, null);
@@ -117,4 +116,3 @@ export function checkUsable(target: Column, rows: Int32Array, source: string): v
     column: target.name,
   });
 }
-

@@ -74,7 +74,10 @@ export function fromTable(t: ColumnTable, source = 'table', format: SourceFormat
 export function tableOf(columns: Column[]): ColumnTable {
   const data: Record<string, Column['values']> = {};
   for (const c of columns) data[c.name] = c.values;
-  return table(data, columns.map((c) => c.name));
+  return table(
+    data,
+    columns.map((c) => c.name),
+  );
 }
 
 async function readBytes(path: string, source: string): Promise<Uint8Array> {

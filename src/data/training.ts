@@ -65,7 +65,13 @@ export function prepareFolds(data: LoadedData, folds: number, options: PrepareOp
     test = split.test.map((p) => base.usable[p]);
   }
   return kFold(pool.length, folds, options.seed ?? 0).map((f) =>
-    build(data, base, f.train.map((p) => pool[p]), { validation: f.validation.map((p) => pool[p]), test }, options),
+    build(
+      data,
+      base,
+      f.train.map((p) => pool[p]),
+      { validation: f.validation.map((p) => pool[p]), test },
+      options,
+    ),
   );
 }
 

@@ -99,7 +99,9 @@ export class OnnxGraph {
   #claim(name: string, what: string): void {
     if (name === '') throw new GroveError('INVALID_MODEL', `cannot export to ONNX: an ${what} needs a non-empty name`);
     if (this.#names.has(name)) {
-      throw new GroveError('INVALID_MODEL', `cannot export to ONNX: the ${what} name "${name}" is used twice in the graph (a column and the output cannot share a name; pass another output name)`, { column: name });
+      throw new GroveError('INVALID_MODEL', `cannot export to ONNX: the ${what} name "${name}" is used twice in the graph (a column and the output cannot share a name; pass another output name)`, {
+        column: name,
+      });
     }
     this.#names.add(name);
   }

@@ -7,7 +7,6 @@ import type { ArtifactInfo, ModelVersion, Store } from '../track/store.js';
 import { parseModelUri, resolveModelChunks } from '../track/model-uri.js';
 import type { OnnxExportOptions } from './onnx.js';
 
-
 export interface RegisteredOnnx {
   version: ModelVersion;
   artifact: ArtifactInfo;

@@ -93,8 +93,7 @@ export function featureImportances(f: FlatForest): Float64Array {
       if (feat < 0) continue;
       const l = base + f.left[k];
       const r = base + f.right[k];
-      perTree[feat] +=
-        f.weightedN[k] * f.impurity[k] - f.weightedN[l] * f.impurity[l] - f.weightedN[r] * f.impurity[r];
+      perTree[feat] += f.weightedN[k] * f.impurity[k] - f.weightedN[l] * f.impurity[l] - f.weightedN[r] * f.impurity[r];
     }
     let sum = 0;
     for (let j = 0; j < f.nFeatures; j++) sum += perTree[j];

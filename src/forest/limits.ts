@@ -71,7 +71,11 @@ export function checkForestFits(p: EngineParams, rows: number, existingNodes = 0
     throw new GroveError('INVALID_OPTION', `this forest is too large: ${what}, over the ${fmtCount(MAX_NODES)} nodes a grove forest can hold; ${fix}`, { nodes: e.nodes });
   }
   if (e.memoryBytes > limit.bytes) {
-    throw new GroveError('INVALID_OPTION', `this forest would not fit in memory: ${what}, about ${gib(e.memoryBytes)} while fitting, more than ${limit.source} (${gib(limit.bytes)}); ${fix}`, { nodes: e.nodes, bytes: e.memoryBytes, limit: limit.bytes });
+    throw new GroveError('INVALID_OPTION', `this forest would not fit in memory: ${what}, about ${gib(e.memoryBytes)} while fitting, more than ${limit.source} (${gib(limit.bytes)}); ${fix}`, {
+      nodes: e.nodes,
+      bytes: e.memoryBytes,
+      limit: limit.bytes,
+    });
   }
   return e;
 }

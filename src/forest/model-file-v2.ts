@@ -180,7 +180,13 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
   }
   const fb = p.layout.feature_bytes;
   const feats = fb === 1 ? new Uint8Array(step) : fb === 2 ? new Uint16Array(step) : new Uint32Array(step);
-  yield* gather(w, nodes, feats, (j) => f.feature[at(j)], (j) => f.feature[at(j)] >= 0);
+  yield* gather(
+    w,
+    nodes,
+    feats,
+    (j) => f.feature[at(j)],
+    (j) => f.feature[at(j)] >= 0,
+  );
   for (let j0 = 0; j0 < nodes; j0 += step) {
     for (let j = j0, j1 = Math.min(nodes, j0 + step); j < j1; j++) {
       const k = at(j);
@@ -199,7 +205,13 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
     yield* w.drain();
   }
   const doubles = new Float64Array(step);
-  yield* gather(w, nodes, doubles, (j) => f.value[at(j)], (j) => f.feature[at(j)] < 0);
+  yield* gather(
+    w,
+    nodes,
+    doubles,
+    (j) => f.value[at(j)],
+    (j) => f.feature[at(j)] < 0,
+  );
   w.digest();
   if (!p.layout.stats) return;
   const ints = new Uint32Array(step);
@@ -208,7 +220,13 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
   if (p.layout.weighted_n === 'u32') yield* gather(w, nodes, ints, (j) => f.weightedN[at(j)], all);
   else yield* gather(w, nodes, doubles, (j) => f.weightedN[at(j)], all);
   yield* gather(w, nodes, doubles, (j) => f.impurity[at(j)], all);
-  yield* gather(w, nodes, doubles, (j) => f.value[at(j)], (j) => f.feature[at(j)] >= 0);
+  yield* gather(
+    w,
+    nodes,
+    doubles,
+    (j) => f.value[at(j)],
+    (j) => f.feature[at(j)] >= 0,
+  );
   w.digest();
 }
 

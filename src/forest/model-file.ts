@@ -99,7 +99,9 @@ export function encodeModel(forest: FlatForest, fields: HeaderFields, options: E
   for (const c of encodeModelChunks(forest, fields, options)) {
     total += c.length;
     if (total > bufferConstants.MAX_LENGTH) {
-      throw new GroveError('INVALID_OPTION', `this model file is over ${bufferConstants.MAX_LENGTH} bytes, more than one Buffer holds: write it with save(path) or toChunks()`, { nodes: forest.feature.length });
+      throw new GroveError('INVALID_OPTION', `this model file is over ${bufferConstants.MAX_LENGTH} bytes, more than one Buffer holds: write it with save(path) or toChunks()`, {
+        nodes: forest.feature.length,
+      });
     }
     parts.push(c);
   }

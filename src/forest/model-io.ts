@@ -36,7 +36,9 @@ export async function openModelFile(path: string): Promise<{ chunks: AsyncIterab
     if (err instanceof GroveError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new GroveError('INVALID_FILE', `model file not found: ${path} (a model is a file path, runs:/<run-id>/<artifact> or models:/<name>/<version|latest> or models:/<name>@<alias>)`, { file: path });
+      throw new GroveError('INVALID_FILE', `model file not found: ${path} (a model is a file path, runs:/<run-id>/<artifact> or models:/<name>/<version|latest> or models:/<name>@<alias>)`, {
+        file: path,
+      });
     }
     throw new GroveError('INVALID_FILE', `cannot read model file ${path}: ${(err as Error).message}`, { file: path }, { cause: err });
   }

@@ -204,7 +204,9 @@ export function parseBuffer<T>(parser: ModelParser<T>, buf: Buffer, ctx: ParseCo
 
 /** Runs a parser over a stream of chunks; pieces asked for across chunk borders are copied together. */
 export async function parseChunks<T>(parser: ModelParser<T>, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, ctx: ParseContext): Promise<T> {
-  const it = (Symbol.asyncIterator in chunks ? (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]() : (chunks as Iterable<Uint8Array>)[Symbol.iterator]()) as AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
+  const it = (Symbol.asyncIterator in chunks ? (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]() : (chunks as Iterable<Uint8Array>)[Symbol.iterator]()) as
+    | AsyncIterator<Uint8Array>
+    | Iterator<Uint8Array>;
   let current: Buffer = Buffer.alloc(0);
   let at = 0;
   let seen = 0;

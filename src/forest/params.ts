@@ -69,11 +69,7 @@ export function resolveParams(params: RandomForestParams = {}): ResolvedParams {
   check(isInt(r.minSamplesLeaf) && r.minSamplesLeaf >= 1, 'minSamplesLeaf', 'must be an integer >= 1 (rows per leaf)');
   parseMaxFeatures(r.maxFeatures); // throws on a bad form; the range needs the feature count
   check(typeof r.bootstrap === 'boolean', 'bootstrap', 'must be true or false');
-  check(
-    r.maxSamples === null || (typeof r.maxSamples === 'number' && r.maxSamples > 0 && r.maxSamples <= 1),
-    'maxSamples',
-    'must be a fraction in (0, 1]',
-  );
+  check(r.maxSamples === null || (typeof r.maxSamples === 'number' && r.maxSamples > 0 && r.maxSamples <= 1), 'maxSamples', 'must be a fraction in (0, 1]');
   check(r.maxSamples === null || r.bootstrap, 'maxSamples', 'applies only with bootstrap; remove it or enable bootstrap');
   check(typeof r.minImpurityDecrease === 'number' && r.minImpurityDecrease >= 0 && Number.isFinite(r.minImpurityDecrease), 'minImpurityDecrease', 'must be a finite number >= 0');
   check(isInt(r.seed) && r.seed >= 0 && r.seed <= 0xffffffff, 'seed', 'must be an integer in [0, 4294967295]');

@@ -270,7 +270,7 @@ export class RandomForestRegressor {
       }
     }
     const params: EngineParams = toEngineParams(this.params, m.rows, m.cols, firstTree, count);
-    checkForestFits(params, m.rows, firstTree > 0 ? this.#forest?.feature.length ?? 0 : 0);
+    checkForestFits(params, m.rows, firstTree > 0 ? (this.#forest?.feature.length ?? 0) : 0);
     const addon = this.#pickBackend();
     const args: PreparedFit['args'] = { x: m.data, rows: m.rows, cols: m.cols, layout: m.layout, y: target, params };
     if (options.cancel) args.cancel = options.cancel;

@@ -81,7 +81,10 @@ function resolve<T>(key: string, fields: EntityFields<T>, what: string): (item: 
 }
 
 function likeRegex(pattern: string, insensitive: boolean): RegExp {
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${body}$`, insensitive ? 'is' : 's');
 }
 

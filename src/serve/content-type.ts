@@ -22,7 +22,11 @@ export function bodyKindOf(header: string | undefined): BodyKind {
     if (name !== 'charset' || eq < 0) {
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type parameter ${JSON.stringify(p)} is not supported; the only parameter accepted is charset=utf-8`);
     }
-    const charset = p.slice(eq + 1).trim().replace(/^"|"$/g, '').toLowerCase();
+    const charset = p
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"|"$/g, '')
+      .toLowerCase();
     if (charset !== 'utf-8' && charset !== 'utf8') {
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `charset ${JSON.stringify(charset)} is not supported; grove reads UTF-8 only`);
     }

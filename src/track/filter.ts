@@ -39,9 +39,7 @@ export type FilterClause =
   | { kind: 'attribute'; key: StringAttribute; op: StringOp; value: string }
   | { kind: 'attribute'; key: NumericAttribute; op: CompareOp; value: number };
 
-export type OrderKey =
-  | { kind: 'metric' | 'param' | 'tag'; key: string }
-  | { kind: 'attribute'; key: StringAttribute | NumericAttribute };
+export type OrderKey = { kind: 'metric' | 'param' | 'tag'; key: string } | { kind: 'attribute'; key: StringAttribute | NumericAttribute };
 export type OrderBy = OrderKey & { ascending: boolean };
 
 type Token =
@@ -85,7 +83,10 @@ function fail(what: string, message: string, token: { text: string; pos: number 
 }
 
 class Unterminated {
-  constructor(readonly pos: number, readonly message: string) {}
+  constructor(
+    readonly pos: number,
+    readonly message: string,
+  ) {}
 }
 
 function readQuoted(src: string, start: number, quote: string): { value: string; end: number } {

@@ -269,11 +269,7 @@ export function migrate(db: Database.Database, location: string): void {
     const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
     const current = row.v ?? 0;
     if (current > SCHEMA_VERSION) {
-      throw new GroveError(
-        'STORE_ERROR',
-        `${location} has schema version ${current}, newer than this grove knows (${SCHEMA_VERSION}): upgrade grove`,
-        { location, version: current },
-      );
+      throw new GroveError('STORE_ERROR', `${location} has schema version ${current}, newer than this grove knows (${SCHEMA_VERSION}): upgrade grove`, { location, version: current });
     }
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;

@@ -102,7 +102,11 @@ export interface ResolvedModelChunks {
 export async function resolveModelBytes(store: Store | null, uriOrParsed: string | ModelUri): Promise<ResolvedModel> {
   const { chunks, size, source } = await resolveModelChunks(store, uriOrParsed);
   if (size > MAX_ONE_BUFFER_BYTES) {
-    throw new GroveError('INVALID_OPTION', `${source.uri}: the model is ${size} bytes, more than one Buffer should hold (${MAX_ONE_BUFFER_BYTES}); read it as chunks (resolveModelChunks, RandomForestRegressor.fromChunks)`, { uri: source.uri });
+    throw new GroveError(
+      'INVALID_OPTION',
+      `${source.uri}: the model is ${size} bytes, more than one Buffer should hold (${MAX_ONE_BUFFER_BYTES}); read it as chunks (resolveModelChunks, RandomForestRegressor.fromChunks)`,
+      { uri: source.uri },
+    );
   }
   const parts: Buffer[] = [];
   for await (const chunk of chunks) parts.push(chunk);

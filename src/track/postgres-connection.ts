@@ -43,7 +43,10 @@ export function parsePostgresUri(uri: string, schemaOption?: string): PostgresTa
   const settings = ['-c max_parallel_workers_per_gather=0'];
   if (schema !== null) {
     if (!SCHEMA_NAME.test(schema)) {
-      throw new GroveError('INVALID_URI', `tracking URI ${JSON.stringify(location)}: schema ${JSON.stringify(schema)} must be 1-63 letters, digits or _, not starting with a digit`, { uri: location, schema });
+      throw new GroveError('INVALID_URI', `tracking URI ${JSON.stringify(location)}: schema ${JSON.stringify(schema)} must be 1-63 letters, digits or _, not starting with a digit`, {
+        uri: location,
+        schema,
+      });
     }
     // the quotes keep the name's case
     settings.push(`-c search_path="${schema}"`);

@@ -282,7 +282,11 @@ export async function migratePostgres(pool: pg.Pool, target: PostgresTarget, cre
     const tables = (await c.query<{ t: string }>('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY tablename', [where])).rows.map((r) => r.t);
     if (tables.length > 0 && !tables.includes('schema_version')) {
       // never add our tables to somebody else's schema
-      throw new GroveError('STORE_ERROR', `${location}: schema ${where} holds other tables (${tables.slice(0, 5).join(', ')}) but no grove store; add ?schema=grove to the URI to keep grove's tables apart`, { location, schema: where });
+      throw new GroveError(
+        'STORE_ERROR',
+        `${location}: schema ${where} holds other tables (${tables.slice(0, 5).join(', ')}) but no grove store; add ?schema=grove to the URI to keep grove's tables apart`,
+        { location, schema: where },
+      );
     }
     await c.query('CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_time bigint NOT NULL)');
     const v = (await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version')).rows[0].v ?? 0;

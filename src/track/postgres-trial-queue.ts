@@ -62,10 +62,12 @@ export class PostgresTrialQueue implements TrialQueue {
 
   async openStudy(studyId: string, o: OpenStudyOptions): Promise<StudyRow> {
     return this.write(async (c) => {
-      await c.query(
-        `INSERT INTO studies (study_id, target, grace_ms, max_attempts, created_time) VALUES ($1, $2, $3, $4, ${NOW_MS}) ON CONFLICT (study_id) DO UPDATE SET target = excluded.target`,
-        [studyId, o.target, o.graceMs, o.maxAttempts],
-      );
+      await c.query(`INSERT INTO studies (study_id, target, grace_ms, max_attempts, created_time) VALUES ($1, $2, $3, $4, ${NOW_MS}) ON CONFLICT (study_id) DO UPDATE SET target = excluded.target`, [
+        studyId,
+        o.target,
+        o.graceMs,
+        o.maxAttempts,
+      ]);
       return this.studyRow(c, studyId);
     });
   }
@@ -153,7 +155,12 @@ export class PostgresTrialQueue implements TrialQueue {
     const { rows } = await c.query<RunningDbRow>(`SELECT ${RUNNING_COLUMNS}, ${NOW_MS} - heartbeat AS age FROM study_trials WHERE study_id = $1 AND state = 'running' FOR UPDATE`, [study.studyId]);
     const reaped: ClaimResult['reaped'] = [];
     for (const loss of lostTrials(rows, study)) {
-      await c.query('UPDATE study_trials SET state = $1, seq = $2 WHERE study_id = $3 AND number = $4', [loss.requeued ? 'queued' : 'failed', await this.bump(c, study.studyId), study.studyId, loss.number]);
+      await c.query('UPDATE study_trials SET state = $1, seq = $2 WHERE study_id = $3 AND number = $4', [
+        loss.requeued ? 'queued' : 'failed',
+        await this.bump(c, study.studyId),
+        study.studyId,
+        loss.number,
+      ]);
       if (loss.runId && (await c.query(`UPDATE runs SET status = 'FAILED', end_time = ${NOW_MS} WHERE run_id = $1 AND status = 'RUNNING'`, [loss.runId])).rowCount === 1) {
         await c.query('INSERT INTO tags (run_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value', [loss.runId, FAILURE_TAG, loss.reason]);
       }

@@ -39,19 +39,7 @@ import type {
   TerminalStatus,
 } from './store.js';
 import { RUN_STATUSES } from './store.js';
-import {
-  RUN_COLUMNS,
-  RUN_SELECT,
-  VERSION_SELECT,
-  nanToNull,
-  nullToNan,
-  runInfoFromRow,
-  type ExperimentRow,
-  type HistoryRow,
-  type ModelRow,
-  type RunRow,
-  type VersionRow,
-} from './store-rows.js';
+import { RUN_COLUMNS, RUN_SELECT, VERSION_SELECT, nanToNull, nullToNan, runInfoFromRow, type ExperimentRow, type HistoryRow, type ModelRow, type RunRow, type VersionRow } from './store-rows.js';
 import type { TrialQueue } from './trial-queue.js';
 import { checkAlias, checkArtifactName, checkExperimentName, checkKey, checkModelName, checkNewRunId, checkRunId, checkTags, checkVersion, newRunId, normalizeBatch } from './validate.js';
 
@@ -170,7 +158,10 @@ export class SqlStore implements Store {
     checkExperimentName(name);
     const tagList = checkTags(tags);
     return this.write(async (db) => {
-      const row = await db.get<ExperimentRow>('INSERT INTO experiments (name, created_time) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING experiment_id, name, created_time', [name, Date.now()]);
+      const row = await db.get<ExperimentRow>('INSERT INTO experiments (name, created_time) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING experiment_id, name, created_time', [
+        name,
+        Date.now(),
+      ]);
       if (!row) throw new GroveError('CONFLICT', `experiment ${JSON.stringify(name)} already exists`, { name });
       await this.upsertTags(db, 'experiment_tags', ['experiment_id'], [row.experiment_id], tagList);
       return this.experimentFromRow(db, row);
@@ -273,10 +264,7 @@ export class SqlStore implements Store {
       const host = options.host ?? currentHost();
       const pid = options.pid ?? process.pid;
       const values = `${p.add(runId)}, ${p.add(exp.experiment_id)}, ${p.add(runName)}, 'RUNNING', ${p.add(startTime)}, NULL, ${p.add(parent)}, ${p.add(options.dataFingerprint ?? null)}, ${p.add(host)}, ${p.add(pid)}, ${this.sql.now(p)}`;
-      await db.run(
-        `INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id, data_fingerprint, host, pid, heartbeat_time) VALUES (${values})`,
-        p.values,
-      );
+      await db.run(`INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id, data_fingerprint, host, pid, heartbeat_time) VALUES (${values})`, p.values);
       await this.upsertTags(db, 'tags', ['run_id'], [runId], tags);
       return (await this.withData(db, [await this.runRow(db, runId)]))[0];
     });
@@ -344,7 +332,11 @@ export class SqlStore implements Store {
         const existing = b.params.filter(([k]) => !inserted.has(k));
         if (existing.length > 0) {
           const p = new SqlParams();
-          const where = `run_id = ${p.add(runId)} AND key ${this.sql.inList(p, existing.map((e) => e[0]), 'text')}`;
+          const where = `run_id = ${p.add(runId)} AND key ${this.sql.inList(
+            p,
+            existing.map((e) => e[0]),
+            'text',
+          )}`;
           const old = new Map((await db.all<{ key: string; value: string }>(`SELECT key, value FROM params WHERE ${where}`, p.values)).map((o) => [o.key, o.value]));
           for (const [k, v] of existing) {
             const was = old.get(k);
@@ -527,7 +519,13 @@ export class SqlStore implements Store {
           const stored = await db.run('INSERT INTO blobs (sha256, size, blob_id, chunk_count) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING', [sha256, size, blobId, count]);
           // the same bytes are stored already (by any run): keep those, drop this copy
           if (stored === 0) await db.run('DELETE FROM blob_chunks WHERE blob_id = $1', [blobId]);
-          const added = await db.run('INSERT INTO artifacts (run_id, name, sha256, size, created_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, name) DO NOTHING', [runId, name, sha256, size, Date.now()]);
+          const added = await db.run('INSERT INTO artifacts (run_id, name, sha256, size, created_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, name) DO NOTHING', [
+            runId,
+            name,
+            sha256,
+            size,
+            Date.now(),
+          ]);
           if (added === 1) return this.artifactRow(db, runId, name);
         }
         const info = await this.artifactRow(db, runId, name);
@@ -603,11 +601,10 @@ export class SqlStore implements Store {
   /** All of a blob in one Buffer, refused past MAX_ONE_BUFFER_BYTES. */
   private async joined(blob: BlobRow, what: string, chunkReader: string): Promise<Buffer> {
     if (blob.size > MAX_ONE_BUFFER_BYTES) {
-      throw new GroveError(
-        'INVALID_OPTION',
-        `${what} is ${blob.size} bytes, more than one Buffer may hold here (${MAX_ONE_BUFFER_BYTES}); read it as a stream with ${chunkReader}`,
-        { sha256: blob.sha256, size: blob.size },
-      );
+      throw new GroveError('INVALID_OPTION', `${what} is ${blob.size} bytes, more than one Buffer may hold here (${MAX_ONE_BUFFER_BYTES}); read it as a stream with ${chunkReader}`, {
+        sha256: blob.sha256,
+        size: blob.size,
+      });
     }
     // one chunk is handed on as it is; more are copied into one Buffer as they arrive
     const out = blob.chunk_count > 1 ? Buffer.allocUnsafe(blob.size) : null;

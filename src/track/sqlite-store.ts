@@ -19,7 +19,6 @@ import { SqliteTrialQueue } from './sqlite-trial-queue.js';
 export { DEFAULT_SEARCH_LIMIT };
 export const BUSY_TIMEOUT_MS = 10_000;
 
-
 /** Maps better-sqlite3 errors to GroveErrors; GroveErrors pass through. */
 export function mapDriverError(err: unknown, location: string): Error {
   if (err instanceof GroveError) return err;

@@ -203,7 +203,7 @@ export class SqliteTrialQueue implements TrialQueue {
   async setStudyState(studyId: string, state: StudyState): Promise<void> {
     await this.write(() => {
       this.studyRow(studyId);
-      this.db.prepare('UPDATE studies SET state = ?, refit_worker = CASE WHEN ? = \'running\' THEN NULL ELSE refit_worker END WHERE study_id = ?').run(state, state, studyId);
+      this.db.prepare("UPDATE studies SET state = ?, refit_worker = CASE WHEN ? = 'running' THEN NULL ELSE refit_worker END WHERE study_id = ?").run(state, state, studyId);
     });
   }
 
@@ -214,13 +214,17 @@ export class SqliteTrialQueue implements TrialQueue {
       const counts = countsFromRows(this.db.prepare('SELECT state, COUNT(*) AS n FROM study_trials WHERE study_id = ? GROUP BY state').all(studyId) as { state: TrialState; n: number }[]);
       const requeued = (this.db.prepare("SELECT COUNT(*) AS n FROM study_trials WHERE study_id = ? AND (attempt > 1 OR state = 'queued')").get(studyId) as { n: number }).n;
       const running = (
-        this.db.prepare(`SELECT ${RUNNING_COLUMNS}, ? - heartbeat AS age FROM study_trials INDEXED BY study_trials_running WHERE study_id = ? AND state = 'running' ORDER BY number`).all(now, studyId) as RunningDbRow[]
+        this.db
+          .prepare(`SELECT ${RUNNING_COLUMNS}, ? - heartbeat AS age FROM study_trials INDEXED BY study_trials_running WHERE study_id = ? AND state = 'running' ORDER BY number`)
+          .all(now, studyId) as RunningDbRow[]
       ).map(runningFromRow);
       const workers = (this.db.prepare(`SELECT ${WORKER_COLUMNS}, ? - heartbeat AS age FROM study_workers WHERE study_id = ? ORDER BY started_time, worker_id`).all(now, studyId) as WorkerDbRow[]).map(
         workerFromRow,
       );
       const best = this.db
-        .prepare(`SELECT number, value FROM study_trials WHERE study_id = ? AND state = 'finished' AND pruned = 0 AND value IS NOT NULL ORDER BY value ${lowerIsBetter ? 'ASC' : 'DESC'}, number LIMIT 1`)
+        .prepare(
+          `SELECT number, value FROM study_trials WHERE study_id = ? AND state = 'finished' AND pruned = 0 AND value IS NOT NULL ORDER BY value ${lowerIsBetter ? 'ASC' : 'DESC'}, number LIMIT 1`,
+        )
         .get(studyId) as { number: number; value: number } | undefined;
       return { study, counts, requeued, running, workers, best: best ?? null };
     });

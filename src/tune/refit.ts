@@ -99,7 +99,11 @@ async function promote(
   }
   let championTest: number;
   try {
-    const model = await RandomForestRegressor.fromChunks(store.readModelVersionChunks(name, champion.version), { source: `models:/${name}/${champion.version}`, totalBytes: champion.size, stats: false });
+    const model = await RandomForestRegressor.fromChunks(store.readModelVersionChunks(name, champion.version), {
+      source: `models:/${name}/${champion.version}`,
+      totalBytes: champion.size,
+      stats: false,
+    });
     const prep = preprocessingOf({ preprocessing: model.metadata.preprocessing ?? null, feature_names: model.featureNames, target_name: model.targetName });
     const rows = testRowNumbers.map((r) => r - 1);
     const applied = applyPreprocessing(data.loaded, prep, { rows, noteExtraColumns: false });

@@ -20,9 +20,13 @@ export function checkShippable(data: string): void {
     throw new GroveError('INVALID_FILE', `--ship-data: cannot read ${data}`, { option: '--ship-data', file: data });
   }
   if (size > SHIP_DATA_MAX_BYTES) {
-    throw new GroveError('INVALID_OPTION', `--ship-data: ${data} is ${(size / 2 ** 20).toFixed(0)} MiB; only files up to ${SHIP_DATA_MAX_BYTES / 2 ** 20} MiB travel in the store (copy it to each machine and pass grove worker --data)`, {
-      option: '--ship-data',
-    });
+    throw new GroveError(
+      'INVALID_OPTION',
+      `--ship-data: ${data} is ${(size / 2 ** 20).toFixed(0)} MiB; only files up to ${SHIP_DATA_MAX_BYTES / 2 ** 20} MiB travel in the store (copy it to each machine and pass grove worker --data)`,
+      {
+        option: '--ship-data',
+      },
+    );
   }
 }
 

@@ -119,7 +119,10 @@ const FORM_KEYS = ['int', 'float', 'choice', 'grid'] as const;
 /** The JSON form (see the header comment) to a validated SearchSpace. `source` names the file in errors. */
 export function parseSpace(json: unknown, source?: string): SearchSpace {
   if (!isPlainObject(json)) {
-    throw new GroveError('INVALID_OPTION', `search space${source ? ` ${source}` : ''}: must be a JSON object of hyperparameter name -> distribution (got ${formatValue(json)})`, { option: 'space', file: source });
+    throw new GroveError('INVALID_OPTION', `search space${source ? ` ${source}` : ''}: must be a JSON object of hyperparameter name -> distribution (got ${formatValue(json)})`, {
+      option: 'space',
+      file: source,
+    });
   }
   const space: SearchSpace = {};
   for (const [key, entry] of Object.entries(json)) {
@@ -144,7 +147,12 @@ function parseEntry(key: string, entry: unknown, source: string | undefined): Di
   for (const k of Object.keys(entry)) {
     if (!allowed.includes(k)) {
       const hint = closest(k, allowed);
-      throw spaceError(source, key, `unknown field "${k}" in ${form === 'int' ? 'an' : 'a'} ${form} distribution${hint && hint !== form ? `; did you mean "${hint}"?` : ''} (allowed: ${allowed.join(', ')})`, entry);
+      throw spaceError(
+        source,
+        key,
+        `unknown field "${k}" in ${form === 'int' ? 'an' : 'a'} ${form} distribution${hint && hint !== form ? `; did you mean "${hint}"?` : ''} (allowed: ${allowed.join(', ')})`,
+        entry,
+      );
     }
   }
   const body = entry[form];
@@ -297,7 +305,10 @@ export function validateConfig(space: SearchSpace, config: Config): void {
   for (const key of Object.keys(space)) {
     if (!(key in config)) throw new GroveError('INVALID_OPTION', `config: ${key}: missing (the search space tunes it)`, { option: key });
     if (!contains(space[key], config[key])) {
-      throw new GroveError('INVALID_OPTION', `config: ${key}: ${formatValue(config[key])} is outside the search space ${formatValue(spaceToJson({ [key]: space[key] })[key])}`, { option: key, value: config[key] });
+      throw new GroveError('INVALID_OPTION', `config: ${key}: ${formatValue(config[key])} is outside the search space ${formatValue(spaceToJson({ [key]: space[key] })[key])}`, {
+        option: key,
+        value: config[key],
+      });
     }
   }
   for (const key of Object.keys(config)) {

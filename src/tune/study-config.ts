@@ -50,7 +50,9 @@ export function defaultStudyName(data: string, now = new Date()): string {
 
 /** A registered-model name from the data: diabetes, friedman1, houses (from houses.csv.gz). */
 export function dataStem(data: string): string {
-  const base = basename(data).replace(/:.*$/, '').replace(/(\.(csv|tsv|json|arrow|feather|gz))+$/i, '');
+  const base = basename(data)
+    .replace(/:.*$/, '')
+    .replace(/(\.(csv|tsv|json|arrow|feather|gz))+$/i, '');
   const clean = base.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '');
   return clean.length > 0 ? clean : 'model';
 }

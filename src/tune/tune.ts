@@ -110,7 +110,9 @@ async function waitForStudy(store: Store, ref: string, waitS: number, hooks: Hoo
     if (Date.now() >= deadline) {
       throw new GroveError(
         'NOT_FOUND',
-        run ? `study "${ref}" in ${store.location} was still being created after ${waitS} s (--wait); did its grove tune stop?` : `no study named "${ref}" appeared in ${store.location} within ${waitS} s (--wait)`,
+        run
+          ? `study "${ref}" in ${store.location} was still being created after ${waitS} s (--wait); did its grove tune stop?`
+          : `no study named "${ref}" appeared in ${store.location} within ${waitS} s (--wait)`,
         { option: '--study' },
       );
     }

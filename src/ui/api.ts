@@ -244,7 +244,11 @@ export class Api {
   }
 
   private async compare(q: URLSearchParams): Promise<ApiResult> {
-    const raw = q.getAll('run_ids').flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    const raw = q
+      .getAll('run_ids')
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
     const ids = [...new Set(raw)];
     if (ids.length < COMPARE_MIN || ids.length > COMPARE_MAX) {
       throw badParam('run_ids', raw.join(','), `give ${COMPARE_MIN} to ${COMPARE_MAX} distinct run ids, comma-separated`);

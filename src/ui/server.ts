@@ -65,7 +65,13 @@ function sendResult(res: ServerResponse, result: ApiResult): void {
 
 /** A download streamed chunk by chunk (a model of several GB is never one Buffer), with backpressure. */
 async function sendChunks(res: ServerResponse, result: { chunks: AsyncIterable<Buffer>; size: number; filename: string }): Promise<void> {
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': result.size, 'cache-control': 'no-cache', ...SECURITY_HEADERS, 'content-disposition': `attachment; filename="${result.filename}"` });
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': result.size,
+    'cache-control': 'no-cache',
+    ...SECURITY_HEADERS,
+    'content-disposition': `attachment; filename="${result.filename}"`,
+  });
   if (res.req.method === 'HEAD') {
     res.end();
     return;

@@ -2,20 +2,7 @@
 // its search space and objective, and one row per trial.
 import { GroveError } from '../errors.js';
 import type { Run, Store } from '../track/store.js';
-import {
-  TAG_FAILURE,
-  TAG_PRUNED,
-  TAG_STUDY_STATE,
-  TAG_THREADS,
-  TAG_ATTEMPT,
-  TAG_TRIAL_NUMBER,
-  TAG_TYPE,
-  TAG_WORKER,
-  TYPE_REFIT,
-  TYPE_STUDY,
-  TYPE_TRIAL,
-  objectiveKey,
-} from '../tune/study-record.js';
+import { TAG_FAILURE, TAG_PRUNED, TAG_STUDY_STATE, TAG_THREADS, TAG_ATTEMPT, TAG_TRIAL_NUMBER, TAG_TYPE, TAG_WORKER, TYPE_REFIT, TYPE_STUDY, TYPE_TRIAL, objectiveKey } from '../tune/study-record.js';
 import type { TrialJson } from './api-types.js';
 import { num, runJson, type Json } from './json.js';
 

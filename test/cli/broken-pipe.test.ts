@@ -37,7 +37,11 @@ test('a command writing a long listing into a closed pipe exits 0; one that fail
   const db = join(dir, 'grove.db');
   const train = spawnSync(process.execPath, [grove, 'train', 'diabetes', '--trees', '5', '--tracking-uri', db, '--json'], { encoding: 'utf8' });
   assert.equal(train.status, 0, train.stderr);
-  for (const args of [['runs', 'list', '--tracking-uri', db], ['runs', 'list', '--tracking-uri', db, '--json'], ['data', 'describe', 'diabetes']]) {
+  for (const args of [
+    ['runs', 'list', '--tracking-uri', db],
+    ['runs', 'list', '--tracking-uri', db, '--json'],
+    ['data', 'describe', 'diabetes'],
+  ]) {
     const r = await withClosedStdout(args);
     assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /, args.join(' '));

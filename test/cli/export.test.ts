@@ -18,7 +18,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [grove, ...args],
 /** Houses with a categorical, a boolean and gaps; sizes in 1/4 steps (exact in float32). */
 function housesCsv(rows: number, seed: number): string {
   let s = seed;
-  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const towns = ['north', 'south', 'east', 'west'];
   const lines = ['town,area,garden,price'];
   for (let i = 0; i < rows; i++) {
@@ -33,7 +33,13 @@ function housesCsv(rows: number, seed: number): string {
 
 test('grove export writes an ONNX file that predicts what grove predict prints', async () => {
   const train = writeFile(dir, 'houses.csv', housesCsv(300, 7));
-  const fresh = writeFile(dir, 'new.csv', housesCsv(60, 8).replace('town,area,garden,price', 'town,area,garden,price').replace(/\nnorth,/, '\nharbour,'));
+  const fresh = writeFile(
+    dir,
+    'new.csv',
+    housesCsv(60, 8)
+      .replace('town,area,garden,price', 'town,area,garden,price')
+      .replace(/\nnorth,/, '\nharbour,'),
+  );
   const model = join(dir, 'houses.grove');
   const t = run('train', train, '--target', 'price', '--trees', '20', '--impute', 'median', '--unseen-category', 'fallback', '--one-hot', '--save', model, '--json');
   assert.equal(t.status, 0, t.stderr);

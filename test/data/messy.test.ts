@@ -136,7 +136,11 @@ test('numbers with thousands separators in a numeric column are an error', async
 test('a file that does not exist, a directory and a binary file are errors', async () => {
   assert.match((await loadError(join(dir, 'nope.csv'))).message, /nope\.csv: no such file/);
   assert.match((await loadError(dir)).message, /is a directory, not a data file/);
-  const bin = writeFile(dir, 'blob.csv', Uint8Array.from({ length: 4096 }, (_, i) => (i * 37) % 256));
+  const bin = writeFile(
+    dir,
+    'blob.csv',
+    Uint8Array.from({ length: 4096 }, (_, i) => (i * 37) % 256),
+  );
   assert.match((await loadError(bin)).message, /blob\.csv looks like a binary file/);
   const png = writeFile(dir, 'image.csv', Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10));
   assert.match((await loadError(png)).message, /image\.csv looks like a PNG image/);
@@ -176,7 +180,10 @@ test('missing target values are dropped with a note', async () => {
   const p = prepareTraining(await loadData(path), { target: 'y' });
   assert.deepEqual(Array.from(p.y), [1, 3, 5]);
   assert.deepEqual(Array.from(p.rowNumbers), [1, 3, 5]);
-  assert.ok(p.notes.some((n) => /dropped 2 rows with a missing target "y" \(data rows 2, 4\)/.test(n)), p.notes.join('\n'));
+  assert.ok(
+    p.notes.some((n) => /dropped 2 rows with a missing target "y" \(data rows 2, 4\)/.test(n)),
+    p.notes.join('\n'),
+  );
 });
 
 test('missing feature values are an error naming columns, counts and first rows', async () => {

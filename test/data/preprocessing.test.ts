@@ -2,15 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { table } from 'arquero';
 import { GroveError } from '../../src/errors.js';
-import {
-  applyPreprocessing,
-  categoricalColumnsOf,
-  formatPredictionsCsv,
-  loadData,
-  parsePreprocessing,
-  prepareTraining,
-  type Preprocessing,
-} from '../../src/data/index.js';
+import { applyPreprocessing, categoricalColumnsOf, formatPredictionsCsv, loadData, parsePreprocessing, prepareTraining, type Preprocessing } from '../../src/data/index.js';
 import { tempDir, writeFile } from './tmp.js';
 
 const dir = tempDir('prep');
@@ -61,11 +53,14 @@ test('one-hot names engine columns column=category', async () => {
 test('an unseen category is an error by default and the fallback code when recorded', async () => {
   const strict = prepareTraining(await loadData(writeFile(dir, 'train.csv', train)), { target: 'y', impute: 'median' }).preprocessing;
   const input = table({ id: [9, 8], color: ['red', 'purple'], size: [1, 2], fresh: [true, false] });
-  assert.throws(() => applyPreprocessing(input, strict), (err: unknown) => {
-    assert.ok(err instanceof GroveError);
-    assert.match(err.message, /input: column "color", data row 2: category "purple" was not seen in training \(known: "blue", "green", "red"\)/);
-    return true;
-  });
+  assert.throws(
+    () => applyPreprocessing(input, strict),
+    (err: unknown) => {
+      assert.ok(err instanceof GroveError);
+      assert.match(err.message, /input: column "color", data row 2: category "purple" was not seen in training \(known: "blue", "green", "red"\)/);
+      return true;
+    },
+  );
   const lenient = prepareTraining(await loadData(writeFile(dir, 'train.csv', train)), { target: 'y', impute: 'median', unseenCategory: 'fallback' }).preprocessing;
   const applied = applyPreprocessing(input, roundTrip(lenient));
   assert.deepEqual(Array.from(applied.x.data.subarray(2, 4)), [2, 3]);

@@ -15,8 +15,7 @@ const rows = [
   { size: -4, color: null, fresh: null, y: 40.125 },
   { size: 0.1, color: 'green, light', fresh: false, y: 50 },
 ];
-const csv =
-  'size,color,fresh,y\n1.5,red,true,10\n2.25,blue,false,20\n,red,TRUE,30\n-4,,,40.125\n0.1,"green, light",False,50\n';
+const csv = 'size,color,fresh,y\n1.5,red,true,10\n2.25,blue,false,20\n,red,TRUE,30\n-4,,,40.125\n0.1,"green, light",False,50\n';
 
 async function allFormats() {
   const columns = {
@@ -39,9 +38,16 @@ async function allFormats() {
 test('CSV, TSV, gzip, JSON records, JSON columns and Arrow give the same columns and fingerprint', async () => {
   const all = await allFormats();
   const reference = prepareTraining(all.csv, { target: 'y', impute: 'most-frequent' });
-  assert.deepEqual(all.csv.columns.map((c) => c.kind), ['numeric', 'categorical', 'boolean', 'numeric']);
+  assert.deepEqual(
+    all.csv.columns.map((c) => c.kind),
+    ['numeric', 'categorical', 'boolean', 'numeric'],
+  );
   for (const [name, d] of Object.entries(all)) {
-    assert.deepEqual(d.columns.map((c) => [c.name, c.kind]), all.csv.columns.map((c) => [c.name, c.kind]), name);
+    assert.deepEqual(
+      d.columns.map((c) => [c.name, c.kind]),
+      all.csv.columns.map((c) => [c.name, c.kind]),
+      name,
+    );
     assert.deepEqual(d.table.array('color'), ['red', 'blue', 'red', null, 'green, light'], name);
     const p = prepareTraining(d, { target: 'y', impute: 'most-frequent' });
     assert.deepEqual(Array.from(p.x.data), Array.from(reference.x.data), name);

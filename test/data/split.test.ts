@@ -15,14 +15,20 @@ test('splits are reproducible from the seed, disjoint and complete', () => {
   assert.equal(a.validation.length, 100);
   assert.equal(a.train.length, 700);
   const all = [...a.train, ...a.validation, ...a.test].sort((x, y) => x - y);
-  assert.deepEqual(all, Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
 });
 
 test('k-fold: every row is held out exactly once, reproducibly', () => {
   const folds = kFold(103, 5, 9);
   assert.deepEqual(folds, kFold(103, 5, 9));
   const held = folds.flatMap((f) => Array.from(f.validation)).sort((x, y) => x - y);
-  assert.deepEqual(held, Array.from({ length: 103 }, (_, i) => i));
+  assert.deepEqual(
+    held,
+    Array.from({ length: 103 }, (_, i) => i),
+  );
   for (const f of folds) {
     assert.ok(f.validation.length === 20 || f.validation.length === 21);
     assert.equal(f.train.length + f.validation.length, 103);
@@ -68,7 +74,10 @@ test('no leakage: the imputer and the encoder see the training part only', async
   // a split where all training rows are from the first half shows the difference plainly
   const firstHalf = prepareFolds(data, 2, { target: 'y', impute: 'median', seed: 1 });
   for (const fold of firstHalf) {
-    const present = Array.from(fold.rowNumbers).filter((r) => r % 5 !== 0).map((r) => (r <= 20 ? r : 1000 + r - 20)).sort((x, y) => x - y);
+    const present = Array.from(fold.rowNumbers)
+      .filter((r) => r % 5 !== 0)
+      .map((r) => (r <= 20 ? r : 1000 + r - 20))
+      .sort((x, y) => x - y);
     const m = present.length >> 1;
     const median = present.length % 2 ? present[m] : (present[m - 1] + present[m]) / 2;
     assert.equal(fold.preprocessing.columns[0].impute_value, median);
@@ -94,7 +103,11 @@ test('a sharply different train and test median proves the fit used train rows o
   const data = await loadData(writeFile(dir, 'gaps.csv', lines.join('\n')));
   const whole = prepareTraining(data, { target: 'y', impute: 'median' });
   const split = prepareTraining(data, { target: 'y', impute: 'median', testFraction: 0.5, seed: 11 });
-  const present = Array.from(split.rowNumbers).map((r) => r - 1).filter((i) => i >= 10).map((i) => (i < 20 ? i : 100 + i)).sort((x, y) => x - y);
+  const present = Array.from(split.rowNumbers)
+    .map((r) => r - 1)
+    .filter((i) => i >= 10)
+    .map((i) => (i < 20 ? i : 100 + i))
+    .sort((x, y) => x - y);
   const m = present.length >> 1;
   const trainMedian = present.length % 2 ? present[m] : (present[m - 1] + present[m]) / 2;
   assert.equal(split.preprocessing.columns[0].impute_value, trainMedian);

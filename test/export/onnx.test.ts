@@ -42,7 +42,10 @@ test('an exact forest without preprocessing: ONNX Runtime predicts what grove pr
   const d = diabetes();
   const model = await new RandomForestRegressor({ nEstimators: 40, seed: 3, splitMode: 'exact' }).fit(d.X, d.y, { featureNames: d.featureNames });
   assert.equal(model.splitMode, 'exact');
-  for (const [label, rows] of [['training', d], ['new', mixedRows(d, 300)]] as const) {
+  for (const [label, rows] of [
+    ['training', d],
+    ['new', mixedRows(d, 300)],
+  ] as const) {
     const { diff, scale } = await compareOnMatrix(model, rows);
     t.diagnostic(`diabetes exact, ${label} rows: max |onnx - grove| = ${diff.toExponential(2)} (predictions up to ${scale.toFixed(1)})`);
     assert.ok(diff <= REL_TOL * scale, `${label}: max difference ${diff} > ${REL_TOL * scale}`);
@@ -60,7 +63,10 @@ test('a hist forest: ONNX Runtime predicts what grove predicts on training and n
   const train = friedman(3000, 5);
   const model = await new RandomForestRegressor({ nEstimators: 30, seed: 1, splitMode: 'hist', maxDepth: 12 }).fit(train.X, train.y, { featureNames: train.featureNames });
   assert.equal(model.splitMode, 'hist');
-  for (const [label, rows] of [['training', train], ['new', friedman(500, 77)]] as const) {
+  for (const [label, rows] of [
+    ['training', train],
+    ['new', friedman(500, 77)],
+  ] as const) {
     const { diff, scale } = await compareOnMatrix(model, rows);
     t.diagnostic(`friedman1 hist, ${label} rows: max |onnx - grove| = ${diff.toExponential(2)} (predictions up to ${scale.toFixed(2)})`);
     assert.ok(diff <= REL_TOL * scale, `${label}: max difference ${diff} > ${REL_TOL * scale}`);
@@ -70,7 +76,7 @@ test('a hist forest: ONNX Runtime predicts what grove predicts on training and n
 /** A seeded table with a categorical, a numeric, a boolean and an integer column; `gaps` leaves cells empty. */
 function mixedCsv(rows: number, seed: number, options: { gaps: boolean; extraColor?: string }): string {
   let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const colors = ['red', 'green', 'blue', 'amber', 'violet', ...(options.extraColor ? [options.extraColor] : [])];
   const lines = ['color,size,fresh,count,y'];
   for (let i = 0; i < rows; i++) {
@@ -147,11 +153,29 @@ test('the file is an ONNX ModelProto with the declared opsets, named inputs and 
   };
   assert.equal(decoded.irVersion, 8);
   assert.equal(decoded.producerName, 'grove');
-  assert.deepEqual(decoded.opsetImport.map((o) => [o.domain ?? '', o.version]), [['', 16], ['ai.onnx.ml', 3]]);
-  assert.deepEqual(decoded.graph.input.map((i) => i.name), d.featureNames);
-  assert.deepEqual(decoded.graph.output.map((o) => o.name), ['prediction']);
-  assert.deepEqual(decoded.graph.node.map((n) => n.opType), ['Concat', 'TreeEnsembleRegressor']);
-  assert.deepEqual(decoded.metadataProps, [{ key: 'target', value: 'progression' }, { key: 'feature_names', value: JSON.stringify(d.featureNames) }]);
+  assert.deepEqual(
+    decoded.opsetImport.map((o) => [o.domain ?? '', o.version]),
+    [
+      ['', 16],
+      ['ai.onnx.ml', 3],
+    ],
+  );
+  assert.deepEqual(
+    decoded.graph.input.map((i) => i.name),
+    d.featureNames,
+  );
+  assert.deepEqual(
+    decoded.graph.output.map((o) => o.name),
+    ['prediction'],
+  );
+  assert.deepEqual(
+    decoded.graph.node.map((n) => n.opType),
+    ['Concat', 'TreeEnsembleRegressor'],
+  );
+  assert.deepEqual(decoded.metadataProps, [
+    { key: 'target', value: 'progression' },
+    { key: 'feature_names', value: JSON.stringify(d.featureNames) },
+  ]);
   // another output name is honoured
   const renamed = await runOnnx(model.toOnnx({ outputName: 'y_hat' }), matrixColumns(asFloat32(d).X, d.featureNames));
   assert.equal(renamed.length, d.X.rows);
@@ -182,7 +206,9 @@ test('what ONNX cannot express is an error naming it', async () => {
     X[i * 2 + 1] = i % 3;
     y[i] = i < 20 ? 1 : 2;
   }
-  const huge = await new RandomForestRegressor({ nEstimators: 2, seed: 1, bootstrap: false, maxFeatures: 'all' }).fit({ data: X, rows, cols: 2, layout: 'row' }, y, { featureNames: ['distance', 'k'] });
+  const huge = await new RandomForestRegressor({ nEstimators: 2, seed: 1, bootstrap: false, maxFeatures: 'all' }).fit({ data: X, rows, cols: 2, layout: 'row' }, y, {
+    featureNames: ['distance', 'k'],
+  });
   assert.throws(
     () => huge.toOnnx(),
     (err: unknown) => err instanceof GroveError && err.code === 'INVALID_MODEL' && /threshold 2e\+39 on feature "distance" \(tree 0 node 0\) is outside the float32 range/.test(err.message),
@@ -202,7 +228,9 @@ test('what ONNX cannot express is an error naming it', async () => {
 
   // a preprocessing record that does not match the forest
   const mismatched = await new RandomForestRegressor({ nEstimators: 2, seed: 1 }).fit(d.X, d.y, { featureNames: d.featureNames });
-  mismatched.metadata = { preprocessing: { version: 1, target: 'y', columns: [{ name: 'a', type: 'numeric' }], feature_names: ['a'], unseen_category: 'error', missing: 'error', impute_strategy: null } };
+  mismatched.metadata = {
+    preprocessing: { version: 1, target: 'y', columns: [{ name: 'a', type: 'numeric' }], feature_names: ['a'], unseen_category: 'error', missing: 'error', impute_strategy: null },
+  };
   assert.throws(() => mismatched.toOnnx(), /makes 1 features but the forest reads 10/);
 });
 
@@ -224,7 +252,10 @@ test('onnx.checker (full check, strict shape inference) accepts exported files w
   const script = fileURLToPath(new URL('../../scripts/onnx-check.py', import.meta.url));
   const r = spawnSync(PYTHON, [script, ...files], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  const reports = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const reports = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(reports.length, 4);
   for (const rep of reports) {
     assert.equal(rep.ok, true);
@@ -240,7 +271,10 @@ test("precision 'double' takes grove's exact splits on float64 rows: every train
   const model = await new RandomForestRegressor({ nEstimators: 40, seed: 3, splitMode: 'exact' }).fit(d.X, d.y, { featureNames: d.featureNames });
   const exported = model.onnxExport({ precision: 'double' });
   assert.deepEqual(new Set(exported.inputs.map((i) => i.type)), new Set(['double']));
-  for (const [label, rows] of [['training', d], ['new', mixedRows(d, 300)]] as const) {
+  for (const [label, rows] of [
+    ['training', d],
+    ['new', mixedRows(d, 300)],
+  ] as const) {
     const grove = await model.predict(rows.X);
     const onnx = await runOnnx(exported.bytes, matrixColumns(rows.X, d.featureNames), 'double');
     const diff = maxAbsDiff(onnx, grove);

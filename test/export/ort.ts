@@ -12,7 +12,12 @@ export async function runOnnx(bytes: Uint8Array, columns: OnnxColumns, precision
     for (const name of session.inputNames) {
       const v = columns[name];
       if (!v) throw new Error(`no values for ONNX input "${name}"`);
-      if (!(v instanceof Float64Array)) feeds[name] = new ort.Tensor('string', v.map((s) => s ?? ''), [v.length, 1]);
+      if (!(v instanceof Float64Array))
+        feeds[name] = new ort.Tensor(
+          'string',
+          v.map((s) => s ?? ''),
+          [v.length, 1],
+        );
       else feeds[name] = precision === 'double' ? new ort.Tensor('float64', v, [v.length, 1]) : new ort.Tensor('float32', Float32Array.from(v), [v.length, 1]);
     }
     const out = await session.run(feeds);

@@ -29,8 +29,14 @@ async function cvRmse(params: RandomForestParams): Promise<number> {
       [perm[i], perm[j]] = [perm[j], perm[i]];
     }
     for (let k = 0; k < 5; k++) {
-      const test = take(d, perm.filter((_, i) => i % 5 === k));
-      const train = take(d, perm.filter((_, i) => i % 5 !== k));
+      const test = take(
+        d,
+        perm.filter((_, i) => i % 5 === k),
+      );
+      const train = take(
+        d,
+        perm.filter((_, i) => i % 5 !== k),
+      );
       const m = await new RandomForestRegressor({ ...params, seed: 100 * shuffle + k }).fit(train.X, train.y);
       scores.push(rmse(test.y, await m.predict(test.X)));
     }

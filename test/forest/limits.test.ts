@@ -57,7 +57,10 @@ test('a forest over the memory limit is refused before the fit, naming the estim
 test('a forest past the int32 node ids is refused as too large', () => {
   const p = toEngineParams(resolveParams({ nEstimators: 5000 }), 1_000_000, 10);
   assert.ok(estimateForest(p, 1_000_000).nodes > MAX_NODES);
-  assert.throws(() => checkForestFits(p, 1_000_000), (err: unknown) => err instanceof GroveError && /too large: 5000 trees on 1000000 rows.*--min-samples-leaf/.test(err.message));
+  assert.throws(
+    () => checkForestFits(p, 1_000_000),
+    (err: unknown) => err instanceof GroveError && /too large: 5000 trees on 1000000 rows.*--min-samples-leaf/.test(err.message),
+  );
 });
 
 test('grove train refuses the forest before training, with a clear message and no model file', () => {

@@ -59,7 +59,10 @@ test('version 2 keeps every node array exactly, on both split modes, and a hist 
 test('a file without stats, or a load that skips them, predicts the same and takes importances from the header', async () => {
   const { d, m } = await fit('hist');
   const expected = await m.predict(d.X);
-  for (const [bytes, stats] of [[m.toBuffer({ stats: false }), true], [m.toBuffer(), false]] as const) {
+  for (const [bytes, stats] of [
+    [m.toBuffer({ stats: false }), true],
+    [m.toBuffer(), false],
+  ] as const) {
     for (const backend of ['native', 'js'] as const) {
       const back = RandomForestRegressor.fromBuffer(bytes, { backend, stats });
       assert.deepEqual(await back.predict(d.X), expected);
@@ -143,7 +146,10 @@ function withHeader(bytes: Buffer, change: (h: ModelHeader) => void): Buffer {
   const prefix = Buffer.from(bytes.subarray(0, 16));
   prefix.writeUInt32LE(json.length, 12);
   const out = Buffer.concat([prefix, json, bytes.subarray(16 + bytes.readUInt32LE(12), s.digest), Buffer.alloc(32)]);
-  createHash('sha256').update(out.subarray(0, out.length - 32)).digest().copy(out, out.length - 32);
+  createHash('sha256')
+    .update(out.subarray(0, out.length - 32))
+    .digest()
+    .copy(out, out.length - 32);
   return out;
 }
 
@@ -153,7 +159,11 @@ test('a hostile version-2 file with a valid checksum is refused with a clear err
   const nodes = m.forest.feature.length;
   const t0 = m.forest.treeOffsets[1];
   const cases: [string, Buffer, RegExp][] = [
-    ['huge node count', withHeader(bytes, (h) => ((h.n_nodes = 0x7ffffffd), (h.layout!.n_leaves = (0x7ffffffd + h.n_trees) / 2), (h.layout!.threshold_code_bytes = (0x7ffffffd - h.n_trees) / 2))), /expected \d+ bytes/],
+    [
+      'huge node count',
+      withHeader(bytes, (h) => ((h.n_nodes = 0x7ffffffd), (h.layout!.n_leaves = (0x7ffffffd + h.n_trees) / 2), (h.layout!.threshold_code_bytes = (0x7ffffffd - h.n_trees) / 2))),
+      /expected \d+ bytes/,
+    ],
     ['node count that is no forest', withHeader(bytes, (h) => (h.n_nodes += 1)), /cannot form/],
     ['leaf count off', withHeader(bytes, (h) => (h.layout!.n_leaves -= 1)), /n_leaves/],
     ['feature width that does not match', withHeader(bytes, (h) => (h.layout!.feature_bytes = 2)), /feature_bytes/],
@@ -179,7 +189,17 @@ test('a hostile version-2 file with a valid checksum is refused with a clear err
 test('a forest numbered in another order than preorder (right subtree first) is written in preorder and predicts the same', async () => {
   const { d, m } = await fit('exact', 500, 3);
   const f = m.forest;
-  const g = { ...f, feature: f.feature.slice(), left: f.left.slice(), right: f.right.slice(), threshold: f.threshold.slice(), value: f.value.slice(), nSamples: f.nSamples.slice(), weightedN: f.weightedN.slice(), impurity: f.impurity.slice() };
+  const g = {
+    ...f,
+    feature: f.feature.slice(),
+    left: f.left.slice(),
+    right: f.right.slice(),
+    threshold: f.threshold.slice(),
+    value: f.value.slice(),
+    nSamples: f.nSamples.slice(),
+    weightedN: f.weightedN.slice(),
+    impurity: f.impurity.slice(),
+  };
   for (let t = 0; t + 1 < f.treeOffsets.length; t++) {
     const base = f.treeOffsets[t];
     const size = f.treeOffsets[t + 1] - base;

@@ -99,7 +99,11 @@ test('rejects a hostile file with a valid checksum but out-of-range indices', as
     damage(g);
     const { format: _a, format_version: _b, grove_version: _c, n_features: _d, n_trees: _e, n_nodes: _f, ...rest } = header;
     const bytes = encodeModel(g, rest, { version: 1 });
-    assert.throws(() => decodeModel(bytes), (err: unknown) => err instanceof GroveError && pattern.test(err.message), name);
+    assert.throws(
+      () => decodeModel(bytes),
+      (err: unknown) => err instanceof GroveError && pattern.test(err.message),
+      name,
+    );
   }
 });
 

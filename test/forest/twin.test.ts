@@ -73,7 +73,7 @@ test('a feature with more distinct thresholds than rank nodes hold: native predi
   // 16-bit ranks can number, so the predictor keeps 16-byte double nodes for this forest
   const rows = 150_000;
   let s = 7;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const x = new Float64Array(rows);
   const y = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -100,7 +100,7 @@ test('histogram bins agree with the twin on larger columns: negatives, both zero
   const rows = 20_000;
   const cols = 4;
   let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const x = new Float64Array(rows * cols);
   const y = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {

@@ -50,13 +50,50 @@ test('shape mismatches, NaN, Infinity, zero rows and one row are rejected', asyn
   await assert.rejects(m.fit([], []), isGrove(/no rows/));
   await assert.rejects(m.fit([[1, 2]], [1]), isGrove(/1 row.*at least 2/));
   await assert.rejects(m.fit([[1, 2], [3]], [1, 2]), isGrove(/row 1 has 1 values, expected 2/));
-  await assert.rejects(m.fit([[1, 2], [3, NaN]], [1, 2]), isGrove(/row 1, column 1: NaN/));
-  await assert.rejects(m.fit([[1, 2], [3, 4]], [1, Infinity]), isGrove(/y row 1: Infinity/));
-  await assert.rejects(m.fit([[1, 2], [3, 4]], [1, 2, 3]), isGrove(/y has 3 values but X has 2 rows/));
+  await assert.rejects(
+    m.fit(
+      [
+        [1, 2],
+        [3, NaN],
+      ],
+      [1, 2],
+    ),
+    isGrove(/row 1, column 1: NaN/),
+  );
+  await assert.rejects(
+    m.fit(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [1, Infinity],
+    ),
+    isGrove(/y row 1: Infinity/),
+  );
+  await assert.rejects(
+    m.fit(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [1, 2, 3],
+    ),
+    isGrove(/y has 3 values but X has 2 rows/),
+  );
   await assert.rejects(m.fit({ data: new Float64Array(5), rows: 2, cols: 3 }, [1, 2]), isGrove(/5 values, expected rows \* cols = 6/));
   await assert.rejects(m.fit({ data: new Float64Array([1, 2, -Infinity, 4]), rows: 2, cols: 2 }, [1, 2]), isGrove(/row 1, column 0: -Infinity/));
   await assert.rejects(m.fit({ data: [1, 2, 3, 4] as never, rows: 2, cols: 2 }, [1, 2]), isGrove(/Float64Array or Float32Array/));
-  await assert.rejects(m.fit([[1, 2], [3, 4]], [1, 2], { featureNames: ['a'] }), isGrove(/featureNames has 1 names but X has 2 columns/));
+  await assert.rejects(
+    m.fit(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [1, 2],
+      { featureNames: ['a'] },
+    ),
+    isGrove(/featureNames has 1 names but X has 2 columns/),
+  );
 });
 
 test('predict checks the fitted state and the column count', async () => {
@@ -71,9 +108,21 @@ test('the addon re-checks the sizes and indices it is given directly, without cr
   const x = new Float64Array(20);
   const y = new Float64Array(10);
   const params = {
-    n_estimators: 2, first_tree: 0, max_depth: -1, min_samples_split: 2, min_samples_leaf: 1, mtry: 2,
-    bootstrap: true, max_samples: 1, min_impurity_decrease: 0, seed: 1, threads: 1, split_mode: 0 as const,
-    max_bins: 256, hist_min_rows: 512, compute_oob: true,
+    n_estimators: 2,
+    first_tree: 0,
+    max_depth: -1,
+    min_samples_split: 2,
+    min_samples_leaf: 1,
+    mtry: 2,
+    bootstrap: true,
+    max_samples: 1,
+    min_impurity_decrease: 0,
+    seed: 1,
+    threads: 1,
+    split_mode: 0 as const,
+    max_bins: 256,
+    hist_min_rows: 512,
+    compute_oob: true,
   };
   assert.throws(() => addon.fitSync({ x, rows: 10, cols: 3, layout: 'row', y, params }), /expected rows \* cols = 30/);
   assert.throws(() => addon.fitSync({ x, rows: 10, cols: 2, layout: 'row', y: new Float64Array(9), params }), /y has 9 values/);

@@ -63,7 +63,10 @@ function rows(f: FlatForest): Float64Array {
 
 function reasonOf(message: string): string {
   const why = message.replace(/^.*?is not a valid grove model: /, '').replace(/^invalid forest: /, '');
-  return why.replace(/tree \d+ node \d+: /, '').replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, 'N').slice(0, 60);
+  return why
+    .replace(/tree \d+ node \d+: /, '')
+    .replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, 'N')
+    .slice(0, 60);
 }
 
 /** The native validator against the TS one on the same arrays, without any check before. */

@@ -154,7 +154,8 @@ export function v2Sections(buf: Buffer): V2Sections {
   const trees = header.n_trees as number;
   const nodes = header.n_nodes as number;
   const features = header.n_features as number;
-  if (![trees, nodes, features, layout?.n_leaves, layout?.threshold_table_entries, layout?.threshold_code_bytes].every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31)) throw new Error('v2Sections: bad counts');
+  if (![trees, nodes, features, layout?.n_leaves, layout?.threshold_table_entries, layout?.threshold_code_bytes].every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31))
+    throw new Error('v2Sections: bad counts');
   const splits = nodes - layout.n_leaves;
   let o = PREFIX + headerBytes;
   const next = (n: number) => {

@@ -33,11 +33,7 @@ export async function seedModels(): Promise<SeedModel[]> {
   const out: SeedModel[] = [];
   for (const [i, shape] of SHAPES.entries()) {
     const d = friedman1(shape.rows, 11 + i);
-    const m = await new RandomForestRegressor({ seed: 5 + i, ...shape.params }).fit(
-      { data: d.x, rows: d.rows, cols: d.cols, layout: 'row' },
-      d.y,
-      { featureNames: d.featureNames, targetName: 'y' },
-    );
+    const m = await new RandomForestRegressor({ seed: 5 + i, ...shape.params }).fit({ data: d.x, rows: d.rows, cols: d.cols, layout: 'row' }, d.y, { featureNames: d.featureNames, targetName: 'y' });
     out.push({ name: `${shape.name}-v1`, bytes: m.toBuffer({ version: 1 }), version: 1 });
     out.push({ name: `${shape.name}-v2`, bytes: m.toBuffer({ version: 2 }), version: 2 });
     if (NO_STATS.has(shape.name)) out.push({ name: `${shape.name}-v2-nostats`, bytes: m.toBuffer({ version: 2, stats: false }), version: 2 });

@@ -10,7 +10,9 @@ export interface XY {
 }
 
 export function diabetes(): XY {
-  const lines = readFileSync(new URL('../../data/diabetes.csv', import.meta.url), 'utf8').trim().split('\n');
+  const lines = readFileSync(new URL('../../data/diabetes.csv', import.meta.url), 'utf8')
+    .trim()
+    .split('\n');
   const header = lines[0].split(',');
   const rows = lines.length - 1;
   const cols = header.length - 1;

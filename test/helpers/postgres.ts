@@ -39,7 +39,13 @@ export function schemaFactory() {
   const created = new Set<string>();
   after(async () => {
     const all = [...created];
-    for (let i = 0; i < all.length; i += 10) await admin.query(`DROP SCHEMA IF EXISTS ${all.slice(i, i + 10).map((s) => `"${s}"`).join(', ')} CASCADE`);
+    for (let i = 0; i < all.length; i += 10)
+      await admin.query(
+        `DROP SCHEMA IF EXISTS ${all
+          .slice(i, i + 10)
+          .map((s) => `"${s}"`)
+          .join(', ')} CASCADE`,
+      );
     await admin.end();
   });
   return {

@@ -39,7 +39,10 @@ test('a tag the item does not have matches no clause, != included (as in MLflow)
 
 test('mistakes are INVALID_PARAMETER_VALUE naming the key or the place', () => {
   const fails = (filter: string, message: RegExp) =>
-    assert.throws(() => compileEntityFilter(filter, FIELDS), (err: unknown) => err instanceof MlflowError && err.errorCode === 'INVALID_PARAMETER_VALUE' && message.test(err.message));
+    assert.throws(
+      () => compileEntityFilter(filter, FIELDS),
+      (err: unknown) => err instanceof MlflowError && err.errorCode === 'INVALID_PARAMETER_VALUE' && message.test(err.message),
+    );
   fails("nam = 'x'", /unknown key "nam".*name, n or tags/);
   fails("name = 'x' OR n = 1", /expected AND/);
   fails("name = 'x", /unterminated quote/);

@@ -14,7 +14,13 @@ export interface Reply {
 }
 
 /** one MLflow call: GET/DELETE fields go in the query string (repeated for lists), POST as JSON */
-export async function call(base: string, verb: 'GET' | 'POST' | 'DELETE', path: string, fields: Record<string, unknown> = {}, init: { body?: string; contentType?: string | null } = {}): Promise<Reply> {
+export async function call(
+  base: string,
+  verb: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  fields: Record<string, unknown> = {},
+  init: { body?: string; contentType?: string | null } = {},
+): Promise<Reply> {
   let url = `${base}/api/2.0/mlflow/${path}`;
   const headers: Record<string, string> = {};
   let body: string | undefined;
@@ -112,14 +118,21 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         assert.equal(run.info.experiment_id, def.experiment_id);
         assert.equal((await ok('GET', 'experiments/get', { experiment_id: '0' })).experiment.name, 'Default');
         const found = await ok('POST', 'runs/search', { experiment_ids: ['0'], filter: "run_name = 'in-default'" });
-        assert.deepEqual(found.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [run.info.run_id]);
+        assert.deepEqual(
+          found.runs.map((r: { info: { run_id: string } }) => r.info.run_id),
+          [run.info.run_id],
+        );
         // an id that is not a number is simply unknown
         assertError(await call(base, 'GET', 'experiments/get', { experiment_id: 'abc' }), 404, 'RESOURCE_DOES_NOT_EXIST');
         assertError(await call(base, 'GET', 'runs/get', { run_id: 'not-a-run-id' }), 404, 'RESOURCE_DOES_NOT_EXIST');
       });
 
       test('search: filter on name and tags, order_by, pages of max_results with page_token, by GET and POST', async () => {
-        for (const [n, team] of [['search-b', 'ml'], ['search-a', 'ml'], ['search-c', 'ops']]) {
+        for (const [n, team] of [
+          ['search-b', 'ml'],
+          ['search-a', 'ml'],
+          ['search-c', 'ops'],
+        ]) {
           await ok('POST', 'experiments/create', { name: n, tags: [{ key: 'team', value: team }] });
         }
         const names = (r: Record<string, any>) => (r.experiments as { name: string }[]).map((e) => e.name);
@@ -201,7 +214,10 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         assert.equal(child.info.run_name, 'trial-0');
         assert.equal((await store.getRun(child.info.run_id)).parentRunId, parent);
         const children = await ok('POST', 'runs/search', { experiment_ids: [experimentId], filter: `parent_run_id = '${parent}'` });
-        assert.deepEqual(children.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [child.info.run_id]);
+        assert.deepEqual(
+          children.runs.map((r: { info: { run_id: string } }) => r.info.run_id),
+          [child.info.run_id],
+        );
       });
 
       test('int64 fields as decimal strings (protobuf JSON) are read as numbers', async () => {
@@ -219,12 +235,24 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         const runId = (await ok('POST', 'runs/create', { experiment_id: experimentId })).run.info.run_id;
         for (let step = 0; step < 5; step++) await ok('POST', 'runs/log-metric', { run_id: runId, key: 'loss', value: 10 - step, timestamp: 100 + step, step });
         const all = await ok('GET', 'metrics/get-history', { run_id: runId, metric_key: 'loss' });
-        assert.deepEqual(all.metrics.map((m: { value: number; step: number }) => [m.step, m.value]), [[0, 10], [1, 9], [2, 8], [3, 7], [4, 6]]);
+        assert.deepEqual(
+          all.metrics.map((m: { value: number; step: number }) => [m.step, m.value]),
+          [
+            [0, 10],
+            [1, 9],
+            [2, 8],
+            [3, 7],
+            [4, 6],
+          ],
+        );
         assert.equal(all.next_page_token, undefined);
         const first = await ok('GET', 'metrics/get-history', { run_id: runId, metric_key: 'loss', max_results: 3 });
         assert.equal(first.metrics.length, 3);
         const second = await ok('GET', 'metrics/get-history', { run_id: runId, metric_key: 'loss', max_results: 3, page_token: first.next_page_token });
-        assert.deepEqual(second.metrics.map((m: { step: number }) => m.step), [3, 4]);
+        assert.deepEqual(
+          second.metrics.map((m: { step: number }) => m.step),
+          [3, 4],
+        );
         assertError(await call(base, 'GET', 'metrics/get-history', { run_id: MISSING_RUN, metric_key: 'loss' }), 404, 'RESOURCE_DOES_NOT_EXIST');
         assertError(await call(base, 'GET', 'metrics/get-history', { run_id: runId }), 400, 'INVALID_PARAMETER_VALUE', /metric_key/);
       });
@@ -264,7 +292,18 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         assertError(await call(base, 'POST', 'runs/log-batch', { run_id: runId, metrics: [{ key: 'ok', value: 1, timestamp: 1, step: true }] }), 400, 'INVALID_PARAMETER_VALUE', /metrics\[0\]\.step/);
         // nothing of the refused batch was written
         assert.deepEqual((await ok('GET', 'runs/get', { run_id: runId })).run.data.metrics, []);
-        assertError(await call(base, 'POST', 'runs/log-batch', { run_id: runId, params: [{ key: 'd', value: '1' }, { key: 'd', value: '2' }] }), 400, 'INVALID_PARAMETER_VALUE', /Duplicate/);
+        assertError(
+          await call(base, 'POST', 'runs/log-batch', {
+            run_id: runId,
+            params: [
+              { key: 'd', value: '1' },
+              { key: 'd', value: '2' },
+            ],
+          }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+          /Duplicate/,
+        );
       });
 
       test('search: the store filter language, order_by, pages that neither overlap nor skip', async () => {
@@ -351,12 +390,21 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         await ok('POST', 'registered-models/create', { name: 'houses-gb' });
         await ok('POST', 'registered-models/create', { name: 'cars-rf' });
         const found = await ok('GET', 'registered-models/search', { filter: "name LIKE 'houses-%'" });
-        assert.deepEqual(found.registered_models.map((m: { name: string }) => m.name), ['houses-gb', 'houses-rf']);
+        assert.deepEqual(
+          found.registered_models.map((m: { name: string }) => m.name),
+          ['houses-gb', 'houses-rf'],
+        );
         const page1 = await ok('GET', 'registered-models/search', { filter: "name LIKE '%-rf'", max_results: 1 });
         const page2 = await ok('GET', 'registered-models/search', { filter: "name LIKE '%-rf'", max_results: 1, page_token: page1.next_page_token });
-        assert.deepEqual([...page1.registered_models, ...page2.registered_models].map((m: { name: string }) => m.name), ['cars-rf', 'houses-rf']);
+        assert.deepEqual(
+          [...page1.registered_models, ...page2.registered_models].map((m: { name: string }) => m.name),
+          ['cars-rf', 'houses-rf'],
+        );
         assert.equal(page2.next_page_token, undefined);
-        assert.deepEqual((await ok('GET', 'registered-models/search', { filter: "tags.team = 'ml'" })).registered_models.map((m: { name: string }) => m.name), ['houses-rf']);
+        assert.deepEqual(
+          (await ok('GET', 'registered-models/search', { filter: "tags.team = 'ml'" })).registered_models.map((m: { name: string }) => m.name),
+          ['houses-rf'],
+        );
       });
 
       test('model-versions create (runs:/ source or artifact URI + run_id), get, search; versions count up', async () => {
@@ -372,16 +420,26 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         assert.equal(v1.current_stage, 'None');
         assert.equal(v1.description, 'first');
         assert.deepEqual(v1.aliases, []);
-        const v2 = (await ok('POST', 'model-versions/create', { name: 'diabetes', source: `mlflow-artifacts:/1/${runB}/artifacts/model`, run_id: runB, tags: [{ key: 'k', value: 'v' }] })).model_version;
+        const v2 = (await ok('POST', 'model-versions/create', { name: 'diabetes', source: `mlflow-artifacts:/1/${runB}/artifacts/model`, run_id: runB, tags: [{ key: 'k', value: 'v' }] }))
+          .model_version;
         assert.equal(v2.version, '2');
         assert.deepEqual(v2.tags, [{ key: 'k', value: 'v' }]);
         assert.deepEqual((await ok('GET', 'model-versions/get', { name: 'diabetes', version: '1' })).model_version, v1);
         const model = (await ok('GET', 'registered-models/get', { name: 'diabetes' })).registered_model;
-        assert.deepEqual(model.latest_versions.map((v: { version: string }) => v.version), ['2']);
+        assert.deepEqual(
+          model.latest_versions.map((v: { version: string }) => v.version),
+          ['2'],
+        );
         const byRun = await ok('GET', 'model-versions/search', { filter: `name = 'diabetes' AND run_id = '${runB}'` });
-        assert.deepEqual(byRun.model_versions.map((v: { version: string }) => v.version), ['2']);
+        assert.deepEqual(
+          byRun.model_versions.map((v: { version: string }) => v.version),
+          ['2'],
+        );
         const both = await ok('GET', 'model-versions/search', { filter: `run_id IN ('${runA}', '${runB}')`, order_by: 'version_number ASC' });
-        assert.deepEqual(both.model_versions.map((v: { version: string }) => v.version), ['1', '2']);
+        assert.deepEqual(
+          both.model_versions.map((v: { version: string }) => v.version),
+          ['1', '2'],
+        );
 
         assertError(await call(base, 'POST', 'model-versions/create', { name: 'not-registered', source: `runs:/${runA}/model` }), 404, 'RESOURCE_DOES_NOT_EXIST');
         assertError(await call(base, 'POST', 'model-versions/create', { name: 'diabetes', source: `runs:/${runA}/no-such-artifact` }), 404, 'RESOURCE_DOES_NOT_EXIST');
@@ -405,7 +463,10 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         const model = (await ok('GET', 'registered-models/get', { name: 'aliased' })).registered_model;
         assert.deepEqual(
           [...model.aliases].sort((a: { alias: string }, b: { alias: string }) => a.alias.localeCompare(b.alias)),
-          [{ alias: 'challenger', version: '1' }, { alias: 'champion', version: '2' }],
+          [
+            { alias: 'challenger', version: '1' },
+            { alias: 'champion', version: '2' },
+          ],
         );
         await ok('DELETE', 'registered-models/alias', { name: 'aliased', alias: 'champion' });
         assertError(await call(base, 'GET', 'registered-models/alias', { name: 'aliased', alias: 'champion' }), 404, 'RESOURCE_DOES_NOT_EXIST');
@@ -488,12 +549,21 @@ export function runMlflowProtocolSuite(name: string, openFreshStore: () => Promi
         await quiet(() => Runs.setTag({ run_id, key: 'stage', value: 'test' }));
         await quiet(() => Runs.logBatch({ run_id, metrics: [{ key: 'r2', value: 0.4, timestamp: 2000, step: 0 }], params: [{ key: 'n_estimators', value: '50' }], tags: [] }));
         const got = (await Runs.get({ run_id })).run;
-        assert.deepEqual(got.data.metrics.find((m: { key: string }) => m.key === 'rmse'), { key: 'rmse', value: 58, timestamp: 1002, step: 2 });
+        assert.deepEqual(
+          got.data.metrics.find((m: { key: string }) => m.key === 'rmse'),
+          { key: 'rmse', value: 58, timestamp: 1002, step: 2 },
+        );
         assert.deepEqual(got.data.params.map((p: { key: string }) => p.key).sort(), ['max_depth', 'n_estimators']);
         const history = await Metrics.getHistory({ run_id, metric_key: 'rmse' });
-        assert.deepEqual(history.metrics.map((m: { value: number }) => m.value), [60, 59, 58]);
+        assert.deepEqual(
+          history.metrics.map((m: { value: number }) => m.value),
+          [60, 59, 58],
+        );
         const found = await quiet(() => Runs.search({ experiment_ids: [experiment_id], filter: "params.max_depth = '6'", run_view_type: 'ACTIVE_ONLY', max_results: 10 }));
-        assert.deepEqual(found.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [run_id]);
+        assert.deepEqual(
+          found.runs.map((r: { info: { run_id: string } }) => r.info.run_id),
+          [run_id],
+        );
         const updated = await quiet(() => Runs.update({ run_id, status: 'FINISHED', end_time: 1_700_000_100_000 }));
         assert.equal(updated.run_info.status, 'FINISHED');
         await quiet(() => Runs.delete({ run_id }));

@@ -103,8 +103,22 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('the tarball holds the compiled JS, types, the linux-x64 prebuild, the C++ sources and the data, and nothing else', () => {
-  const list = run('tar', ['tzf', tarball]).stdout.trim().split('\n').map((p) => p.replace(/^package\//, ''));
-  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'prebuilds/linux-x64/grove.glibc.node', 'CMakeLists.txt', 'native/addon/addon.cpp', 'data/diabetes.csv', 'bin/grove.js', 'scripts/install.cjs', 'package.json']) {
+  const list = run('tar', ['tzf', tarball])
+    .stdout.trim()
+    .split('\n')
+    .map((p) => p.replace(/^package\//, ''));
+  for (const f of [
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/cli/main.js',
+    'prebuilds/linux-x64/grove.glibc.node',
+    'CMakeLists.txt',
+    'native/addon/addon.cpp',
+    'data/diabetes.csv',
+    'bin/grove.js',
+    'scripts/install.cjs',
+    'package.json',
+  ]) {
     assert.ok(list.includes(f), `${f} missing from the tarball`);
   }
   const stray = list.filter((p) => /^(src|test|bench|build|\.ci|node_modules)\/|\.map$|\.tgz$|\.db$/.test(p));

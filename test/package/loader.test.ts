@@ -31,10 +31,7 @@ const setTime = (path: string, seconds: number) => utimesSync(path, seconds, sec
 test('prebuilds come first, then the local build', () => {
   const root = packageRoot({ 'grove.node': 'addon' }, true);
   setTime(join(root, 'build', 'Release', 'grove.node'), 1_000_000);
-  assert.deepEqual(nativeCandidates(root, {}), [
-    join(root, 'prebuilds', platformDir, 'grove.node'),
-    join(root, 'build', 'Release', 'grove.node'),
-  ]);
+  assert.deepEqual(nativeCandidates(root, {}), [join(root, 'prebuilds', platformDir, 'grove.node'), join(root, 'build', 'Release', 'grove.node')]);
 });
 
 test('a prebuild older than the local build is skipped (the build was made after it)', () => {

@@ -49,19 +49,27 @@ test('an alias moved mid-traffic is picked up within --poll-seconds and no reque
     await server.close();
   }
   t.diagnostic(`${seen.length} requests; versions in order of answers: ${compress(seen.map((s) => s.version))}`);
-  assert.deepEqual(seen.filter((s) => s.status !== 200), [], 'no request failed');
+  assert.deepEqual(
+    seen.filter((s) => s.status !== 200),
+    [],
+    'no request failed',
+  );
   assert.ok(lines.some((l) => /moved from version 1 to 2/.test(l)) && lines.some((l) => /moved from version 2 to 1/.test(l)), lines.join('\n'));
   // every answer is the exact prediction of the version it names (nothing mixed mid-request)
   const expected: Record<string, number[][]> = {};
   for (const v of ['1', '2']) expected[v] = [small, large].map((rows) => predictWithCli(dir, `models:/h/${v}`, db, rows));
   assert.notDeepEqual(expected['1'][0], expected['2'][0], 'the two versions predict differently');
   for (const s of seen) assert.deepEqual(s.predictions, expected[s.version!][s.kind], `version ${s.version}, kind ${s.kind}`);
-  assert.ok(seen.some((s) => s.version === '2' && s.kind === 1), 'large requests ran on version 2 as well');
+  assert.ok(
+    seen.some((s) => s.version === '2' && s.kind === 1),
+    'large requests ran on version 2 as well',
+  );
 });
 
 function compress(xs: (string | null)[]): string {
   const out: string[] = [];
-  for (const x of xs) if (out[out.length - 1]?.split('x')[0] !== String(x)) out.push(`${x}x1`);
-  else out[out.length - 1] = `${x}x${Number(out[out.length - 1].split('x')[1]) + 1}`;
+  for (const x of xs)
+    if (out[out.length - 1]?.split('x')[0] !== String(x)) out.push(`${x}x1`);
+    else out[out.length - 1] = `${x}x${Number(out[out.length - 1].split('x')[1]) + 1}`;
   return out.join(' ');
 }

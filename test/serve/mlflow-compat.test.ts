@@ -74,7 +74,10 @@ test('NaN for a model that cannot take missing values, and Infinity anywhere, ar
   assert.equal(r.status, 400);
   assert.equal(r.json.error_code, 'INVALID_PARAMETER_VALUE');
   assert.match(String(r.json.message), /missing values in column "s1" \(1 row: data row 2\)/);
-  for (const [server, token] of [[plain, 'Infinity'], [imputing, '-Infinity']] as const) {
+  for (const [server, token] of [
+    [plain, 'Infinity'],
+    [imputing, '-Infinity'],
+  ] as const) {
     const inf = await post(server.url, `{"inputs": [[${token}${',1'.repeat(9)}]]}`);
     assert.equal(inf.status, 400, token);
     assert.equal(inf.json.error_code, 'INVALID_PARAMETER_VALUE');
@@ -91,7 +94,13 @@ test('malformed JSON is BAD_REQUEST, as in MLflow; content-type parameters other
     assert.match(String(r.json.message), /the body is not valid JSON/);
   }
   const body = JSON.stringify({ inputs: [row] });
-  for (const type of ['application/json; something=something', 'application/json; format=pandas-split', 'text/csv; header=present', 'application/json; charset=utf-8; x=1', 'application/json; charset']) {
+  for (const type of [
+    'application/json; something=something',
+    'application/json; format=pandas-split',
+    'text/csv; header=present',
+    'application/json; charset=utf-8; x=1',
+    'application/json; charset',
+  ]) {
     const r = await post(plain.url, body, type);
     assert.equal(r.status, 415, type);
     assert.equal(r.json.error_code, 'UNSUPPORTED_MEDIA_TYPE', type);
@@ -124,7 +133,11 @@ test('CSV from pandas to_csv() (a leading unnamed index column) scores like the 
   const pandasCsv = [',' + FEATURES.join(','), ...rows.map((r, i) => `${i},${r.join(',')}`)].join('\n') + '\n';
   // a string index, quoted with a comma inside, and CRLF line ends
   const quotedIndex = ['""' + ',' + FEATURES.join(','), ...rows.map((r, i) => `"row ${i}, x",${r.join(',')}`)].join('\r\n') + '\r\n';
-  for (const [what, csv] of [['no index', plainCsv], ['pandas index', pandasCsv], ['quoted string index', quotedIndex]]) {
+  for (const [what, csv] of [
+    ['no index', plainCsv],
+    ['pandas index', pandasCsv],
+    ['quoted string index', quotedIndex],
+  ]) {
     const r = await post(plain.url, csv, 'text/csv');
     assert.equal(r.status, 200, `${what}: ${JSON.stringify(r.json)}`);
     assert.deepEqual(r.json, { predictions: expected }, what);

@@ -19,7 +19,11 @@ test('200k rows stream to stdout and to --output identically; --json gives one d
   const f = groveSync('predict', model, '--input', input, '--output', out);
   assert.equal(f.status, 0, f.stderr);
   assert.match(f.stderr, /wrote 200000 predictions/);
-  assert.deepEqual(readdirSync(dir).filter((x) => x.includes('.tmp-')), [], 'no temporary file left');
+  assert.deepEqual(
+    readdirSync(dir).filter((x) => x.includes('.tmp-')),
+    [],
+    'no temporary file left',
+  );
   const text = readFileSync(out, 'utf8');
   const lines = text.split('\n');
   assert.equal(lines.length, n + 2, 'header, n rows, final newline');
@@ -31,7 +35,10 @@ test('200k rows stream to stdout and to --output identically; --json gives one d
 
   const j = JSON.parse(spawnBig(['predict', model, '--input', input, '--json'])) as { predictions: number[] };
   assert.equal(j.predictions.length, n);
-  assert.deepEqual(j.predictions.slice(0, 3), lines.slice(1, 4).map((l) => Number(l.split(',').pop())));
+  assert.deepEqual(
+    j.predictions.slice(0, 3),
+    lines.slice(1, 4).map((l) => Number(l.split(',').pop())),
+  );
 });
 
 function spawnBig(args: string[]): string {

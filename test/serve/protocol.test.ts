@@ -75,13 +75,25 @@ test('bad requests: status, error_code and a message naming the problem, never a
   const record = Object.fromEntries(FEATURES.map((f, j) => [f, row[j]]));
   const cases: { what: string; body: string; type?: string; status: number; code: string; message: RegExp }[] = [
     { what: 'malformed JSON', body: '{"inputs": [[1, 2', status: 400, code: 'BAD_REQUEST', message: /not valid JSON/ },
-    { what: 'a bare NaN token where the model has no imputation', body: `{"inputs": [[NaN${',1'.repeat(9)}]]}`, status: 400, code: 'INVALID_PARAMETER_VALUE', message: /missing values in column "age"/ },
+    {
+      what: 'a bare NaN token where the model has no imputation',
+      body: `{"inputs": [[NaN${',1'.repeat(9)}]]}`,
+      status: 400,
+      code: 'INVALID_PARAMETER_VALUE',
+      message: /missing values in column "age"/,
+    },
     { what: 'no shape key', body: '{"rows": []}', status: 400, code: 'BAD_REQUEST', message: /exactly one of the keys dataframe_split, dataframe_records, instances, inputs \(got "rows"\)/ },
     { what: 'two shape keys', body: JSON.stringify({ instances: [row], inputs: [row] }), status: 400, code: 'BAD_REQUEST', message: /2 shape keys \(instances, inputs\)/ },
     { what: 'not an object', body: '[1, 2]', status: 400, code: 'BAD_REQUEST', message: /must be an object/ },
     { what: 'a short row', body: JSON.stringify({ inputs: [row, row.slice(1)] }), status: 400, code: 'BAD_REQUEST', message: /inputs\[1\] has 9 values but there are 10 columns/ },
     { what: 'no rows', body: JSON.stringify({ dataframe_split: { columns: FEATURES, data: [] } }), status: 400, code: 'BAD_REQUEST', message: /no rows/ },
-    { what: 'index of the wrong length', body: JSON.stringify({ dataframe_split: { columns: FEATURES, data: [row], index: [0, 1] } }), status: 400, code: 'BAD_REQUEST', message: /index has 2 entries for 1 rows/ },
+    {
+      what: 'index of the wrong length',
+      body: JSON.stringify({ dataframe_split: { columns: FEATURES, data: [row], index: [0, 1] } }),
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: /index has 2 entries for 1 rows/,
+    },
     {
       what: 'a missing column, named',
       body: JSON.stringify({ dataframe_records: [Object.fromEntries(Object.entries(record).filter(([k]) => k !== 'bmi'))] }),
@@ -110,12 +122,44 @@ test('bad requests: status, error_code and a message naming the problem, never a
       code: 'INVALID_PARAMETER_VALUE',
       message: /missing values in column "age"/,
     },
-    { what: 'an infinite number as text', body: JSON.stringify({ dataframe_records: [{ ...record, s2: 'inf' }] }), status: 400, code: 'INVALID_PARAMETER_VALUE', message: /column "s2", data row 1: "inf" is infinite/ },
-    { what: 'a nested object', body: JSON.stringify({ dataframe_records: [{ ...record, age: { years: 3 } }] }), status: 400, code: 'INVALID_PARAMETER_VALUE', message: /column "age", data row 1: unsupported value/ },
-    { what: 'a ragged CSV', body: `${FEATURES.join(',')}\n${row.join(',')},9\n`, type: 'text/csv', status: 400, code: 'BAD_REQUEST', message: /request: line 2 \(data row 1\) has 11 fields, but the header has 10/ },
+    {
+      what: 'an infinite number as text',
+      body: JSON.stringify({ dataframe_records: [{ ...record, s2: 'inf' }] }),
+      status: 400,
+      code: 'INVALID_PARAMETER_VALUE',
+      message: /column "s2", data row 1: "inf" is infinite/,
+    },
+    {
+      what: 'a nested object',
+      body: JSON.stringify({ dataframe_records: [{ ...record, age: { years: 3 } }] }),
+      status: 400,
+      code: 'INVALID_PARAMETER_VALUE',
+      message: /column "age", data row 1: unsupported value/,
+    },
+    {
+      what: 'a ragged CSV',
+      body: `${FEATURES.join(',')}\n${row.join(',')},9\n`,
+      type: 'text/csv',
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: /request: line 2 \(data row 1\) has 11 fields, but the header has 10/,
+    },
     { what: 'an empty CSV', body: '', type: 'text/csv', status: 400, code: 'BAD_REQUEST', message: /request is empty/ },
-    { what: 'a "__proto__" column (JSON)', body: `{"dataframe_records": [{"__proto__": 1, ${JSON.stringify(record).slice(1)}]}`, status: 400, code: 'BAD_REQUEST', message: /a column may not be named "__proto__"/ },
-    { what: 'a "__proto__" column (CSV)', body: `__proto__,${FEATURES.join(',')}\n1,${row.join(',')}\n`, type: 'text/csv', status: 400, code: 'BAD_REQUEST', message: /a column may not be named "__proto__"/ },
+    {
+      what: 'a "__proto__" column (JSON)',
+      body: `{"dataframe_records": [{"__proto__": 1, ${JSON.stringify(record).slice(1)}]}`,
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: /a column may not be named "__proto__"/,
+    },
+    {
+      what: 'a "__proto__" column (CSV)',
+      body: `__proto__,${FEATURES.join(',')}\n1,${row.join(',')}\n`,
+      type: 'text/csv',
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: /a column may not be named "__proto__"/,
+    },
     { what: 'text/plain', body: 'x', type: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /"text\/plain" is not supported/ },
     { what: 'charset latin1', body: 'x', type: 'text/csv; charset=latin1', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /charset "latin1" is not supported; grove reads UTF-8 only/ },
     { what: 'JSON in ISO-8859-1', body: '{}', type: 'application/json; charset=ISO-8859-1', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /iso-8859-1/ },
@@ -133,7 +177,13 @@ test('bad requests: status, error_code and a message naming the problem, never a
   assert.equal(notFound.status, 404);
   assert.equal(notFound.json.error_code, 'ENDPOINT_NOT_FOUND');
   assert.match(String(notFound.json.message), /no endpoint "\/predict"/);
-  for (const [method, path, allow] of [['GET', '/invocations', 'POST'], ['PUT', '/invocations', 'POST'], ['POST', '/ping', 'GET, HEAD'], ['DELETE', '/version', 'GET, HEAD'], ['POST', '/metadata', 'GET, HEAD']]) {
+  for (const [method, path, allow] of [
+    ['GET', '/invocations', 'POST'],
+    ['PUT', '/invocations', 'POST'],
+    ['POST', '/ping', 'GET, HEAD'],
+    ['DELETE', '/version', 'GET, HEAD'],
+    ['POST', '/metadata', 'GET, HEAD'],
+  ]) {
     const r = await get(base, path, method);
     assert.equal(r.status, 405, `${method} ${path}`);
     assert.equal(r.json.error_code, 'METHOD_NOT_ALLOWED');

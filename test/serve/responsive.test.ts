@@ -43,5 +43,8 @@ test('/ping answers while a 100k-row batch is being scored, before the batch res
   t.diagnostic(`batch ${batchMs.toFixed(0)} ms; ${pings.length} pings answered before it, slowest ${slowest.toFixed(1)} ms`);
   // parsing the 6 MB body holds the loop for a moment; scoring does not
   assert.ok(pings.length >= 3, `only ${pings.length} pings answered during a ${batchMs.toFixed(0)} ms batch`);
-  assert.ok(pings.some((p) => p.done > t0 + batchMs / 2), 'pings are answered during the second half of the batch (while scoring)');
+  assert.ok(
+    pings.some((p) => p.done > t0 + batchMs / 2),
+    'pings are answered during the second half of the batch (while scoring)',
+  );
 });

@@ -44,11 +44,16 @@ test('SIGTERM with requests in flight: they finish with 200, new connections are
     await Promise.all(inFlight.map((r) => r.sent));
     await sleep(200);
     child.proc.kill('SIGTERM');
-    const replies = await Promise.all(inFlight.map(async (r) => {
-      const { status, text } = await r.reply;
-      return { status, n: (JSON.parse(text) as { predictions: number[] }).predictions.length };
-    }));
-    assert.deepEqual(replies, [0, 1, 2].map(() => ({ status: 200, n: 50_000 })));
+    const replies = await Promise.all(
+      inFlight.map(async (r) => {
+        const { status, text } = await r.reply;
+        return { status, n: (JSON.parse(text) as { predictions: number[] }).predictions.length };
+      }),
+    );
+    assert.deepEqual(
+      replies,
+      [0, 1, 2].map(() => ({ status: 200, n: 50_000 })),
+    );
     assert.equal(await child.exit, 0, child.stderr());
     assert.match(child.stderr(), /SIGTERM: shutting down, finishing [1-3] requests? in flight/);
     assert.match(child.stderr(), /server stopped/);

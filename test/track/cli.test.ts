@@ -38,7 +38,10 @@ before(async () => {
     const r = await store.createRun({ experimentId: def.experimentId, runName: `trial-${i}`, parentRunId: study.runId, startTime: 2000 + i });
     await store.logBatch(r.runId, {
       params: { max_depth: 4 + i, max_features: 'sqrt' },
-      metrics: [{ key: 'rmse', value: 70 - i, step: 0 }, { key: 'rmse', value: 60 - i, step: 1 }],
+      metrics: [
+        { key: 'rmse', value: 70 - i, step: 0 },
+        { key: 'rmse', value: 60 - i, step: 1 },
+      ],
       tags: { stage: i === 0 ? 'dev' : 'prod' },
     });
     await store.logArtifact(r.runId, 'model', Buffer.from(`model ${i}`));
@@ -56,12 +59,27 @@ before(async () => {
 
 test('runs list --json: every run of every experiment, children included, newest first, with the documented fields', () => {
   const runs = json(['runs', 'list']);
-  assert.deepEqual(runs.map((r: { run_name: string }) => r.run_name), ['house run, "quoted"', 'trial-2', 'trial-1', 'trial-0', 'study']);
+  assert.deepEqual(
+    runs.map((r: { run_name: string }) => r.run_name),
+    ['house run, "quoted"', 'trial-2', 'trial-1', 'trial-0', 'study'],
+  );
   const t1 = runs[2];
   for (const key of ['run_id', 'experiment', 'run_name', 'status', 'parent_run_id', 'start_time', 'end_time', 'params', 'metrics', 'tags']) assert.ok(key in t1, key);
   assert.deepEqual(
     { ...t1, dead: undefined },
-    { run_id: ids.trial1, experiment: 'Default', run_name: 'trial-1', status: 'FINISHED', parent_run_id: ids.study, start_time: 2001, end_time: 3001, params: { max_depth: '5', max_features: 'sqrt' }, metrics: { rmse: 59 }, tags: { stage: 'prod' }, dead: undefined },
+    {
+      run_id: ids.trial1,
+      experiment: 'Default',
+      run_name: 'trial-1',
+      status: 'FINISHED',
+      parent_run_id: ids.study,
+      start_time: 2001,
+      end_time: 3001,
+      params: { max_depth: '5', max_features: 'sqrt' },
+      metrics: { rmse: 59 },
+      tags: { stage: 'prod' },
+      dead: undefined,
+    },
   );
   assert.equal(runs[4].parent_run_id, null);
   assert.equal(runs[0].dead, true);
@@ -69,11 +87,20 @@ test('runs list --json: every run of every experiment, children included, newest
 });
 
 test('runs list narrows by experiment, filter, order-by and limit', () => {
-  assert.deepEqual(json(['runs', 'list', '--experiment', 'houses']).map((r: { run_id: string }) => r.run_id), [ids.dead]);
+  assert.deepEqual(
+    json(['runs', 'list', '--experiment', 'houses']).map((r: { run_id: string }) => r.run_id),
+    [ids.dead],
+  );
   const best = json(['runs', 'list', '--filter', "metrics.rmse < 60 and tags.stage != 'dev' and status = 'FINISHED'", '--order-by', 'metrics.rmse ASC', '--limit', '1']);
-  assert.deepEqual(best.map((r: { run_name: string }) => r.run_name), ['trial-2']);
+  assert.deepEqual(
+    best.map((r: { run_name: string }) => r.run_name),
+    ['trial-2'],
+  );
   const all = json(['runs', 'list', '--order-by', 'metrics.rmse DESC', '--limit', '4']);
-  assert.deepEqual(all.map((r: { run_name: string }) => r.run_name), ['trial-0', 'trial-1', 'trial-2', 'house run, "quoted"']);
+  assert.deepEqual(
+    all.map((r: { run_name: string }) => r.run_name),
+    ['trial-0', 'trial-1', 'trial-2', 'house run, "quoted"'],
+  );
 });
 
 test("runs list takes MLflow's search forms: IS NULL, run_id IN, aliases, backquoted prefixes; a term with trailing spaces is refused", () => {
@@ -84,7 +111,7 @@ test("runs list takes MLflow's search forms: IS NULL, run_id IN, aliases, backqu
   assert.deepEqual(names(['--filter', `run.run_id NOT IN ('${ids.dead}', '${ids.study}')`, '--order-by', 'run.start_time']), ['trial-0', 'trial-1', 'trial-2']);
   assert.deepEqual(names(['--filter', "`Run name` LIKE 'trial-%' and `metrics`.rmse < 60", '--order-by', '`metric`.rmse DESC']), ['trial-1', 'trial-2']);
   // several terms in one value: the spaces after commas are layout
-  assert.deepEqual(names(['--filter', "attributes.\"run name\" LIKE 'trial%'", '--order-by', 'tags.stage ASC, start_time DESC']), ['trial-0', 'trial-2', 'trial-1']);
+  assert.deepEqual(names(['--filter', 'attributes."run name" LIKE \'trial%\'', '--order-by', 'tags.stage ASC, start_time DESC']), ['trial-0', 'trial-2', 'trial-1']);
   fails(['runs', 'list', '--tracking-uri', db, '--order-by', 'metrics.rmse '], /leading or trailing spaces are not allowed/);
   fails(['runs', 'list', '--tracking-uri', db, '--filter', 'metrics.rmse IS NULL'], /IS NULL applies to params and tags/);
 });
@@ -118,7 +145,13 @@ test('runs list errors: malformed filter names the token, unknown experiment, ba
 test('the store comes from GROVE_TRACKING_URI, else ./grove.db', () => {
   const viaEnv = grv(['experiments', 'list', '--json'], { GROVE_TRACKING_URI: `sqlite:${db}` });
   assert.equal(viaEnv.status, 0, viaEnv.stderr);
-  assert.deepEqual(JSON.parse(viaEnv.stdout).map((e: { name: string; run_count: number }) => [e.name, e.run_count]), [['Default', 4], ['houses', 1]]);
+  assert.deepEqual(
+    JSON.parse(viaEnv.stdout).map((e: { name: string; run_count: number }) => [e.name, e.run_count]),
+    [
+      ['Default', 4],
+      ['houses', 1],
+    ],
+  );
   // cwd is the temp dir, which holds grove.db
   const viaDefault = grv(['experiments', 'list', '--csv']);
   assert.equal(viaDefault.status, 0, viaDefault.stderr);
@@ -128,8 +161,17 @@ test('the store comes from GROVE_TRACKING_URI, else ./grove.db', () => {
 test('runs show: params, latest metrics, metric histories and artifacts; unknown id is an error', () => {
   const run = json(['runs', 'show', ids.trial1]);
   assert.equal(run.run_id, ids.trial1);
-  assert.deepEqual(run.metric_history.rmse.map((m: { step: number; value: number }) => [m.step, m.value]), [[0, 69], [1, 59]]);
-  assert.deepEqual(run.artifacts.map((a: { name: string; size: number }) => [a.name, a.size]), [['model', 7]]);
+  assert.deepEqual(
+    run.metric_history.rmse.map((m: { step: number; value: number }) => [m.step, m.value]),
+    [
+      [0, 69],
+      [1, 59],
+    ],
+  );
+  assert.deepEqual(
+    run.artifacts.map((a: { name: string; size: number }) => [a.name, a.size]),
+    [['model', 7]],
+  );
   assert.equal(run.parent_run_id, ids.study);
   const text = grv(['runs', 'show', ids.trial1, '--tracking-uri', db]);
   assert.equal(text.status, 0, text.stderr);
@@ -140,13 +182,25 @@ test('runs show: params, latest metrics, metric histories and artifacts; unknown
 
 test('models list / show: versions, aliases and the alias history', () => {
   const models = json(['models', 'list']);
-  assert.deepEqual(models.map((m: { name: string; latest_version: number; aliases: object }) => [m.name, m.latest_version, m.aliases]), [['diabetes', 2, { production: 1 }]]);
+  assert.deepEqual(
+    models.map((m: { name: string; latest_version: number; aliases: object }) => [m.name, m.latest_version, m.aliases]),
+    [['diabetes', 2, { production: 1 }]],
+  );
   const m = json(['models', 'show', 'diabetes']);
   assert.deepEqual(m.aliases, { production: 1 });
-  assert.deepEqual(m.versions.map((v: { version: number; run_id: string }) => [v.version, v.run_id]), [[1, ids.trial1], [2, ids.trial2]]);
+  assert.deepEqual(
+    m.versions.map((v: { version: number; run_id: string }) => [v.version, v.run_id]),
+    [
+      [1, ids.trial1],
+      [2, ids.trial2],
+    ],
+  );
   assert.ok(m.versions.every((v: { created: number }) => typeof v.created === 'number'));
   assert.equal(m.versions[0].description, 'first');
-  assert.deepEqual(m.alias_history.map((h: { alias: string; old_version: number | null; new_version: number }) => [h.alias, h.old_version, h.new_version]), [['production', null, 1]]);
+  assert.deepEqual(
+    m.alias_history.map((h: { alias: string; old_version: number | null; new_version: number }) => [h.alias, h.old_version, h.new_version]),
+    [['production', null, 1]],
+  );
   fails(['models', 'show', 'diabetis', '--tracking-uri', db], /no registered model named "diabetis"/);
 });
 
@@ -160,7 +214,15 @@ test('models set-alias moves an alias and records it; delete-alias removes it; b
   assert.deepEqual(json(['models', 'delete-alias', 'diabetes', 'staging']).old_version, 1);
   const m = json(['models', 'show', 'diabetes']);
   assert.deepEqual(m.aliases, { production: 2 });
-  assert.deepEqual(m.alias_history.map((h: { alias: string; new_version: number | null }) => [h.alias, h.new_version]), [['production', 1], ['production', 2], ['staging', 1], ['staging', null]]);
+  assert.deepEqual(
+    m.alias_history.map((h: { alias: string; new_version: number | null }) => [h.alias, h.new_version]),
+    [
+      ['production', 1],
+      ['production', 2],
+      ['staging', 1],
+      ['staging', null],
+    ],
+  );
   fails(['models', 'set-alias', 'diabetes', 'production', '9', '--tracking-uri', db], /model diabetes has no version 9/);
   fails(['models', 'delete-alias', 'diabetes', 'staging', '--tracking-uri', db], /has no alias "staging"/);
   const badVersion = grv(['models', 'set-alias', 'diabetes', 'production', 'two', '--tracking-uri', db]);
@@ -170,7 +232,10 @@ test('models set-alias moves an alias and records it; delete-alias removes it; b
 
 test('runs gc marks dead runs FAILED with the reason', () => {
   const out = json(['runs', 'gc']);
-  assert.deepEqual(out.failed.map((f: { run_id: string }) => f.run_id), [ids.dead]);
+  assert.deepEqual(
+    out.failed.map((f: { run_id: string }) => f.run_id),
+    [ids.dead],
+  );
   const run = json(['runs', 'show', ids.dead]);
   assert.equal(run.status, 'FAILED');
   assert.match(run.tags['grove.failure'], /^process \d+ on .+ exited$/);

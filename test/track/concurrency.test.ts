@@ -60,7 +60,10 @@ test('4 processes write runs and metrics into one new database at once: no error
   const path = tmp();
   const runs = 40;
   const metrics = 100;
-  const results = await runTogether('writer.ts', [0, 1, 2, 3].map((w) => [path, String(w), String(runs), String(metrics)]));
+  const results = await runTogether(
+    'writer.ts',
+    [0, 1, 2, 3].map((w) => [path, String(w), String(runs), String(metrics)]),
+  );
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   assertOverlap(results);
   const store = SqliteStore.open(path);
@@ -75,7 +78,10 @@ test('4 processes write runs and metrics into one new database at once: no error
   assert.equal((db.prepare('SELECT COUNT(*) AS c FROM metrics').get() as { c: number }).c, 4 * runs * metrics);
   assert.equal((db.prepare('SELECT COUNT(*) AS c FROM blobs').get() as { c: number }).c, 1);
   // every migration applied once, though four processes created the database at the same moment
-  assert.deepEqual(db.prepare('SELECT version FROM schema_version ORDER BY version').all(), [...Array(SCHEMA_VERSION)].map((_, i) => ({ version: i + 1 })));
+  assert.deepEqual(
+    db.prepare('SELECT version FROM schema_version ORDER BY version').all(),
+    [...Array(SCHEMA_VERSION)].map((_, i) => ({ version: i + 1 })),
+  );
   db.close();
 });
 
@@ -108,7 +114,10 @@ test('a process killed with SIGKILL mid-run leaves a database that opens cleanly
   // opening did not change it silently
   assert.ok(Object.keys(run.metrics).length > 0);
   const collected = await gcDeadRuns(store);
-  assert.deepEqual(collected.map((c) => c.runId), [runId]);
+  assert.deepEqual(
+    collected.map((c) => c.runId),
+    [runId],
+  );
   const after = await store.getRun(runId);
   assert.equal(after.status, 'FAILED');
   assert.match(after.tags[FAILURE_TAG], new RegExp(`^process ${child.pid} on .+ exited$`));
@@ -129,7 +138,10 @@ test('alias moves stay atomic under concurrent writers: history chains, final al
   }
   await store.close();
   const moves = 150;
-  const results = await runTogether('alias-mover.ts', [0, 1, 2, 3].map((w) => [path, String(w), String(moves), String(versions)]));
+  const results = await runTogether(
+    'alias-mover.ts',
+    [0, 1, 2, 3].map((w) => [path, String(w), String(moves), String(versions)]),
+  );
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   assertOverlap(results);
   const moved = results.reduce((s, r) => s + (r.report.moved ?? 0), 0);

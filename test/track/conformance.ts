@@ -76,7 +76,13 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.createRun({ experimentId: a.experimentId });
         await store.setExperimentTag(a.experimentId, 'team', 'ml');
         const list = await store.listExperiments();
-        assert.deepEqual(list.map((e) => [e.name, e.runCount]), [['a', 2], ['b', 0]]);
+        assert.deepEqual(
+          list.map((e) => [e.name, e.runCount]),
+          [
+            ['a', 2],
+            ['b', 0],
+          ],
+        );
         assert.deepEqual(list[0].tags, { team: 'ml' });
       });
     });
@@ -170,7 +176,10 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         const run = await newRun(store);
         await store.logBatch(run.runId, {
           params: { n_estimators: 100, max_depth: null, bootstrap: true, max_features: 'sqrt' },
-          metrics: [{ key: 'rmse', value: 55.5 }, { key: 'r2', value: 0.4 }],
+          metrics: [
+            { key: 'rmse', value: 55.5 },
+            { key: 'r2', value: 0.4 },
+          ],
           tags: { stage: 'dev' },
         });
         const got = await store.getRun(run.runId);
@@ -188,7 +197,15 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         const run = await newRun(store);
         await store.logParam(run.runId, 'seed', 1);
         await rejectsWith(store.logBatch(run.runId, { metrics: [{ key: 'rmse', value: 1 }], tags: { t: 'x' }, params: { seed: 2 } }), 'CONFLICT');
-        await rejectsWith(store.logBatch(run.runId, { metrics: [{ key: 'rmse', value: 1 }, { key: 'bad key!', value: 2 }] }), 'INVALID_OPTION');
+        await rejectsWith(
+          store.logBatch(run.runId, {
+            metrics: [
+              { key: 'rmse', value: 1 },
+              { key: 'bad key!', value: 2 },
+            ],
+          }),
+          'INVALID_OPTION',
+        );
         await rejectsWith(store.logBatch(run.runId, { metrics: [{ key: 'rmse', value: 1, step: 1.5 }] }), 'INVALID_OPTION');
         const got = await store.getRun(run.runId);
         assert.deepEqual(got.metrics, {});
@@ -201,13 +218,20 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.logMetric(run.runId, 'rmse', 50, 2, 1001);
         await store.logMetric(run.runId, 'rmse', 55, 1, 1002); // late, lower step: history only
         const hist = await store.getMetricHistory(run.runId, 'rmse');
-        assert.deepEqual(hist.map((m) => [m.step, m.value, m.timestamp]), [[0, 60, 1000], [1, 55, 1002], [2, 50, 1001]]);
+        assert.deepEqual(
+          hist.map((m) => [m.step, m.value, m.timestamp]),
+          [
+            [0, 60, 1000],
+            [1, 55, 1002],
+            [2, 50, 1001],
+          ],
+        );
         assert.equal((await store.getRun(run.runId)).metrics.rmse, 50);
         await store.logMetric(run.runId, 'rmse', 49, 2, 1003); // same step, later: wins
         assert.equal((await store.getRun(run.runId)).metrics.rmse, 49);
         assert.deepEqual(await store.getMetricHistory(run.runId, 'other'), []);
       });
-      withStore('getLatestMetrics: each run\'s latest entry per key with its step and timestamp, many runs in one read', async (store) => {
+      withStore("getLatestMetrics: each run's latest entry per key with its step and timestamp, many runs in one read", async (store) => {
         const a = await newRun(store);
         const b = await newRun(store);
         const quiet = await newRun(store);
@@ -218,7 +242,13 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await store.logMetric(b.runId, 'mae', 3, 4, 2000);
         const latest = await store.getLatestMetrics([a.runId, b.runId, quiet.runId, '0'.repeat(32)]);
         assert.deepEqual(Object.keys(latest).sort(), [a.runId, b.runId].sort());
-        assert.deepEqual(latest[a.runId].map((m) => [m.key, m.step, m.timestamp]), [['r2', 0, 7], ['rmse', 2, 1001]]);
+        assert.deepEqual(
+          latest[a.runId].map((m) => [m.key, m.step, m.timestamp]),
+          [
+            ['r2', 0, 7],
+            ['rmse', 2, 1001],
+          ],
+        );
         assert.ok(Number.isNaN(latest[a.runId][0].value));
         assert.equal(latest[a.runId][1].value, 50);
         assert.deepEqual(latest[b.runId], [{ key: 'mae', value: 3, step: 4, timestamp: 2000 }]);
@@ -226,7 +256,13 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
       });
       withStore('NaN and infinities survive a round trip', async (store) => {
         const run = await newRun(store);
-        await store.logBatch(run.runId, { metrics: [{ key: 'r2', value: NaN }, { key: 'big', value: Infinity }, { key: 'small', value: -Infinity }] });
+        await store.logBatch(run.runId, {
+          metrics: [
+            { key: 'r2', value: NaN },
+            { key: 'big', value: Infinity },
+            { key: 'small', value: -Infinity },
+          ],
+        });
         const got = await store.getRun(run.runId);
         assert.ok(Number.isNaN(got.metrics.r2));
         assert.equal(got.metrics.big, Infinity);
@@ -459,7 +495,10 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         assert.deepEqual(await store.readArtifact(run.runId, 'model'), bytes);
         assert.deepEqual(await store.getArtifactInfo(run.runId, 'model'), info);
         await store.logArtifact(run.runId, 'plots/importance.json', new Uint8Array([1, 2, 3]));
-        assert.deepEqual((await store.listArtifacts(run.runId)).map((a) => a.name), ['model', 'plots/importance.json']);
+        assert.deepEqual(
+          (await store.listArtifacts(run.runId)).map((a) => a.name),
+          ['model', 'plots/importance.json'],
+        );
       });
       withStore('artifacts are immutable: same bytes again is fine, different bytes is CONFLICT', async (store) => {
         const run = await newRun(store);
@@ -609,9 +648,15 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         assert.ok(v1.createdTime > 0);
         const model = await store.getRegisteredModel('diabetes');
         assert.equal(model.latestVersion, 2);
-        assert.deepEqual((await store.listModelVersions('diabetes')).map((v) => v.version), [1, 2]);
+        assert.deepEqual(
+          (await store.listModelVersions('diabetes')).map((v) => v.version),
+          [1, 2],
+        );
         assert.equal((await store.getLatestModelVersion('diabetes')).version, 2);
-        assert.deepEqual((await store.listRegisteredModels()).map((m) => m.name), ['diabetes', 'other']);
+        assert.deepEqual(
+          (await store.listRegisteredModels()).map((m) => m.name),
+          ['diabetes', 'other'],
+        );
         assert.deepEqual(await store.readModelVersionBytes('diabetes', 1), Buffer.from('v1'));
       });
       withStore('createRegisteredModel: explicit creation, duplicates CONFLICT, empty model has no latest', async (store) => {
@@ -666,7 +711,15 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         await rejectsWith(store.deleteAlias('m', 'staging'), 'NOT_FOUND');
         await rejectsWith(store.getModelVersionByAlias('m', 'staging'), 'NOT_FOUND', /aliases: production/);
         const hist = await store.getAliasHistory('m');
-        assert.deepEqual(hist.map((h) => [h.alias, h.oldVersion, h.newVersion]), [['production', null, 1], ['production', 1, 2], ['staging', null, 1], ['staging', 1, null]]);
+        assert.deepEqual(
+          hist.map((h) => [h.alias, h.oldVersion, h.newVersion]),
+          [
+            ['production', null, 1],
+            ['production', 1, 2],
+            ['staging', null, 1],
+            ['staging', 1, null],
+          ],
+        );
         assert.deepEqual((await store.getAliasHistory('m', 'production')).length, 2);
       });
       withStore('an alias needs an existing version and a valid name', async (store) => {
@@ -719,7 +772,10 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
         assert.equal(runLiveness(await store.getRun(remote.runId)), 'unknown');
         assert.equal(runLiveness(await store.getRun(done.runId)), 'ended');
         const collected = await gcDeadRuns(store);
-        assert.deepEqual(collected.map((c) => c.runId), [dead.runId]);
+        assert.deepEqual(
+          collected.map((c) => c.runId),
+          [dead.runId],
+        );
         const after = await store.getRun(dead.runId);
         assert.equal(after.status, 'FAILED');
         assert.ok(after.endTime !== null);

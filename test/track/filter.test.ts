@@ -5,16 +5,19 @@ import { parseFilter, parseOrderBy } from '../../src/track/filter.js';
 import { compileSearch } from '../../src/track/run-filter-sql.js';
 
 function failsAt(filter: string, token: string | null, position: number, message?: RegExp) {
-  assert.throws(() => parseFilter(filter), (err: unknown) => {
-    assert.ok(err instanceof GroveError);
-    assert.equal(err.code, 'INVALID_OPTION');
-    assert.equal(err.context.token, token, err.message);
-    assert.equal(err.context.position, position, err.message);
-    if (token !== null) assert.ok(err.message.includes(`position ${position}`), err.message);
-    else assert.ok(err.message.includes('at the end'), err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseFilter(filter),
+    (err: unknown) => {
+      assert.ok(err instanceof GroveError);
+      assert.equal(err.code, 'INVALID_OPTION');
+      assert.equal(err.context.token, token, err.message);
+      assert.equal(err.context.position, position, err.message);
+      if (token !== null) assert.ok(err.message.includes(`position ${position}`), err.message);
+      else assert.ok(err.message.includes('at the end'), err.message);
+      if (message) assert.match(err.message, message);
+      return true;
+    },
+  );
 }
 
 test('parses the MLflow example into typed clauses', () => {
@@ -76,18 +79,18 @@ test('injection attempts stay values, or fail to parse', () => {
 });
 
 test('malformed filters name the offending token and its position', () => {
-  failsAt('metrics.rmse < 50 or params.a = \'1\'', 'or', 19, /only AND/);
+  failsAt("metrics.rmse < 50 or params.a = '1'", 'or', 19, /only AND/);
   failsAt('metrics.rmse 50', '50', 14, /expected an operator/);
   failsAt("metrics.rmse < 'x'", "'x'", 16, /compares with a number/);
   failsAt('params.max_depth = 8', '8', 20, /quote the value \('8'\)/);
   failsAt("params.max_depth < '8'", '<', 18, /is a string: use = != LIKE ILIKE/);
   failsAt('metrics.rmse LIKE 5', 'LIKE', 14, /is a number/);
   failsAt("metric.rmse < 5 and foo = 'x'", 'foo', 21, /unknown key/);
-  failsAt("metrix.rmse < 5", 'metrix.rmse', 1, /unknown key prefix "metrix" \(did you mean metrics\?\)/);
+  failsAt('metrix.rmse < 5', 'metrix.rmse', 1, /unknown key prefix "metrix" \(did you mean metrics\?\)/);
   failsAt("attributes.colour = 'x'", 'attributes.colour', 1, /unknown attribute/);
   failsAt("status = 'DONE'", "'DONE'", 10, /status is one of RUNNING, FINISHED, FAILED, KILLED/);
   failsAt("params.a = 'open", "'open", 12, /unterminated string/);
-  failsAt("metrics.`rmse < 5", '`rmse < 5', 9, /unterminated backquoted key/);
+  failsAt('metrics.`rmse < 5', '`rmse < 5', 9, /unterminated backquoted key/);
   failsAt("status = 'RUNNING' and", null, 23, /expected a clause after AND/);
   failsAt("status = 'RUNNING' 'x'", "'x'", 20, /expected AND/);
   failsAt('metrics.rmse <', null, 15, /expected a value/);
@@ -132,5 +135,8 @@ test("MLflow's other forms parse to the same typed clauses: IS [NOT] NULL, run_i
   failsAt("'run name' = 'x'", "'run name'", 1, /expected a key/);
   failsAt('metrics.rmse IS NOT 3', '3', 21, /expected NULL after IS NOT/);
   failsAt("status IN ('FINISHED')", 'IN', 8, /applies to run_id only/);
-  assert.throws(() => parseOrderBy('metrics.rmse '), (err: unknown) => err instanceof GroveError && err.context.position === 13 && /trailing spaces/.test(err.message));
+  assert.throws(
+    () => parseOrderBy('metrics.rmse '),
+    (err: unknown) => err instanceof GroveError && err.context.position === 13 && /trailing spaces/.test(err.message),
+  );
 });

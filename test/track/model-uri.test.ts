@@ -12,16 +12,19 @@ import { rejectsWith } from './conformance.js';
 const RUN = '0123456789abcdef0123456789abcdef';
 
 function invalid(uri: string, why: RegExp) {
-  assert.throws(() => parseModelUri(uri), (err: unknown) => {
-    assert.ok(err instanceof GroveError);
-    assert.equal(err.code, 'INVALID_URI');
-    assert.match(err.message, why);
-    // the accepted forms are listed
-    for (const form of ['runs:/<run-id>/<artifact>', 'models:/<name>/<version>', 'models:/<name>@<alias>', 'models:/<name>/latest', 'model file']) {
-      assert.ok(err.message.includes(form), `${form} missing from: ${err.message}`);
-    }
-    return true;
-  });
+  assert.throws(
+    () => parseModelUri(uri),
+    (err: unknown) => {
+      assert.ok(err instanceof GroveError);
+      assert.equal(err.code, 'INVALID_URI');
+      assert.match(err.message, why);
+      // the accepted forms are listed
+      for (const form of ['runs:/<run-id>/<artifact>', 'models:/<name>/<version>', 'models:/<name>@<alias>', 'models:/<name>/latest', 'model file']) {
+        assert.ok(err.message.includes(form), `${form} missing from: ${err.message}`);
+      }
+      return true;
+    },
+  );
 }
 
 test('parses every accepted form into a typed record', () => {

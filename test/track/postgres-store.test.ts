@@ -47,7 +47,10 @@ function suite(): void {
       assert.match(b.location, /^postgres:\/\/.*schema=/);
       await b.close();
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_version ORDER BY version`);
-      assert.deepEqual(rows.map((r) => r.version), [...Array(PG_SCHEMA_VERSION)].map((_, i) => i + 1));
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        [...Array(PG_SCHEMA_VERSION)].map((_, i) => i + 1),
+      );
     });
 
     test('the same bytes in three runs are stored once', async () => {
@@ -96,7 +99,10 @@ function suite(): void {
       await store.logArtifact(run.runId, 'model', bytes);
       const chunks: Buffer[] = [];
       for await (const c of store.readArtifactChunks(run.runId, 'model')) chunks.push(c);
-      assert.deepEqual(chunks.map((c) => c.length), [9 * 1024 * 1024, 1024 * 1024 + 3]);
+      assert.deepEqual(
+        chunks.map((c) => c.length),
+        [9 * 1024 * 1024, 1024 * 1024 + 3],
+      );
       assert.ok(Buffer.concat(chunks).equals(bytes));
       await store.close();
     });
@@ -116,8 +122,13 @@ function suite(): void {
           await c.query('INSERT INTO schema_version (version, applied_time) VALUES ($1, 1)', [m.version]);
         }
         await c.query("INSERT INTO experiments (name, created_time) VALUES ('Default', 1)");
-        await c.query("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, host, pid, heartbeat_time) SELECT $1, experiment_id, 'old', 'FINISHED', 1, 'h', 1, 1 FROM experiments", [runId]);
-        for (const [name, bytes] of [['model', model], ['empty', Buffer.alloc(0)]] as const) {
+        await c.query("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, host, pid, heartbeat_time) SELECT $1, experiment_id, 'old', 'FINISHED', 1, 'h', 1, 1 FROM experiments", [
+          runId,
+        ]);
+        for (const [name, bytes] of [
+          ['model', model],
+          ['empty', Buffer.alloc(0)],
+        ] as const) {
           await c.query('INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3)', [sha(bytes), bytes.length, bytes]);
           await c.query('INSERT INTO artifacts (run_id, name, sha256, size, created_time) VALUES ($1, $2, $3, $4, 1)', [runId, name, sha(bytes), bytes.length]);
         }
@@ -134,7 +145,10 @@ function suite(): void {
       await store.logArtifact(runId, 'other', randomBytes(2500));
       await store.close();
       const { rows } = await admin.query(`SELECT chunk_count FROM "${schema}".blobs ORDER BY blob_id`);
-      assert.deepEqual(rows.map((r) => r.chunk_count), [1, 0, 3]);
+      assert.deepEqual(
+        rows.map((r) => r.chunk_count),
+        [1, 0, 3],
+      );
       assert.equal((await admin.query(`SELECT MAX(version) AS v FROM "${schema}".schema_version`)).rows[0].v, PG_SCHEMA_VERSION);
     });
 
@@ -206,10 +220,19 @@ function suite(): void {
         let seed = 7;
         const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
         for (let i = 0; i < 120; i++) {
-          const run = await store.createRun({ experimentId: rand() < 0.5 ? a.experimentId : b.experimentId, runName: `r${i}`, startTime: 1000 + Math.floor(rand() * 50), parentRunId: rand() < 0.3 ? parent.runId : null });
+          const run = await store.createRun({
+            experimentId: rand() < 0.5 ? a.experimentId : b.experimentId,
+            runName: `r${i}`,
+            startTime: 1000 + Math.floor(rand() * 50),
+            parentRunId: rand() < 0.3 ? parent.runId : null,
+          });
           const metrics = rand() < 0.8 ? [{ key: 'rmse', value: Math.round(rand() * 20) }] : [];
           if (rand() < 0.1) metrics.push({ key: 'rmse', value: NaN });
-          await store.logBatch(run.runId, { params: rand() < 0.9 ? { depth: String(Math.floor(rand() * 5)) } : {}, metrics, tags: { stage: ['dev', 'prod', 'Prod', 'a_b', 'a%b', 'a\\b'][Math.floor(rand() * 6)] } });
+          await store.logBatch(run.runId, {
+            params: rand() < 0.9 ? { depth: String(Math.floor(rand() * 5)) } : {},
+            metrics,
+            tags: { stage: ['dev', 'prod', 'Prod', 'a_b', 'a%b', 'a\\b'][Math.floor(rand() * 6)] },
+          });
           if (rand() < 0.5) await store.endRun(run.runId, rand() < 0.5 ? 'FINISHED' : 'FAILED', { endTime: 2000 + i });
         }
       }
@@ -282,7 +305,10 @@ function suite(): void {
       const results = await runTogether([0, 1, 2, 3].map(() => ['migrate', URL_, schema]));
       for (const r of results) assert.equal(r.code, 0, r.stderr);
       const { rows } = await admin.query(`SELECT version, COUNT(*)::int AS n FROM "${schema}".schema_version GROUP BY version ORDER BY version`);
-      assert.deepEqual(rows, [...Array(PG_SCHEMA_VERSION)].map((_, i) => ({ version: i + 1, n: 1 })));
+      assert.deepEqual(
+        rows,
+        [...Array(PG_SCHEMA_VERSION)].map((_, i) => ({ version: i + 1, n: 1 })),
+      );
       const { rows: exps } = await admin.query(`SELECT name FROM "${schema}".experiments`);
       assert.deepEqual(exps, [{ name: 'together' }]);
     });
@@ -303,13 +329,23 @@ function suite(): void {
       const firstEnd = Math.min(...results.map((r) => r.report!.ended));
       assert.ok(lastStart < firstEnd, 'the children did not overlap');
       const got = results.flatMap((r) => r.report!.versions).sort((a, b) => a - b);
-      assert.deepEqual(got, [...Array(4 * each)].map((_, i) => i + 1));
-      for (const r of results) assert.deepEqual(r.report!.versions, [...r.report!.versions].sort((a, b) => a - b));
+      assert.deepEqual(
+        got,
+        [...Array(4 * each)].map((_, i) => i + 1),
+      );
+      for (const r of results)
+        assert.deepEqual(
+          r.report!.versions,
+          [...r.report!.versions].sort((a, b) => a - b),
+        );
       const versions = await store.listModelVersions('m');
       assert.equal(versions.length, 4 * each);
       for (const [i, id] of runIds.entries()) {
         const mine = versions.filter((v) => v.runId === id);
-        assert.deepEqual(mine.map((v) => v.version), results[i].report!.versions);
+        assert.deepEqual(
+          mine.map((v) => v.version),
+          results[i].report!.versions,
+        );
       }
       await store.close();
     });
@@ -328,7 +364,10 @@ function suite(): void {
       assert.equal(await count('metrics'), 4 * runs * 50);
       assert.equal(await count('blobs'), 1);
       assert.equal(await count('experiments'), 1);
-      assert.deepEqual((await store.listModelVersions('shared')).map((v) => v.version), [...Array(4 * runs)].map((_, i) => i + 1));
+      assert.deepEqual(
+        (await store.listModelVersions('shared')).map((v) => v.version),
+        [...Array(4 * runs)].map((_, i) => i + 1),
+      );
       // every alias move is recorded, and the history chains from one move to the next
       const history = await store.getAliasHistory('shared', 'best');
       assert.equal(history[0].oldVersion, null);
@@ -355,14 +394,20 @@ function suite(): void {
       const list = cli(['runs', 'list', '--json', '--tracking-uri', uri, '--filter', 'metrics.rmse < 50', '--order-by', 'metrics.rmse']);
       assert.equal(list.status, 0, list.stderr);
       const runs = JSON.parse(list.stdout) as { run_name: string; experiment: string; parent_run_id: string; params: Record<string, string>; metrics: Record<string, number> }[];
-      assert.deepEqual(runs.map((r) => [r.run_name, r.experiment, r.parent_run_id, r.params.max_depth, r.metrics.rmse]), [
-        ['trial-2', 'houses', study.runId, '6', 48],
-        ['trial-1', 'houses', study.runId, '5', 49],
-      ]);
+      assert.deepEqual(
+        runs.map((r) => [r.run_name, r.experiment, r.parent_run_id, r.params.max_depth, r.metrics.rmse]),
+        [
+          ['trial-2', 'houses', study.runId, '6', 48],
+          ['trial-1', 'houses', study.runId, '5', 49],
+        ],
+      );
       const model = cli(['models', 'show', 'houses', '--json', '--tracking-uri', uri]);
       assert.equal(model.status, 0, model.stderr);
       const shown = JSON.parse(model.stdout) as { versions: { version: number }[]; aliases: Record<string, number> };
-      assert.deepEqual(shown.versions.map((v) => v.version), [1, 2, 3]);
+      assert.deepEqual(
+        shown.versions.map((v) => v.version),
+        [1, 2, 3],
+      );
       assert.deepEqual(shown.aliases, { production: 2 });
       await store.close();
       // a schema without a store is an error naming it, not a new empty store

@@ -21,7 +21,10 @@ test('a new database is in WAL mode with foreign keys and the current schema ver
   SqliteStore.open(path).close();
   const db = new Database(path, { readonly: true });
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  assert.deepEqual(db.prepare('SELECT version FROM schema_version').all(), [...Array(SCHEMA_VERSION)].map((_, i) => ({ version: i + 1 })));
+  assert.deepEqual(
+    db.prepare('SELECT version FROM schema_version').all(),
+    [...Array(SCHEMA_VERSION)].map((_, i) => ({ version: i + 1 })),
+  );
   db.close();
 });
 
@@ -69,14 +72,20 @@ test('damaged artifact bytes are detected on read', async () => {
 
 test('create: false refuses a missing file and creates nothing', () => {
   const path = freshPath();
-  assert.throws(() => SqliteStore.open(path, { create: false }), (err: { code?: string; message: string }) => err.code === 'NOT_FOUND' && err.message.includes(path));
+  assert.throws(
+    () => SqliteStore.open(path, { create: false }),
+    (err: { code?: string; message: string }) => err.code === 'NOT_FOUND' && err.message.includes(path),
+  );
   assert.equal(existsSync(path), false);
 });
 
 test('refuses a file that is not a grove store', () => {
   const text = freshPath();
   writeFileSync(text, 'this is not sqlite at all, just some text that is long enough to be a header');
-  assert.throws(() => SqliteStore.open(text), (err: { code?: string }) => err.code === 'STORE_ERROR');
+  assert.throws(
+    () => SqliteStore.open(text),
+    (err: { code?: string }) => err.code === 'STORE_ERROR',
+  );
   const other = freshPath();
   const db = new Database(other);
   db.exec('CREATE TABLE customers (id INTEGER)');
@@ -106,7 +115,10 @@ test('a write lock held too long by another process is a STORE_ERROR that says b
   other.exec('ROLLBACK');
   other.close();
   await store.logMetric(run.runId, 'rmse', 2);
-  assert.deepEqual((await store.getMetricHistory(run.runId, 'rmse')).map((m) => m.value), [2]);
+  assert.deepEqual(
+    (await store.getMetricHistory(run.runId, 'rmse')).map((m) => m.value),
+    [2],
+  );
   await store.close();
 });
 
@@ -120,7 +132,12 @@ test('both search plans (ordered-index walk and direct sort) return the same run
   const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const parent = await walk.createRun({ experimentId: a.experimentId, runName: 'study', startTime: 1 });
   for (let i = 0; i < 120; i++) {
-    const run = await walk.createRun({ experimentId: rand() < 0.5 ? a.experimentId : b.experimentId, runName: `r${i}`, startTime: 1000 + Math.floor(rand() * 50), parentRunId: rand() < 0.3 ? parent.runId : null });
+    const run = await walk.createRun({
+      experimentId: rand() < 0.5 ? a.experimentId : b.experimentId,
+      runName: `r${i}`,
+      startTime: 1000 + Math.floor(rand() * 50),
+      parentRunId: rand() < 0.3 ? parent.runId : null,
+    });
     const metrics = rand() < 0.8 ? [{ key: 'rmse', value: Math.round(rand() * 20) }] : [];
     if (rand() < 0.1) metrics.push({ key: 'rmse', value: NaN });
     await walk.logBatch(run.runId, { params: rand() < 0.9 ? { depth: String(Math.floor(rand() * 5)) } : {}, metrics, tags: { stage: rand() < 0.5 ? 'dev' : 'prod' } });
@@ -183,13 +200,21 @@ test('a store written at schema version 2 keeps its artifacts, models and metric
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   db.prepare("INSERT INTO experiments (experiment_id, name, created_time) VALUES (1, 'Default', 1)").run();
   db.prepare("INSERT INTO runs (run_id, experiment_id, run_name, status, start_time, host, pid, heartbeat_time) VALUES (?, 1, 'old', 'FINISHED', 1, 'h', 1, 1)").run(runId);
-  for (const [name, bytes] of [['model', model], ['empty', Buffer.alloc(0)]] as const) {
+  for (const [name, bytes] of [
+    ['model', model],
+    ['empty', Buffer.alloc(0)],
+  ] as const) {
     db.prepare('INSERT INTO blobs (sha256, size, bytes) VALUES (?, ?, ?)').run(sha(bytes), bytes.length, bytes);
     db.prepare('INSERT INTO artifacts (run_id, name, sha256, size, created_time) VALUES (?, ?, ?, ?, 1)').run(runId, name, sha(bytes), bytes.length);
   }
   db.prepare("INSERT INTO registered_models (name, created_time, updated_time) VALUES ('old', 1, 1)").run();
   db.prepare("INSERT INTO model_versions (name, version, run_id, artifact, created_time) VALUES ('old', 1, ?, 'model', 1)").run(runId);
-  for (const [value, step] of [[3, 1], [2, 0], [1, 1]]) db.prepare("INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, 'rmse', ?, ?, 5)").run(runId, value, step);
+  for (const [value, step] of [
+    [3, 1],
+    [2, 0],
+    [1, 1],
+  ])
+    db.prepare("INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, 'rmse', ?, ?, 5)").run(runId, value, step);
   db.close();
 
   const store = SqliteStore.open(path, { artifactChunkBytes: 1000 });
@@ -197,7 +222,10 @@ test('a store written at schema version 2 keeps its artifacts, models and metric
   assert.equal((await store.readArtifact(runId, 'empty')).length, 0);
   assert.deepEqual((await resolveModelBytes(store, 'models:/old/1')).bytes, model);
   // history ties (same step and timestamp) keep their insertion order through the rebuilt table
-  assert.deepEqual((await store.getMetricHistory(runId, 'rmse')).map((m) => m.value), [2, 3, 1]);
+  assert.deepEqual(
+    (await store.getMetricHistory(runId, 'rmse')).map((m) => m.value),
+    [2, 3, 1],
+  );
   // new artifacts are chunked at the new size, next to the migrated single-chunk blob
   await store.logArtifact(runId, 'new', model);
   await store.logArtifact(runId, 'other', randomBytes(2500));
@@ -210,11 +238,17 @@ test('a store written at schema version 2 keeps its artifacts, models and metric
 });
 
 test('a bad chunk size is refused at open, naming the option or the environment variable', () => {
-  assert.throws(() => SqliteStore.open(freshPath(), { artifactChunkBytes: 0 }), (err: { code?: string; message: string }) => err.code === 'INVALID_OPTION' && /artifactChunkBytes must be a whole number of bytes from 1/.test(err.message));
+  assert.throws(
+    () => SqliteStore.open(freshPath(), { artifactChunkBytes: 0 }),
+    (err: { code?: string; message: string }) => err.code === 'INVALID_OPTION' && /artifactChunkBytes must be a whole number of bytes from 1/.test(err.message),
+  );
   const saved = process.env.GROVE_ARTIFACT_CHUNK_BYTES;
   process.env.GROVE_ARTIFACT_CHUNK_BYTES = '64MB';
   try {
-    assert.throws(() => SqliteStore.open(freshPath()), (err: { code?: string; message: string }) => err.code === 'INVALID_OPTION' && /GROVE_ARTIFACT_CHUNK_BYTES must be .* \(got "64MB"\)/.test(err.message));
+    assert.throws(
+      () => SqliteStore.open(freshPath()),
+      (err: { code?: string; message: string }) => err.code === 'INVALID_OPTION' && /GROVE_ARTIFACT_CHUNK_BYTES must be .* \(got "64MB"\)/.test(err.message),
+    );
   } finally {
     if (saved === undefined) delete process.env.GROVE_ARTIFACT_CHUNK_BYTES;
     else process.env.GROVE_ARTIFACT_CHUNK_BYTES = saved;

@@ -53,7 +53,11 @@ function trainAndTune(backend: string, makeUri: () => string): void {
     assert.deepEqual(children.map((r) => r.run_name).sort(), ['tags-study-refit', 'tags-study-trial-0', 'tags-study-trial-1', 'tags-study-trial-2']);
     for (const r of children) {
       assert.equal(r.parent_run_id, tune.study_id);
-      assert.deepEqual(mlflowTags(r), { 'mlflow.runName': r.run_name, 'mlflow.parentRunId': tune.study_id, 'mlflow.source.name': 'grove tune', 'mlflow.source.type': 'LOCAL', 'mlflow.user': USER }, r.run_name);
+      assert.deepEqual(
+        mlflowTags(r),
+        { 'mlflow.runName': r.run_name, 'mlflow.parentRunId': tune.study_id, 'mlflow.source.name': 'grove tune', 'mlflow.source.type': 'LOCAL', 'mlflow.user': USER },
+        r.run_name,
+      );
     }
     const [study] = list(uri, "tags.`mlflow.runName` = 'tags-study' and tags.`mlflow.parentRunId` IS NULL", dir);
     assert.equal(study.run_id, tune.study_id);
@@ -92,4 +96,3 @@ describe('system tags on SQLite', () => {
     assert.equal(trials.filter((t) => t.tags['mlflow.source.name'] === 'grove worker').length, worker.trials_finished_here);
   });
 });
-

@@ -138,8 +138,14 @@ function queueSuite(name: string, open: () => Promise<{ stores: () => Promise<St
       };
       const all = [first, await stores(), await stores(), await stores()];
       const claims = await Promise.all(all.map(work));
-      assert.equal(claims.reduce((a, b) => a + b, 0), 40);
-      assert.deepEqual([...finishedBy.keys()].sort((a, b) => a - b), [...Array(40).keys()]);
+      assert.equal(
+        claims.reduce((a, b) => a + b, 0),
+        40,
+      );
+      assert.deepEqual(
+        [...finishedBy.keys()].sort((a, b) => a - b),
+        [...Array(40).keys()],
+      );
       const s = await first.trials.status(studyId, true);
       assert.equal(s.counts.finished, 40);
       assert.equal(s.counts.running, 0);

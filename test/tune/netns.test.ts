@@ -153,7 +153,7 @@ function freeSubnet(): string {
     const clash = used.some(({ base, bits }) => {
       const shortest = Math.min(bits, 24);
       const mask = shortest === 0 ? 0 : (0xffffffff << (32 - shortest)) >>> 0;
-      return ((base & mask) >>> 0) === ((ours & mask) >>> 0);
+      return (base & mask) >>> 0 === (ours & mask) >>> 0;
     });
     if (!clash) return prefix;
   }
@@ -242,15 +242,7 @@ async function startPostgres(base: string, net: Network): Promise<Server> {
   as('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], 120_000);
   appendFileSync(join(data, 'pg_hba.conf'), `\nhost all all ${net.subnet}.0/24 trust\n`);
   const port = await freePort(net.serverIp);
-  const options = [
-    `-c listen_addresses=${net.serverIp}`,
-    `-p ${port}`,
-    `-k ${sockets}`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-    '-c log_connections=on',
-  ].join(' ');
+  const options = [`-c listen_addresses=${net.serverIp}`, `-p ${port}`, `-k ${sockets}`, '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c log_connections=on'].join(' ');
   undo.push({ what: 'stop the PostgreSQL server', fn: () => stopPostgres(bin, account.name, data, base) });
   as('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', options, 'start'], 90_000);
   return { url: `postgres://postgres@${net.serverIp}:${port}/postgres`, log };
@@ -358,10 +350,7 @@ if (problem !== null) {
     const uri = ['--tracking-uri', server.url];
     const study = `netns-${suffix}`;
     // trials of about half a second on one core, so both processes get a share of the study
-    writeFileSync(
-      join(work, 'space.json'),
-      JSON.stringify({ n_estimators: { int: [120, 140] }, max_depth: { choice: [null] }, min_samples_leaf: { int: [1, 2] }, max_features: { choice: ['all'] } }),
-    );
+    writeFileSync(join(work, 'space.json'), JSON.stringify({ n_estimators: { int: [120, 140] }, max_depth: { choice: [null] }, min_samples_leaf: { int: [1, 2] }, max_features: { choice: ['all'] } }));
 
     // The worker starts first and waits for the study, as a worker on another machine would.
     // (A worker whose poll lands between createStudy's createRun and its logBatch of the
@@ -392,7 +381,9 @@ if (problem !== null) {
     assert.equal([a.refit_here, b.refit_here].filter((x) => x === true).length, 1, `refit_here: tune ${a.refit_here}, worker ${b.refit_here}`);
     assert.ok(a.trials_finished_here >= 1 && b.trials_finished_here >= 1, `trials finished here: tune ${a.trials_finished_here}, worker ${b.trials_finished_here}`);
     assert.equal(a.trials_finished_here + b.trials_finished_here, TRIALS);
-    ctx.diagnostic(`${net.subnet}.0/24: tune in ${net.namespaces.a} finished ${a.trials_finished_here} trials, worker in ${net.namespaces.b} ${b.trials_finished_here}; refit by ${a.refit_here ? 'tune' : 'worker'}`);
+    ctx.diagnostic(
+      `${net.subnet}.0/24: tune in ${net.namespaces.a} finished ${a.trials_finished_here} trials, worker in ${net.namespaces.b} ${b.trials_finished_here}; refit by ${a.refit_here ? 'tune' : 'worker'}`,
+    );
 
     // the store, read from the root namespace
     const json = (args: string[]) => {

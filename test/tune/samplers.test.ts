@@ -104,7 +104,10 @@ test('random: draws cover each distribution and respect log and step', () => {
     if ((c.min_impurity_decrease as number) <= 0.0316) smallDecrease++;
   }
   assert.equal(seen.get('n_estimators')!.size, 11);
-  assert.deepEqual([...seen.get('min_samples_split')!].sort((a, b) => (a as number) - (b as number)), [2, 8, 14, 20]);
+  assert.deepEqual(
+    [...seen.get('min_samples_split')!].sort((a, b) => (a as number) - (b as number)),
+    [2, 8, 14, 20],
+  );
   assert.deepEqual([...seen.get('max_samples')!].sort(), [0.5, 0.6, 0.7, 0.8, 0.9, 1]);
   assert.equal(seen.get('max_depth')!.size, 2);
   assert.equal(seen.get('max_features')!.size, 3);
@@ -125,14 +128,20 @@ test('grid: every point exactly once, in a fixed order, then it is exhausted', (
     points.add(JSON.stringify(point));
   }
   assert.equal(points.size, 24);
-  assert.throws(() => s.ask(24, []), (e: unknown) => e instanceof GroveError && /grid has 24 trials/.test(e.message));
+  assert.throws(
+    () => s.ask(24, []),
+    (e: unknown) => e instanceof GroveError && /grid has 24 trials/.test(e.message),
+  );
   // Sorted key order, last key fastest: max_depth, max_features, min_samples_leaf.
-  assert.deepEqual([0, 1, 4, 12].map((k) => s.ask(k, [])).map((c) => [c.max_depth, c.max_features, c.min_samples_leaf]), [
-    [null, 'sqrt', 1],
-    [null, 'sqrt', 2],
-    [null, 0.5, 1],
-    [4, 'sqrt', 1],
-  ]);
+  assert.deepEqual(
+    [0, 1, 4, 12].map((k) => s.ask(k, [])).map((c) => [c.max_depth, c.max_features, c.min_samples_leaf]),
+    [
+      [null, 'sqrt', 1],
+      [null, 'sqrt', 2],
+      [null, 0.5, 1],
+      [4, 'sqrt', 1],
+    ],
+  );
   assert.deepEqual(s.ask(5, []), createSampler('grid', space, 3).ask(5, []));
   assert.notDeepEqual(
     Array.from({ length: 24 }, (_, k) => s.ask(k, []).n_estimators),
@@ -146,7 +155,10 @@ test('grid: every point exactly once, in a fixed order, then it is exhausted', (
 });
 
 test('grid: a space with nothing to enumerate is rejected', () => {
-  assert.throws(() => createSampler('grid', { n_estimators: int(10, 50) }, 0), (e: unknown) => e instanceof GroveError && /no grid or choice dimension/.test(e.message));
+  assert.throws(
+    () => createSampler('grid', { n_estimators: int(10, 50) }, 0),
+    (e: unknown) => e instanceof GroveError && /no grid or choice dimension/.test(e.message),
+  );
 });
 
 test('createSampler rejects a bad kind, seed or space', () => {
@@ -158,7 +170,7 @@ test('createSampler rejects a bad kind, seed or space', () => {
   assert.throws(() => createSampler('tpe', defaultSpace(), 0, { startupTrials: 0 }), isGrove(/startupTrials/));
 });
 
-test('tpe: startup trials are the random sampler\'s', () => {
+test("tpe: startup trials are the random sampler's", () => {
   const space = defaultSpace();
   const tpe = runSequential(createSampler('tpe', space, 11), 10);
   const random = runSequential(createSampler('random', space, 11), 10);
@@ -188,9 +200,27 @@ test('tpe: ask(k) depends only on configs before k and values before k - lag', (
     const expected = sampler.ask(k, before);
     // Trials in the lag window still running, or with other values, or failed: same answer.
     const window = (f: (t: TrialRecord) => TrialRecord) => before.map((t) => (t.number >= k - TPE_LAG ? f({ ...t }) : t));
-    assert.deepEqual(sampler.ask(k, window((t) => ({ number: t.number, config: t.config, state: 'running' }))), expected);
-    assert.deepEqual(sampler.ask(k, window((t) => ({ ...t, state: 'finished', value: -1000 }))), expected);
-    assert.deepEqual(sampler.ask(k, window((t) => ({ number: t.number, config: t.config, state: 'failed' }))), expected);
+    assert.deepEqual(
+      sampler.ask(
+        k,
+        window((t) => ({ number: t.number, config: t.config, state: 'running' })),
+      ),
+      expected,
+    );
+    assert.deepEqual(
+      sampler.ask(
+        k,
+        window((t) => ({ ...t, state: 'finished', value: -1000 })),
+      ),
+      expected,
+    );
+    assert.deepEqual(
+      sampler.ask(
+        k,
+        window((t) => ({ number: t.number, config: t.config, state: 'failed' })),
+      ),
+      expected,
+    );
     assert.deepEqual(sampler.ask(k, [...before].reverse()), expected);
     // Later trials in the history are ignored.
     assert.deepEqual(sampler.ask(k, history), expected);
@@ -274,7 +304,13 @@ test('tpe does not repeat earlier configs while the space has room, and still an
 test('a trial number must be a non-negative integer', () => {
   for (const kind of ['tpe', 'random', 'grid'] as const) {
     const s = createSampler(kind, defaultSpace(), 0);
-    assert.throws(() => s.ask(-1, []), (e: unknown) => e instanceof GroveError && /trial: a trial number/.test(e.message));
-    assert.throws(() => s.ask(1.5, []), (e: unknown) => e instanceof GroveError && /trial/.test(e.message));
+    assert.throws(
+      () => s.ask(-1, []),
+      (e: unknown) => e instanceof GroveError && /trial: a trial number/.test(e.message),
+    );
+    assert.throws(
+      () => s.ask(1.5, []),
+      (e: unknown) => e instanceof GroveError && /trial/.test(e.message),
+    );
   }
 });

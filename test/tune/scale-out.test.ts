@@ -44,9 +44,7 @@ function groveJson(args: string[], cwd: string): any {
 }
 
 function trialRuns(uri: string, studyId: string, cwd: string): Record<string, any>[] {
-  return (groveJson(['runs', 'list', '--tracking-uri', uri, '--filter', "tags.`grove.type` = 'trial'", '--limit', '100000'], cwd) as Record<string, any>[]).filter(
-    (r) => r.parent_run_id === studyId,
-  );
+  return (groveJson(['runs', 'list', '--tracking-uri', uri, '--filter', "tags.`grove.type` = 'trial'", '--limit', '100000'], cwd) as Record<string, any>[]).filter((r) => r.parent_run_id === studyId);
 }
 
 const ok = (d: Done, who: string) => assert.equal(d.code, 0, `${who} exited ${d.code ?? d.signal}: ${d.stderr.slice(-2000)}`);
@@ -54,7 +52,7 @@ const ok = (d: Done, who: string) => assert.equal(d.code, 0, `${who} exited ${d.
 /** Friedman #1-like rows as a CSV file: slow enough trials for workers to overlap. */
 function writeCsv(path: string, rows: number, nudge = 0): void {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const lines = ['a,b,c,d,e,y'];
   for (let i = 0; i < rows; i++) {
     const x = [rand(), rand(), rand(), rand(), rand()];
@@ -86,7 +84,10 @@ test('several processes share one SQLite study: every trial once, one refit', as
   const trials = trialRuns(db, tj.study_id, dir);
   const finished = trials.filter((r) => r.status === 'FINISHED');
   assert.equal(finished.length, 24);
-  assert.deepEqual(finished.map((r) => Number(r.tags['grove.trial'])).sort((a, b) => a - b), [...Array(24).keys()]);
+  assert.deepEqual(
+    finished.map((r) => Number(r.tags['grove.trial'])).sort((a, b) => a - b),
+    [...Array(24).keys()],
+  );
   assert.equal(tj.trials_finished_here + wj.trials_finished_here, 24);
 });
 
@@ -125,7 +126,10 @@ await withPostgres('shared studies on PostgreSQL', () => {
     writeFileSync(join(dir, 'space.json'), JSON.stringify(SPACE));
     writeCsv(join(dir, 'data.csv'), 8000);
     const common = ['--tracking-uri', uri, '--cpus', '1', '--json'];
-    const tune = start(['tune', 'data.csv', '--target', 'y', '--study', 'killed', '--trials', '18', '--sampler', 'random', '--space', 'space.json', '--grace', '5', '--register', 'kill-model', ...common], dir);
+    const tune = start(
+      ['tune', 'data.csv', '--target', 'y', '--study', 'killed', '--trials', '18', '--sampler', 'random', '--space', 'space.json', '--grace', '5', '--register', 'kill-model', ...common],
+      dir,
+    );
     const victim = start(['worker', '--study', 'killed', ...common], dir);
     const third = start(['worker', '--study', 'killed', ...common], dir);
 
@@ -164,8 +168,14 @@ await withPostgres('shared studies on PostgreSQL', () => {
     assert.equal(finished.length, 18, 'exactly the requested number of finished trials');
     const numbers = finished.map((r) => Number(r.tags['grove.trial']));
     assert.equal(new Set(numbers).size, 18, 'no trial finished twice');
-    assert.deepEqual([...numbers].sort((a, b) => a - b), [...Array(18).keys()]);
-    assert.ok(trials.every((r) => r.status !== 'RUNNING'), 'no zombie RUNNING trials');
+    assert.deepEqual(
+      [...numbers].sort((a, b) => a - b),
+      [...Array(18).keys()],
+    );
+    assert.ok(
+      trials.every((r) => r.status !== 'RUNNING'),
+      'no zombie RUNNING trials',
+    );
     const lost = trials.filter((r) => Number(r.tags['grove.trial']) === killedTrial && r.status === 'FAILED');
     assert.equal(lost.length, 1, 'the killed attempt is kept, FAILED');
     assert.match(lost[0].tags['grove.failure'], new RegExp(`process ${victim.child.pid} on .* is gone; queued again`));
@@ -188,7 +198,10 @@ await withPostgres('shared studies on PostgreSQL', () => {
     assert.equal(status.workers.length, 3);
     const victimRow = status.workers.find((x: { pid: number }) => x.pid === victim.child.pid);
     assert.equal(victimRow.state, 'gone', 'the killed worker never said goodbye, and its process is gone');
-    assert.equal(status.workers.reduce((a: number, x: { trials_done: number }) => a + x.trials_done, 0), 18);
+    assert.equal(
+      status.workers.reduce((a: number, x: { trials_done: number }) => a + x.trials_done, 0),
+      18,
+    );
   });
 
   test('two workers started at the same instant on a new database wait for the study and share it', async () => {
@@ -206,7 +219,10 @@ await withPostgres('shared studies on PostgreSQL', () => {
     });
     const out = results.map((r) => JSON.parse(r.stdout));
     assert.equal(out.filter((o) => o.refit_here).length, 1);
-    assert.equal(out.reduce((s, o) => s + o.trials_finished_here, 0), 30);
+    assert.equal(
+      out.reduce((s, o) => s + o.trials_finished_here, 0),
+      30,
+    );
     assert.match(results[0].stderr, /waiting up to 60 s for study "race"/);
     const finished = trialRuns(uri, out[2].study_id, dir).filter((r) => r.status === 'FINISHED');
     assert.equal(finished.length, 30);
@@ -246,7 +262,30 @@ await withPostgres('shared studies on PostgreSQL', () => {
     const uri = schemas.uri(schemas.newSchema());
     writeFileSync(join(home, 'space.json'), JSON.stringify(SPACE));
     writeCsv(join(home, 'shipped.csv'), 3000);
-    const tune = start(['tune', 'shipped.csv', '--target', 'y', '--study', 'ship', '--trials', '16', '--sampler', 'random', '--space', 'space.json', '--ship-data', '--no-promote', '--cpus', '1', '--tracking-uri', uri, '--json'], home);
+    const tune = start(
+      [
+        'tune',
+        'shipped.csv',
+        '--target',
+        'y',
+        '--study',
+        'ship',
+        '--trials',
+        '16',
+        '--sampler',
+        'random',
+        '--space',
+        'space.json',
+        '--ship-data',
+        '--no-promote',
+        '--cpus',
+        '1',
+        '--tracking-uri',
+        uri,
+        '--json',
+      ],
+      home,
+    );
     const worker = start(['worker', '--study', 'ship', '--cpus', '1', '--tracking-uri', uri, '--json'], elsewhere);
     const [t, w] = await Promise.all([tune.done, worker.done]);
     ok(t, 'grove tune');
@@ -258,4 +297,3 @@ await withPostgres('shared studies on PostgreSQL', () => {
     assert.match(bad.stderr, /--ship-data: diabetes is built into grove/);
   });
 });
-

@@ -19,15 +19,11 @@ function workspace() {
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout);
   };
-  const trials = (studyId: string) =>
-    (json(['runs', 'list', '--filter', `tags.\`grove.type\` = 'trial'`, '--limit', '100000']) as Record<string, any>[]).filter((r) => r.parent_run_id === studyId);
+  const trials = (studyId: string) => (json(['runs', 'list', '--filter', `tags.\`grove.type\` = 'trial'`, '--limit', '100000']) as Record<string, any>[]).filter((r) => r.parent_run_id === studyId);
   return { dir, db, run, json, trials };
 }
 
-const configSequence = (trials: Record<string, any>[]) =>
-  trials
-    .sort((a, b) => Number(a.tags['grove.trial']) - Number(b.tags['grove.trial']))
-    .map((t) => t.tags['grove.config']);
+const configSequence = (trials: Record<string, any>[]) => trials.sort((a, b) => Number(a.tags['grove.trial']) - Number(b.tags['grove.trial'])).map((t) => t.tags['grove.config']);
 
 test('the same seed gives the same sequence of configurations for concurrency 1 and 4 (TPE)', () => {
   const w = workspace();
@@ -132,7 +128,11 @@ test('Ctrl-C mid-study records in-flight trials KILLED, and --resume re-runs the
   }
   const finishedNumbers = finished.map((t) => Number(t.tags['grove.trial']));
   assert.equal(new Set(finishedNumbers).size, 24, 'no trial number finishes twice');
-  assert.deepEqual([...finishedNumbers].sort((a, b) => a - b), [...Array(24).keys()], 'trial numbers 0..23, none skipped');
+  assert.deepEqual(
+    [...finishedNumbers].sort((a, b) => a - b),
+    [...Array(24).keys()],
+    'trial numbers 0..23, none skipped',
+  );
   assert.ok(trials.every((t) => t.status !== 'RUNNING'));
   const after = w.json(['runs', 'list', '--filter', `run_name = 'stopme'`]);
   assert.equal(after[0].status, 'FINISHED');

@@ -70,7 +70,10 @@ describe('runs of an experiment', () => {
     const asc = (await getJson(base, runsUrl(`limit=100&order_by=${encodeURIComponent('metrics.val_rmse ASC')}`))).body;
     const values = asc.runs.map((r: any) => r.metrics.val_rmse).filter((v: unknown) => v !== undefined);
     assert.equal(values.length, fx.trials);
-    assert.deepEqual(values, [...values].sort((a: number, b: number) => a - b));
+    assert.deepEqual(
+      values,
+      [...values].sort((a: number, b: number) => a - b),
+    );
     assert.equal(asc.runs[asc.runs.length - 1].metrics.val_rmse, undefined);
     const desc = (await getJson(base, runsUrl(`limit=3&order_by=${encodeURIComponent('metrics.val_rmse DESC')}`))).body;
     assert.equal(desc.runs[0].metrics.val_rmse, Math.max(...values));
@@ -111,9 +114,15 @@ describe('runs of an experiment', () => {
     assert.equal(trials.runs.length, fx.trials);
     const two = trials.runs.slice(0, 2).map((r: any) => r.run_id);
     const picked = (await getJson(base, runsUrl(`filter=${encodeURIComponent(`run_id IN ('${two[0]}', '${two[1]}')`)}&order_by=${encodeURIComponent('created DESC')}`))).body;
-    assert.deepEqual(picked.runs.map((r: any) => r.run_id), two);
+    assert.deepEqual(
+      picked.runs.map((r: any) => r.run_id),
+      two,
+    );
     const byName = (await getJson(base, runsUrl(`filter=${encodeURIComponent(`\`Run name\` = '${trials.runs[0].run_name}'`)}`))).body;
-    assert.deepEqual(byName.runs.map((r: any) => r.run_id), [two[0]]);
+    assert.deepEqual(
+      byName.runs.map((r: any) => r.run_id),
+      [two[0]],
+    );
     const order = await getJson(base, runsUrl(`order_by=${encodeURIComponent('metrics.val_rmse ')}`));
     assert.equal(order.status, 400);
     assert.match(order.body.error.message, /leading or trailing spaces/);
@@ -133,8 +142,14 @@ describe('runs, studies, models', () => {
     const { status, body } = await getJson(base, `/api/runs/${fx.trainRunId}`);
     assert.equal(status, 200);
     assert.equal(body.run.experiment_name, XSS_NAME);
-    assert.deepEqual(body.artifacts.map((a: any) => a.name), ['model']);
-    assert.deepEqual(body.model_versions.map((v: any) => [v.name, v.version, v.aliases]), [['d', 1, ['production']]]);
+    assert.deepEqual(
+      body.artifacts.map((a: any) => a.name),
+      ['model'],
+    );
+    assert.deepEqual(
+      body.model_versions.map((v: any) => [v.name, v.version, v.aliases]),
+      [['d', 1, ['production']]],
+    );
     assert.equal(body.model.feature_names.length, 10);
     const sum = body.model.feature_importances.reduce((a: number, b: number) => a + b, 0);
     assert.ok(Math.abs(sum - 1) < 1e-6);
@@ -154,8 +169,14 @@ describe('runs, studies, models', () => {
     const { body } = await getJson(base, `/api/studies/${fx.studyId}`);
     assert.equal(body.objective, 'val_rmse');
     assert.equal(body.trials.length, fx.trials);
-    assert.deepEqual(body.trials.map((t: any) => t.number), [...Array(fx.trials).keys()]);
-    assert.ok(body.trials.some((t: any) => t.pruned), 'ASHA prunes some trials');
+    assert.deepEqual(
+      body.trials.map((t: any) => t.number),
+      [...Array(fx.trials).keys()],
+    );
+    assert.ok(
+      body.trials.some((t: any) => t.pruned),
+      'ASHA prunes some trials',
+    );
     assert.ok(body.trials.every((t: any) => typeof t.value === 'number' && t.worker && t.threads >= 1));
     assert.ok(body.space.max_depth);
     assert.ok(body.refit_run_id);
@@ -181,7 +202,10 @@ describe('runs, studies, models', () => {
     const ids = trials.slice(0, 3).map((t: any) => t.run_id);
     const ok = await getJson(base, `/api/compare?run_ids=${ids.join(',')}`);
     assert.equal(ok.status, 200);
-    assert.deepEqual(ok.body.runs.map((r: any) => r.run_id), ids);
+    assert.deepEqual(
+      ok.body.runs.map((r: any) => r.run_id),
+      ids,
+    );
     // ASHA trials that went past the first rung have a curve
     assert.ok(Object.values(ok.body.metric_histories).some((h: any) => h.val_rmse?.length > 1) || trials.slice(0, 3).every((t: any) => t.pruned));
     assert.equal((await getJson(base, `/api/compare?run_ids=${ids[0]}`)).status, 400);

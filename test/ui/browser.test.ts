@@ -106,7 +106,10 @@ describe('dashboard in chromium', { skip }, () => {
     await page.waitForSelector('th.sorted[data-sort="metrics.`val_rmse`"][aria-sort="ascending"]');
     const asc = (await column('val_rmse')).filter((v) => v !== '—').map(num);
     assert.equal(asc.length, fx.trials);
-    assert.deepEqual(asc, [...asc].sort((a, b) => a - b));
+    assert.deepEqual(
+      asc,
+      [...asc].sort((a, b) => a - b),
+    );
     await page.click('th[data-sort="metrics.`val_rmse`"]');
     await page.waitForSelector('th.sorted[aria-sort="descending"]');
     const desc = (await column('val_rmse')).filter((v) => v !== '—').map(num);
@@ -140,7 +143,10 @@ describe('dashboard in chromium', { skip }, () => {
     await shot('compare');
     // trials that ran past the first rung have curves to overlay
     const { body } = await getJson(base, `/api/studies/${fx.studyId}`);
-    const long = body.trials.filter((t: any) => !t.pruned).slice(0, 4).map((t: any) => t.run_id);
+    const long = body.trials
+      .filter((t: any) => !t.pruned)
+      .slice(0, 4)
+      .map((t: any) => t.run_id);
     await visit(`/compare?ids=${long.join(',')}`, '#overlays canvas');
     await shot('compare-curves');
   });

@@ -11,14 +11,6 @@ export interface DatasetView {
   colStride: number;
 }
 
-export function viewOf(
-  x: Float64Array | Float32Array,
-  rows: number,
-  cols: number,
-  layout: 'row' | 'col',
-  y: Float64Array | null = null,
-): DatasetView {
-  return layout === 'row'
-    ? { x, y, rows, cols, rowStride: cols, colStride: 1 }
-    : { x, y, rows, cols, rowStride: 1, colStride: rows };
+export function viewOf(x: Float64Array | Float32Array, rows: number, cols: number, layout: 'row' | 'col', y: Float64Array | null = null): DatasetView {
+  return layout === 'row' ? { x, y, rows, cols, rowStride: cols, colStride: 1 } : { x, y, rows, cols, rowStride: 1, colStride: rows };
 }

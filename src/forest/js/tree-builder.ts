@@ -138,12 +138,7 @@ export class TreeBuilder {
       out.impurity.push(nodeImpurity);
       if (node.parent >= 0) (node.isLeft ? out.left : out.right)[node.parent] = id;
 
-      let leaf =
-        (p.max_depth >= 0 && node.depth >= p.max_depth) ||
-        s.n < p.min_samples_split ||
-        s.n < 2 * p.min_samples_leaf ||
-        isPure(s) ||
-        nodeImpurity <= EPSILON;
+      let leaf = (p.max_depth >= 0 && node.depth >= p.max_depth) || s.n < p.min_samples_split || s.n < 2 * p.min_samples_leaf || isPure(s) || nodeImpurity <= EPSILON;
       const best: Split = { feature: -1, threshold: 0, bin: -1, proxy: -Infinity };
       if (!leaf) leaf = !this.findSplit(rng, node, best);
       if (leaf) {

@@ -15,7 +15,8 @@ export const SAMPLER_KINDS: readonly SamplerKind[] = ['tpe', 'random', 'grid'];
 export function createSampler(kind: SamplerKind, space: SearchSpace, seed: number, options: SamplerOptions = {}): Sampler {
   validateSpace(space);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw invalidOption('seed', seed, 'must be an integer in [0, 4294967295]');
-  const inner = kind === 'tpe' ? createTpeSampler(space, seed, options) : kind === 'random' ? createRandomSampler(space, seed) : kind === 'grid' ? createGridSampler(space, seed, options.gridRepeats) : undefined;
+  const inner =
+    kind === 'tpe' ? createTpeSampler(space, seed, options) : kind === 'random' ? createRandomSampler(space, seed) : kind === 'grid' ? createGridSampler(space, seed, options.gridRepeats) : undefined;
   if (!inner) throw invalidOption('sampler', kind, `must be one of ${SAMPLER_KINDS.join(', ')}`);
   return {
     name: inner.name,

@@ -52,7 +52,8 @@ export function createTpeSampler(space: SearchSpace, seed: number, options: TpeO
       const pending: TrialRecord[] = [];
       for (const t of history) {
         if (t.number >= number) continue;
-        if (t.number >= horizon || t.state === 'running') pending.push(t); // running before the horizon: the caller broke the contract; still avoid it
+        if (t.number >= horizon || t.state === 'running')
+          pending.push(t); // running before the horizon: the caller broke the contract; still avoid it
         else if (t.state === 'finished' && typeof t.value === 'number' && Number.isFinite(t.value)) observed.push(t);
       }
       if (observed.length === 0) return randomConfig(space, seed, number);
@@ -61,7 +62,10 @@ export function createTpeSampler(space: SearchSpace, seed: number, options: TpeO
       observed.sort((a, b) => (a.value as number) - (b.value as number) || a.number - b.number);
       const nGood = Math.min(TPE_MAX_GOOD, Math.max(1, Math.ceil(TPE_GAMMA * observed.length)));
       const good = observed.slice(0, nGood).map((t) => t.config);
-      const bad = observed.slice(nGood).map((t) => t.config).concat(pending.map((t) => t.config));
+      const bad = observed
+        .slice(nGood)
+        .map((t) => t.config)
+        .concat(pending.map((t) => t.config));
 
       const rng = trialRng(seed, number);
       const ranked = keys.map((key) => rankCandidates(space[key], key, good, bad, rng));

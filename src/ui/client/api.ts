@@ -1,7 +1,11 @@
 // Fetching the JSON API. Errors carry the server's message (a bad filter names its token).
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -59,7 +59,15 @@ export function section(title: Child, ...body: Child[]): HTMLElement {
 
 export function keyValueTable(entries: [string, Child][], empty = 'none'): HTMLElement {
   if (entries.length === 0) return h('p', { class: 'muted' }, empty);
-  return h('table', { class: 'kv' }, h('tbody', null, entries.map(([k, v]) => h('tr', null, h('th', null, k), h('td', null, v)))));
+  return h(
+    'table',
+    { class: 'kv' },
+    h(
+      'tbody',
+      null,
+      entries.map(([k, v]) => h('tr', null, h('th', null, k), h('td', null, v))),
+    ),
+  );
 }
 
 /** Appends children (strings as text, null skipped) to an element. */

@@ -51,7 +51,13 @@ export function lineChart(series: LineSeries[], options: LineOptions): HTMLEleme
     cursor: { drag: { x: true, y: false } },
     scales: { x: { time: false } },
     axes: [
-      { label: options.xLabel, stroke: '#555', grid: { stroke: '#eee' }, values: (_u, vals) => vals.map((v) => fmtNum(v, 3)), ...(options.integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) },
+      {
+        label: options.xLabel,
+        stroke: '#555',
+        grid: { stroke: '#eee' },
+        values: (_u, vals) => vals.map((v) => fmtNum(v, 3)),
+        ...(options.integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}),
+      },
       { label: options.yLabel, stroke: '#555', grid: { stroke: '#eee' }, size: 60, values: (_u, vals) => vals.map((v) => fmtNum(v, 3)) },
     ],
     series: [

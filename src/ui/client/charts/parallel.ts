@@ -8,7 +8,13 @@ import { paramAxis } from './param-axis.js';
 
 export function parallelCoordinates(trials: TrialJson[], names: string[], space: Record<string, SpaceEntry> | null, objective: string, higherIsBetter: boolean): HTMLElement {
   const done = trials.filter((t) => t.value !== null);
-  const axes = names.map((n) => paramAxis(n, done.map((t) => t.params[n] ?? 'None'), space?.[n]));
+  const axes = names.map((n) =>
+    paramAxis(
+      n,
+      done.map((t) => t.params[n] ?? 'None'),
+      space?.[n],
+    ),
+  );
   const values = done.map((t) => t.value!);
   const lo = Math.min(...values);
   const hi = Math.max(...values);
@@ -30,7 +36,10 @@ export function parallelCoordinates(trials: TrialJson[], names: string[], space:
     const t = done[i];
     const pts = axes.map((a, k) => [xAt(k), yAt(a.pos(t.params[a.name] ?? 'None'))]);
     pts.push([xAt(axes.length), yAt(hi === lo ? 0.5 : (values[i] - lo) / (hi - lo))]);
-    const d = pts.filter((p) => Number.isFinite(p[1])).map((p, k) => `${k ? 'L' : 'M'}${p[0].toFixed(1)},${p[1].toFixed(1)}`).join('');
+    const d = pts
+      .filter((p) => Number.isFinite(p[1]))
+      .map((p, k) => `${k ? 'L' : 'M'}${p[0].toFixed(1)},${p[1].toFixed(1)}`)
+      .join('');
     lines.appendChild(s('path', { d, class: 'pt', stroke: goodness(goodT(values[i])) }, s('title', null, `trial ${t.number}: ${objective} ${fmtNum(values[i])}`)));
   }
   svg.appendChild(lines);
@@ -48,6 +57,10 @@ export function parallelCoordinates(trials: TrialJson[], names: string[], space:
   axes.forEach((a, i) => {
     axisG(i, a.name, a.ticks());
   });
-  axisG(axes.length, objective, [0, 0.5, 1].map((p) => ({ at: p, label: fmtNum(lo + p * (hi - lo), 3) })));
+  axisG(
+    axes.length,
+    objective,
+    [0, 0.5, 1].map((p) => ({ at: p, label: fmtNum(lo + p * (hi - lo), 3) })),
+  );
   return h('div', { class: 'chart-box', 'data-points': done.length }, svg);
 }

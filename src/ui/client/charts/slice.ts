@@ -12,7 +12,11 @@ export function slicePlots(trials: TrialJson[], names: string[], space: Record<s
   const n = Math.max(1, ...done.map((t) => t.number));
   const grid = h('div', { class: 'slices', 'data-points': done.length * names.length });
   for (const name of names) {
-    const axis = paramAxis(name, done.map((t) => t.params[name] ?? 'None'), space?.[name]);
+    const axis = paramAxis(
+      name,
+      done.map((t) => t.params[name] ?? 'None'),
+      space?.[name],
+    );
     const width = 300;
     const height = 200;
     const L = 52;
@@ -35,11 +39,15 @@ export function slicePlots(trials: TrialJson[], names: string[], space: Record<s
     for (const t of done) {
       const p = axis.pos(t.params[name] ?? 'None');
       if (!Number.isFinite(p)) continue;
-      const jitter = axis.categorical ? ((t.number * 0.6180339) % 1 - 0.5) * 0.04 : 0;
+      const jitter = axis.categorical ? (((t.number * 0.6180339) % 1) - 0.5) * 0.04 : 0;
       // later trials darker: the sampler's drift shows
       const shade = 0.25 + 0.75 * (t.number / n);
       svg.appendChild(
-        s('circle', { cx: xAt(p + jitter), cy: y(t.value!), r: 3.5, class: 'pt', 'fill-opacity': shade.toFixed(2) }, s('title', null, `trial ${t.number}: ${name} = ${t.params[name] ?? 'None'}, ${objective} ${fmtNum(t.value)}`)),
+        s(
+          'circle',
+          { cx: xAt(p + jitter), cy: y(t.value!), r: 3.5, class: 'pt', 'fill-opacity': shade.toFixed(2) },
+          s('title', null, `trial ${t.number}: ${name} = ${t.params[name] ?? 'None'}, ${objective} ${fmtNum(t.value)}`),
+        ),
       );
     }
     grid.appendChild(h('figure', null, svg));

@@ -85,6 +85,10 @@ export function timeline(trials: TrialJson[], now = Date.now()): HTMLElement {
     { class: 'muted' },
     `${workers.length} worker${workers.length === 1 ? '' : 's'}; on average ${fmtNum(mean, 3)} of ${peak} core${peak === 1 ? '' : 's'} busy (${fmtNum((100 * mean) / Math.max(1, peak), 3)}%) over ${fmtSeconds((t1 - t0) / 1000)}.`,
   );
-  const legend = h('p', { class: 'legend' }, ['finished', 'pruned', 'failed', 'running'].map((k) => h('span', { class: `key ${k}` }, k)));
+  const legend = h(
+    'p',
+    { class: 'legend' },
+    ['finished', 'pruned', 'failed', 'running'].map((k) => h('span', { class: `key ${k}` }, k)),
+  );
   return h('div', { class: 'chart-box', 'data-points': trials.length }, svg, legend, summary);
 }

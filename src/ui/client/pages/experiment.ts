@@ -142,7 +142,12 @@ export async function experimentPage(ctx: PageContext): Promise<void> {
       cols.map((c) => {
         if (!c.sortKey) return h('th', { class: c.cls ?? '' }, c.title);
         const active = c.sortKey === orderKey;
-        const th = h('th', { class: `${c.cls ?? ''} sortable${active ? ' sorted' : ''}`, 'data-sort': c.sortKey, tabindex: 0, 'aria-sort': active ? (asc ? 'ascending' : 'descending') : 'none' }, c.title, active ? (asc ? ' ▲' : ' ▼') : '');
+        const th = h(
+          'th',
+          { class: `${c.cls ?? ''} sortable${active ? ' sorted' : ''}`, 'data-sort': c.sortKey, tabindex: 0, 'aria-sort': active ? (asc ? 'ascending' : 'descending') : 'none' },
+          c.title,
+          active ? (asc ? ' ▲' : ' ▼') : '',
+        );
         const sort = () => {
           // a new column sorts best-first for metrics (ascending), newest-first for times
           state.order = active ? `${c.sortKey} ${asc ? 'DESC' : 'ASC'}` : `${c.sortKey} ${c.sortKey === 'start_time' ? 'DESC' : 'ASC'}`;
@@ -154,9 +159,23 @@ export async function experimentPage(ctx: PageContext): Promise<void> {
         return th;
       }),
     );
-    const body = h('tbody', null, page.runs.map((r) => h('tr', { 'data-run-id': r.run_id }, cols.map((c) => h('td', { class: c.cls ?? '' }, c.cell(r))))));
+    const body = h(
+      'tbody',
+      null,
+      page.runs.map((r) =>
+        h(
+          'tr',
+          { 'data-run-id': r.run_id },
+          cols.map((c) => h('td', { class: c.cls ?? '' }, c.cell(r))),
+        ),
+      ),
+    );
     clear(tableBox);
-    tableBox.appendChild(page.runs.length ? h('table', { class: 'grid runs', id: 'runs' }, h('thead', null, head), body) : h('p', { class: 'muted', id: 'runs-empty' }, state.filter ? 'No runs match this filter.' : 'No runs yet.'));
+    tableBox.appendChild(
+      page.runs.length
+        ? h('table', { class: 'grid runs', id: 'runs' }, h('thead', null, head), body)
+        : h('p', { class: 'muted', id: 'runs-empty' }, state.filter ? 'No runs match this filter.' : 'No runs yet.'),
+    );
     clear(pager);
     const from = page.runs.length ? page.offset + 1 : 0;
     const to = page.offset + page.runs.length;
@@ -189,12 +208,10 @@ export async function experimentPage(ctx: PageContext): Promise<void> {
     apply();
   });
 
-  const [{ experiment, studies }] = await Promise.all([
-    getJson<{ experiment: ExperimentJson; studies: StudySummary[] }>(`/api/experiments/${encodeURIComponent(id)}`, ctx.signal),
-    load(),
-  ]);
+  const [{ experiment, studies }] = await Promise.all([getJson<{ experiment: ExperimentJson; studies: StudySummary[] }>(`/api/experiments/${encodeURIComponent(id)}`, ctx.signal), load()]);
   document.title = `${experiment.name} · grove`;
-  add(ctx.root, 
+  add(
+    ctx.root,
     h('p', { class: 'crumbs' }, link('/', 'Experiments'), ' / '),
     h('h1', null, experiment.name),
     h('p', { class: 'muted' }, `${fmtNum(experiment.run_count)} run${experiment.run_count === 1 ? '' : 's'} · created `, timeEl(experiment.created_time)),

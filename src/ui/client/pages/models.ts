@@ -11,7 +11,12 @@ function modelCard(m: ModelJson): HTMLElement {
   return h(
     'section',
     { class: 'card model', id: `model-${m.name}` },
-    h('h2', null, link(`/models/${encodeURIComponent(m.name)}`, m.name), aliases.map(([a, v]) => h('span', { class: 'chip' }, `@${a} → v${v}`))),
+    h(
+      'h2',
+      null,
+      link(`/models/${encodeURIComponent(m.name)}`, m.name),
+      aliases.map(([a, v]) => h('span', { class: 'chip' }, `@${a} → v${v}`)),
+    ),
     m.description ? h('p', null, m.description) : null,
     h('p', { class: 'muted' }, `${m.versions.length} version${m.versions.length === 1 ? '' : 's'} · updated `, timeEl(m.updated_time)),
     h(
@@ -20,7 +25,21 @@ function modelCard(m: ModelJson): HTMLElement {
       h(
         'table',
         { class: 'grid' },
-        h('thead', null, h('tr', null, h('th', null, 'Version'), h('th', null, 'Aliases'), h('th', null, 'Run'), h('th', null, 'Created'), h('th', { class: 'num' }, 'Size'), h('th', null, 'ONNX'), h('th', null, 'Description'))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, 'Version'),
+            h('th', null, 'Aliases'),
+            h('th', null, 'Run'),
+            h('th', null, 'Created'),
+            h('th', { class: 'num' }, 'Size'),
+            h('th', null, 'ONNX'),
+            h('th', null, 'Description'),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -29,11 +48,21 @@ function modelCard(m: ModelJson): HTMLElement {
               'tr',
               null,
               h('td', null, `v${v.version}`),
-              h('td', null, v.aliases.map((a) => h('span', { class: 'chip' }, `@${a}`))),
+              h(
+                'td',
+                null,
+                v.aliases.map((a) => h('span', { class: 'chip' }, `@${a}`)),
+              ),
               h('td', null, link(`/runs/${v.run_id}`, h('code', null, v.run_id.slice(0, 8)))),
               h('td', null, timeEl(v.created_time)),
               h('td', { class: 'num' }, fmtBytes(v.size)),
-              h('td', null, v.onnx_url ? h('a', { href: v.onnx_url, download: '', class: 'download onnx' }, 'Download .onnx') : h('span', { class: 'muted', title: `grove models export models:/${v.name}/${v.version}` }, '—')),
+              h(
+                'td',
+                null,
+                v.onnx_url
+                  ? h('a', { href: v.onnx_url, download: '', class: 'download onnx' }, 'Download .onnx')
+                  : h('span', { class: 'muted', title: `grove models export models:/${v.name}/${v.version}` }, '—'),
+              ),
               h('td', null, v.description),
             ),
           ),
@@ -52,16 +81,18 @@ function modelCard(m: ModelJson): HTMLElement {
             h(
               'tbody',
               null,
-              [...m.alias_history].reverse().map((c) =>
-                h(
-                  'tr',
-                  null,
-                  h('td', { title: fmtTime(c.time) }, timeEl(c.time)),
-                  h('td', null, `@${c.alias}`),
-                  h('td', null, c.old_version === null ? `created → v${c.new_version}` : c.new_version === null ? `v${c.old_version} → deleted` : `v${c.old_version} → v${c.new_version}`),
-                  h('td', null, c.who),
+              [...m.alias_history]
+                .reverse()
+                .map((c) =>
+                  h(
+                    'tr',
+                    null,
+                    h('td', { title: fmtTime(c.time) }, timeEl(c.time)),
+                    h('td', null, `@${c.alias}`),
+                    h('td', null, c.old_version === null ? `created → v${c.new_version}` : c.new_version === null ? `v${c.old_version} → deleted` : `v${c.old_version} → v${c.new_version}`),
+                    h('td', null, c.who),
+                  ),
                 ),
-              ),
             ),
           ),
         )
@@ -81,5 +112,9 @@ export async function modelsPage(ctx: PageContext): Promise<void> {
   }
   document.title = 'Models · grove';
   const { models } = await getJson<{ models: ModelJson[] }>('/api/models', ctx.signal);
-  add(ctx.root, h('h1', null, 'Models'), models.length ? models.map(modelCard) : section('No models', h('p', { class: 'muted' }, 'Register one with grove train --register <name> or grove tune --register <name>.')));
+  add(
+    ctx.root,
+    h('h1', null, 'Models'),
+    models.length ? models.map(modelCard) : section('No models', h('p', { class: 'muted' }, 'Register one with grove train --register <name> or grove tune --register <name>.')),
+  );
 }

@@ -35,23 +35,54 @@ export async function runPage(ctx: PageContext): Promise<void> {
     return h('figure', null, h('figcaption', null, k), lineChart([{ label: k, x: hist.map((p) => p[0]), y: hist.map((p) => p[1]) }], { xLabel: 'step', yLabel: k, height: 200 }));
   });
 
-  const importances = d.model
-    ? d.model.feature_names.map((label, i) => ({ label, value: d.model!.feature_importances[i] ?? 0 })).sort((a, b) => b.value - a.value)
-    : [];
+  const importances = d.model ? d.model.feature_names.map((label, i) => ({ label, value: d.model!.feature_importances[i] ?? 0 })).sort((a, b) => b.value - a.value) : [];
 
-  add(ctx.root, 
+  add(
+    ctx.root,
     h('p', { class: 'crumbs' }, link('/', 'Experiments'), ' / ', link(`/experiments/${encodeURIComponent(r.experiment_id)}`, r.experiment_name), ' / '),
     h('h1', null, r.run_name),
     h(
       'div',
       { class: 'cols' },
       section('Run', keyValueTable(facts)),
-      section('Metrics', keyValueTable(sortedKeys(r.metrics).map((k) => [k, fmtMetric(k, r.metrics[k])]), 'no metrics')),
+      section(
+        'Metrics',
+        keyValueTable(
+          sortedKeys(r.metrics).map((k) => [k, fmtMetric(k, r.metrics[k])]),
+          'no metrics',
+        ),
+      ),
     ),
-    charts.length ? section('Metric histories', h('div', { class: 'chart-grid', id: 'histories' }, charts), curves.length > MAX_CHARTS ? h('p', { class: 'muted' }, `${curves.length - MAX_CHARTS} more metrics with histories not drawn`) : null) : null,
-    h('div', { class: 'cols' }, section('Params', keyValueTable(sortedKeys(r.params).map((k) => [k, h('span', { class: 'wrap' }, r.params[k])]), 'no params')), section('Tags', keyValueTable(sortedKeys(r.tags).map((k) => [k, h('span', { class: 'wrap' }, r.tags[k])]), 'no tags'))),
+    charts.length
+      ? section(
+          'Metric histories',
+          h('div', { class: 'chart-grid', id: 'histories' }, charts),
+          curves.length > MAX_CHARTS ? h('p', { class: 'muted' }, `${curves.length - MAX_CHARTS} more metrics with histories not drawn`) : null,
+        )
+      : null,
+    h(
+      'div',
+      { class: 'cols' },
+      section(
+        'Params',
+        keyValueTable(
+          sortedKeys(r.params).map((k) => [k, h('span', { class: 'wrap' }, r.params[k])]),
+          'no params',
+        ),
+      ),
+      section(
+        'Tags',
+        keyValueTable(
+          sortedKeys(r.tags).map((k) => [k, h('span', { class: 'wrap' }, r.tags[k])]),
+          'no tags',
+        ),
+      ),
+    ),
     importances.length
-      ? section(`Feature importances (${d.model!.n_trees} trees${d.model!.target_name ? `, target ${d.model!.target_name}` : ''})`, h('div', { id: 'importances' }, barChart(importances, 'feature importances')))
+      ? section(
+          `Feature importances (${d.model!.n_trees} trees${d.model!.target_name ? `, target ${d.model!.target_name}` : ''})`,
+          h('div', { id: 'importances' }, barChart(importances, 'feature importances')),
+        )
       : null,
     section(
       'Artifacts',
@@ -83,7 +114,16 @@ export async function runPage(ctx: PageContext): Promise<void> {
         ? h(
             'ul',
             { class: 'plain' },
-            d.model_versions.map((v) => h('li', null, link(`/models/${encodeURIComponent(v.name)}`, `${v.name} v${v.version}`), v.aliases.length ? [' ', v.aliases.map((a) => h('span', { class: 'chip' }, `@${a}`))] : null, ' · ', timeEl(v.created_time))),
+            d.model_versions.map((v) =>
+              h(
+                'li',
+                null,
+                link(`/models/${encodeURIComponent(v.name)}`, `${v.name} v${v.version}`),
+                v.aliases.length ? [' ', v.aliases.map((a) => h('span', { class: 'chip' }, `@${a}`))] : null,
+                ' · ',
+                timeEl(v.created_time),
+              ),
+            ),
           )
         : h('p', { class: 'muted' }, 'none registered'),
     ),

@@ -43,19 +43,40 @@ function history(st: StudyJson, done: TrialJson[]): HTMLElement {
 }
 
 function bestTrials(st: StudyJson, done: TrialJson[], names: string[]): HTMLElement {
-  const sorted = done.filter((t) => !t.pruned).sort((a, b) => (st.higher_is_better ? b.value! - a.value! : a.value! - b.value!)).slice(0, BEST_SHOWN);
+  const sorted = done
+    .filter((t) => !t.pruned)
+    .sort((a, b) => (st.higher_is_better ? b.value! - a.value! : a.value! - b.value!))
+    .slice(0, BEST_SHOWN);
   return h(
     'div',
     { class: 'scroll' },
     h(
       'table',
       { class: 'grid', id: 'best-trials' },
-      h('thead', null, h('tr', null, h('th', { class: 'num' }, 'Trial'), h('th', { class: 'num' }, st.objective), h('th', { class: 'num' }, 'Time'), names.map((n) => h('th', null, n)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { class: 'num' }, 'Trial'),
+          h('th', { class: 'num' }, st.objective),
+          h('th', { class: 'num' }, 'Time'),
+          names.map((n) => h('th', null, n)),
+        ),
+      ),
       h(
         'tbody',
         null,
         sorted.map((t) =>
-          h('tr', null, h('td', { class: 'num' }, link(`/runs/${t.run_id}`, String(t.number))), h('td', { class: 'num' }, fmtNum(t.value)), h('td', { class: 'num' }, fmtDuration(t.start_time, t.end_time)), names.map((n) => h('td', null, t.params[n] ?? '—'))),
+          h(
+            'tr',
+            null,
+            h('td', { class: 'num' }, link(`/runs/${t.run_id}`, String(t.number))),
+            h('td', { class: 'num' }, fmtNum(t.value)),
+            h('td', { class: 'num' }, fmtDuration(t.start_time, t.end_time)),
+            names.map((n) => h('td', null, t.params[n] ?? '—')),
+          ),
         ),
       ),
     ),
@@ -69,7 +90,10 @@ function importanceBody(imp: ImportanceJson | null, error: string | null): HTMLE
   return h(
     'div',
     null,
-    barChart(imp.importances.map((i) => ({ label: i.param, value: i.importance })), 'hyperparameter importance'),
+    barChart(
+      imp.importances.map((i) => ({ label: i.param, value: i.importance })),
+      'hyperparameter importance',
+    ),
     h('p', { class: 'muted' }, `A 64-tree grove forest fitted on ${imp.n_trials} ${imp.basis} trials (hyperparameters → objective); impurity importances, summing to 1.`),
   );
 }
@@ -104,18 +128,37 @@ export async function studyPage(ctx: PageContext): Promise<void> {
     const facts: [string, Node | string][] = [
       ['State', h('span', { class: `badge ${st.state}` }, st.state)],
       ['Objective', `${st.objective} (${st.higher_is_better ? 'higher' : 'lower'} is better)`],
-      ['Trials', `${count((t) => t.status === 'FINISHED' && !t.pruned)} finished, ${count((t) => t.pruned)} pruned, ${count((t) => t.status === 'FAILED' || t.status === 'KILLED')} failed, ${count((t) => t.status === 'RUNNING')} running${p.n_trials ? ` of ${p.n_trials}` : ''}`],
+      [
+        'Trials',
+        `${count((t) => t.status === 'FINISHED' && !t.pruned)} finished, ${count((t) => t.pruned)} pruned, ${count((t) => t.status === 'FAILED' || t.status === 'KILLED')} failed, ${count((t) => t.status === 'RUNNING')} running${p.n_trials ? ` of ${p.n_trials}` : ''}`,
+      ],
       ['Best', best ? h('span', null, `${fmtNum(best.value)} in `, link(`/runs/${best.run_id}`, `trial ${best.number}`)) : '—'],
       ['Sampler · scheduler', `${p.sampler ?? '?'} · ${p.scheduler ?? '?'}`],
       ['Data', `${p.data ?? '?'}${p.evaluation ? ` (${p.evaluation})` : ''}`],
       ['Started', h('span', null, timeEl(st.study.start_time), ` · ${fmtDuration(st.study.start_time, st.study.end_time)}`)],
-      ['Runs', h('span', null, link(`/runs/${st.study.run_id}`, 'study run'), st.refit_run_id ? [' · ', link(`/runs/${st.refit_run_id}`, 'refit (model)')] : null, ' · ', h('a', { href: route(`/experiments/${encodeURIComponent(st.study.experiment_id)}`, { filter: `parent_run_id = '${st.study.run_id}'` }) }, 'all trials as runs'))],
+      [
+        'Runs',
+        h(
+          'span',
+          null,
+          link(`/runs/${st.study.run_id}`, 'study run'),
+          st.refit_run_id ? [' · ', link(`/runs/${st.refit_run_id}`, 'refit (model)')] : null,
+          ' · ',
+          h('a', { href: route(`/experiments/${encodeURIComponent(st.study.experiment_id)}`, { filter: `parent_run_id = '${st.study.run_id}'` }) }, 'all trials as runs'),
+        ),
+      ],
     ];
     clear(body);
-    add(body, 
+    add(
+      body,
       h('p', { class: 'crumbs' }, link('/', 'Experiments'), ' / ', link(`/experiments/${encodeURIComponent(st.study.experiment_id)}`, st.study.experiment_name), ' / '),
       h('h1', null, st.name),
-      h('div', { class: 'cols' }, section('Study', keyValueTable(facts)), section('Optimisation history', done.length ? h('div', { id: 'history' }, history(st, done)) : h('p', { class: 'muted' }, 'No finished trials yet.'))),
+      h(
+        'div',
+        { class: 'cols' },
+        section('Study', keyValueTable(facts)),
+        section('Optimisation history', done.length ? h('div', { id: 'history' }, history(st, done)) : h('p', { class: 'muted' }, 'No finished trials yet.')),
+      ),
       h('div', { class: 'cols' }, section('Hyperparameter importance', impBox), section(`Best ${BEST_SHOWN} trials`, bestTrials(st, done, names))),
       done.length ? section('Parallel coordinates', h('div', { id: 'parallel' }, parallelCoordinates(done, names, st.space, st.objective, st.higher_is_better))) : null,
       done.length ? section('Slices', h('div', { id: 'slices' }, slicePlots(done, names, st.space, st.objective))) : null,
