@@ -14,6 +14,31 @@ import { POSTGRES_URL, schemaFactory, withPostgres } from '../helpers/postgres.j
 
 const grove = fileURLToPath(new URL('../../bin/grove.js', import.meta.url));
 
+// PostgreSQL's reachability is checked first: the SQLite test's spawnSync calls block the event
+// loop for seconds, long enough to time out a connection attempt that runs beside them
+await withPostgres('register fallback on PostgreSQL', () => {
+  const { admin, newSchema, uri } = schemaFactory();
+  test('on PostgreSQL the kept model goes to the working directory', async () => {
+    const schema = newSchema();
+    const cwd = mkdtempSync(join(tmpdir(), 'grove-fallback-pg-'));
+    const store = await PostgresStore.open(POSTGRES_URL, { schema });
+    await store.close();
+    await admin.query(`CREATE FUNCTION "${schema}".refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no space left for artifact bytes'; END $$`);
+    await admin.query(`CREATE TRIGGER refuse_bytes BEFORE INSERT ON "${schema}".blob_chunks FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse()`);
+    const run = (...args: string[]) => spawnSync(process.execPath, [grove, ...args, '--tracking-uri', uri(schema)], { encoding: 'utf8', cwd });
+    const failed = run('train', 'diabetes', '--trees', '5', '--register', 'kept');
+    assert.notEqual(failed.status, 0);
+    const m = /The trained model was kept in (\S+\.grove);/.exec(failed.stderr);
+    assert.ok(m, failed.stderr);
+    assert.equal(dirname(m[1]), cwd);
+    assert.ok(existsSync(m[1]));
+    await admin.query(`DROP TRIGGER refuse_bytes ON "${schema}".blob_chunks`);
+    const reg = run('models', 'register', m[1], '--name', 'kept', '--json');
+    assert.equal(reg.status, 0, reg.stderr);
+    assert.equal(JSON.parse(reg.stdout).version, 1);
+  });
+});
+
 test('a failed registration writes grove-model-<run>.grove beside the store; models register adds it as a version', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'grove-fallback-'));
   const storeDir = join(dir, 'store');
@@ -61,27 +86,4 @@ test('a failed registration writes grove-model-<run>.grove beside the store; mod
   const bad = run('models', 'register', db, '--name', 'nope');
   assert.notEqual(bad.status, 0);
   assert.doesNotMatch(run('models', 'list', '--json').stdout, /nope/);
-});
-
-await withPostgres('register fallback on PostgreSQL', () => {
-  const { admin, newSchema, uri } = schemaFactory();
-  test('on PostgreSQL the kept model goes to the working directory', async () => {
-    const schema = newSchema();
-    const cwd = mkdtempSync(join(tmpdir(), 'grove-fallback-pg-'));
-    const store = await PostgresStore.open(POSTGRES_URL, { schema });
-    await store.close();
-    await admin.query(`CREATE FUNCTION "${schema}".refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no space left for artifact bytes'; END $$`);
-    await admin.query(`CREATE TRIGGER refuse_bytes BEFORE INSERT ON "${schema}".blob_chunks FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse()`);
-    const run = (...args: string[]) => spawnSync(process.execPath, [grove, ...args, '--tracking-uri', uri(schema)], { encoding: 'utf8', cwd });
-    const failed = run('train', 'diabetes', '--trees', '5', '--register', 'kept');
-    assert.notEqual(failed.status, 0);
-    const m = /The trained model was kept in (\S+\.grove);/.exec(failed.stderr);
-    assert.ok(m, failed.stderr);
-    assert.equal(dirname(m[1]), cwd);
-    assert.ok(existsSync(m[1]));
-    await admin.query(`DROP TRIGGER refuse_bytes ON "${schema}".blob_chunks`);
-    const reg = run('models', 'register', m[1], '--name', 'kept', '--json');
-    assert.equal(reg.status, 0, reg.stderr);
-    assert.equal(JSON.parse(reg.stdout).version, 1);
-  });
 });
