@@ -5,11 +5,10 @@
 //   GET /version                 the grove version, as text
 // Node's own http module: a table of routes needs no framework.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MLFLOW_SERVER_DEFAULTS } from '../constants.js';
-import { GroveError } from '../errors.js';
 import type { Store } from '../track/store.js';
 import { GROVE_VERSION } from '../version.js';
+import { closeGracefully, listen, urlOf } from '../http/listen.js';
 import { MlflowError, errorJson, toMlflowError } from './errors.js';
 import { EXPERIMENT_ROUTES } from './experiments.js';
 import { METRIC_ROUTES } from './metrics.js';
@@ -133,38 +132,14 @@ export async function startMlflowServer(store: Store, options: MlflowServerOptio
     });
   });
   server.keepAliveTimeout = 5000;
-  await listen(server, port, host);
-  const addr = server.address() as AddressInfo;
-  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const address = await listen(server, port, host);
   let closed: Promise<void> | null = null;
   return {
-    url: `http://${shown}:${addr.port}`,
+    url: urlOf(address),
     server,
     close(): Promise<void> {
-      closed ??= new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), MLFLOW_SERVER_DEFAULTS.shutdownGraceMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      closed ??= closeGracefully(server, MLFLOW_SERVER_DEFAULTS.shutdownGraceMs);
       return closed;
     },
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'the address is in use (another server?); pick another --port' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new GroveError('INVALID_OPTION', `cannot listen on ${host}:${port}: ${why}`, { option: '--port', value: port }));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }

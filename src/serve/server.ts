@@ -5,10 +5,9 @@
 //   GET  /version       the bare version string (grove's), as MLflow's server answers its own
 //   GET  /metadata      which model answers (name, version, alias, run, sha256) and the grove version
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { applyPreprocessing } from '../data/index.js';
-import { GroveError } from '../errors.js';
 import { GROVE_VERSION } from '../version.js';
+import { closeGracefully, listen, urlOf } from '../http/listen.js';
 import { SERVE_DEFAULTS } from '../constants.js';
 import { bodyKindOf } from './content-type.js';
 import { HttpError, badRequest, errorBody, toHttpError } from './http-error.js';
@@ -107,46 +106,25 @@ export async function startServer(uri: string, options: ServerOptions = {}): Pro
   }
 
   server.keepAliveTimeout = 5000;
-  await listen(server, options.port ?? SERVE_DEFAULTS.port, options.host ?? SERVE_DEFAULTS.host);
-  const address = server.address() as AddressInfo;
+  const address = await listen(server, options.port ?? SERVE_DEFAULTS.port, options.host ?? SERVE_DEFAULTS.host);
   slot.watch(uri, { ...loadOptions, pollSeconds: options.pollSeconds ?? SERVE_DEFAULTS.pollSeconds, log });
 
   let closed: Promise<void> | null = null;
   return {
     host: address.address,
     port: address.port,
-    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+    url: urlOf(address),
     slot,
     inFlight: () => inFlight,
     close(): Promise<void> {
-      closed ??= new Promise<void>((resolve) => {
+      if (!closed) {
         closing = true;
         const stopped = slot.stop();
-        const force = setTimeout(() => server.closeAllConnections(), SERVE_DEFAULTS.shutdownGraceMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          void stopped.then(resolve);
-        });
-        server.closeIdleConnections();
-      });
+        closed = closeGracefully(server, SERVE_DEFAULTS.shutdownGraceMs).then(() => stopped);
+      }
       return closed;
     },
   };
-}
-
-function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'the address is in use (another server?); pick another --port' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new GroveError('INVALID_OPTION', `cannot listen on ${host}:${port}: ${why}`, { option: '--port', value: port }));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 /** The whole body, or 413 as soon as it is known to be over the limit. */
