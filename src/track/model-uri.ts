@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { GroveError } from '../errors.js';
 import { openModelFile } from '../forest/model-io.js';
 import { MAX_ONE_BUFFER_BYTES } from './byte-chunks.js';
-import type { Store } from './store.js';
+import type { ModelVersion, Store } from './store.js';
 import { RUN_ID, checkAlias, checkArtifactName, checkModelName } from './validate.js';
 
 export type ModelUri =
@@ -95,6 +95,13 @@ export interface ResolvedModelChunks {
   source: ModelSource;
 }
 
+/** The registered version a models:/ URI names (by number, alias or latest). */
+export function modelVersionOf(store: Store, uri: Extract<ModelUri, { kind: 'model-version' | 'model-alias' | 'model-latest' }>): Promise<ModelVersion> {
+  if (uri.kind === 'model-version') return store.getModelVersion(uri.name, uri.version);
+  if (uri.kind === 'model-alias') return store.getModelVersionByAlias(uri.name, uri.alias);
+  return store.getLatestModelVersion(uri.name);
+}
+
 /**
  * Reads the model bytes a URI points at into one Buffer: for small models and tools that want
  * the bytes; loading a model goes through resolveModelChunks (any size).
@@ -131,12 +138,7 @@ export async function resolveModelChunks(store: Store | null, uriOrParsed: strin
     const chunks = store.readArtifactChunks(uri.runId, uri.artifact);
     return { chunks, size: info.size, source: { ...base, runId: uri.runId, artifact: uri.artifact, sha256: info.sha256 } };
   }
-  const version =
-    uri.kind === 'model-version'
-      ? await store.getModelVersion(uri.name, uri.version)
-      : uri.kind === 'model-alias'
-        ? await store.getModelVersionByAlias(uri.name, uri.alias)
-        : await store.getLatestModelVersion(uri.name);
+  const version = await modelVersionOf(store, uri);
   const chunks = store.readModelVersionChunks(version.name, version.version);
   return {
     chunks,

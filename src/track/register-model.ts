@@ -1,7 +1,7 @@
 // Registers a model that is not a run's artifact yet (a file, e.g. the one a failed registration
 // kept) or another URI's model under a name: `grove models register`.
 import { basename } from 'node:path';
-import { resolveModelChunks, parseModelUri } from './model-uri.js';
+import { modelVersionOf, resolveModelChunks, parseModelUri } from './model-uri.js';
 import type { ModelVersion, Store } from './store.js';
 import { checkAlias, checkExperimentName, checkModelName } from './validate.js';
 
@@ -43,12 +43,7 @@ export async function registerModel(store: Store, source: string, o: RegisterMod
     runId = uri.runId;
     artifact = uri.artifact;
   } else {
-    const v =
-      uri.kind === 'model-version'
-        ? await store.getModelVersion(uri.name, uri.version)
-        : uri.kind === 'model-alias'
-          ? await store.getModelVersionByAlias(uri.name, uri.alias)
-          : await store.getLatestModelVersion(uri.name);
+    const v = await modelVersionOf(store, uri);
     runId = v.runId;
     artifact = v.artifact;
   }
