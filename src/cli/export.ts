@@ -26,18 +26,21 @@ within float32 rounding, but values float32 cannot tell apart may take another b
 A graph cannot reject a row: where grove would refuse a missing value or an unseen category, the
 export says on stderr what the graph does instead.`;
 
-export const PRECISION_OPTION = ['--precision <p>', 'float (default: float inputs, float32 thresholds) or double (double inputs, exact thresholds)'] as const;
+/** The options grove export and grove models export share: the format and how the graph is written. */
+export function addOnnxOptions(cmd: Command): Command {
+  return cmd
+    .option('--format <format>', 'onnx (the only format so far)', choiceOption('--format', ['onnx'] as const), 'onnx')
+    .option('--output-name <name>', 'name of the graph output (default: prediction)')
+    .option('--precision <p>', 'float (default: float inputs, float32 thresholds) or double (double inputs, exact thresholds)', choiceOption('--precision', ['float', 'double'] as const));
+}
 
 export function register(program: Command): void {
   const cmd = program
     .command('export')
     .description('write a model in a format other runtimes read (ONNX: ONNX Runtime in Python, C#, Java, the browser, ...)')
     .argument('<model-uri>', 'a model file path, runs:/<run-id>/model, models:/<name>/<version>, models:/<name>/latest or models:/<name>@<alias>')
-    .option('--format <format>', 'onnx (the only format so far)', choiceOption('--format', ['onnx'] as const), 'onnx')
-    .requiredOption('--output <file>', 'the file to write, e.g. model.onnx')
-    .option('--output-name <name>', 'name of the graph output (default: prediction)')
-    .option(...PRECISION_OPTION, choiceOption('--precision', ['float', 'double'] as const))
-    .option('--json', 'print a JSON summary on stdout');
+    .requiredOption('--output <file>', 'the file to write, e.g. model.onnx');
+  addOnnxOptions(cmd).option('--json', 'print a JSON summary on stdout');
   addTrackingUriOption(cmd)
     .addHelpText('after', `${ONNX_HELP}\n\nExamples:\n  grove export model.grove --output model.onnx\n  grove export models:/diabetes@production --format onnx --output diabetes.onnx`)
     .action(async (uri: string, flags: ExportFlags) => {

@@ -4,8 +4,8 @@ import type { AliasChange, RegisteredModel } from '../track/store.js';
 import { exportRegisteredOnnx } from '../export/registry.js';
 import { registerModel } from '../track/register-model.js';
 import { parseModelUri } from '../track/model-uri.js';
-import { ONNX_HELP, PRECISION_OPTION } from './export.js';
-import { choiceOption, intOption } from './options.js';
+import { ONNX_HELP, addOnnxOptions } from './export.js';
+import { intOption } from './options.js';
 import { addOutputOptions, formatCsv, formatTable, formatTime, note, printJson, type OutputFlags } from './output.js';
 import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
@@ -193,13 +193,11 @@ export function register(program: Command): void {
     .command('export')
     .description('store a registered version in another format (ONNX) as an extra artifact of its run, named by the version tag onnx_artifact')
     .argument('<model-uri>', 'models:/<name>/<version>, models:/<name>/latest or models:/<name>@<alias>')
-    .option('--format <format>', 'onnx (the only format so far)', choiceOption('--format', ['onnx'] as const), 'onnx')
-    .option('--output-name <name>', 'name of the graph output (default: prediction)')
-    .option(...PRECISION_OPTION, choiceOption('--precision', ['float', 'double'] as const))
     .addHelpText(
       'after',
       `${ONNX_HELP}\n\nThe file is stored as <artifact>.onnx (model.onnx for a trained model; model-double.onnx with\n--precision double) in the version's run, and the version's tag onnx_artifact names the latest one;\nthe dashboard's Models page offers it for download. Running the command again is a no-op.\n\nExamples:\n  grove models export models:/diabetes@production\n  grove export models:/diabetes@production --output diabetes.onnx   # the same graph, as a local file`,
     );
+  addOnnxOptions(exp);
   addOutputOptions(exp, false);
   addTrackingUriOption(exp);
   exp.action((uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; precision?: 'float' | 'double' }) => exportVersion(uri, flags));
