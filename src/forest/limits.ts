@@ -49,6 +49,14 @@ export function memoryLimit(): { bytes: number; source: string } {
     if (!Number.isFinite(v) || v <= 0) throw new GroveError('INVALID_OPTION', `GROVE_MEMORY_LIMIT must be a number of bytes > 0 (got ${JSON.stringify(env)})`, { option: 'GROVE_MEMORY_LIMIT' });
     return { bytes: v, source: 'GROVE_MEMORY_LIMIT' };
   }
+  systemLimit ??= readSystemLimit();
+  return systemLimit;
+}
+
+// the cgroup's limit and the RAM do not change while grove runs: read once, not on every fit
+let systemLimit: { bytes: number; source: string } | undefined;
+
+function readSystemLimit(): { bytes: number; source: string } {
   const machine = totalmem();
   for (const file of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
     try {
