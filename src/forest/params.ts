@@ -153,6 +153,10 @@ export function toEngineParams(r: ResolvedParams, rows: number, cols: number, fi
     max_bins: r.maxBins,
     hist_min_rows: HIST_MIN_ROWS,
     compute_oob: true,
+    criterion: 0,
+    n_classes: 0,
+    class_weight: null,
+    balanced_subsample: false,
   };
 }
 
