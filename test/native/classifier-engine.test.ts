@@ -341,3 +341,20 @@ test('a regressor is unchanged: the classification fields default to regression 
     assert.equal(proba(a, d).length, rows);
   }
 });
+
+test('a classifier grown in two steps (first_tree) has the trees of one fit, async as sync', async () => {
+  const d = noisy(1500, 4, 15);
+  for (const c of CASES) {
+    const p = params({ n_classes: 2, criterion: c.criterion, split_mode: c.split_mode, n_estimators: 6, balanced_subsample: true });
+    const whole = fit(d, p);
+    const first = await addon.fit({ ...d, layout: 'row', params: { ...p, n_estimators: 3 } });
+    const second = await addon.fit({ ...d, layout: 'row', params: { ...p, n_estimators: 3, first_tree: 3 } });
+    const split = whole.treeOffsets[3];
+    assert.deepEqual(first.threshold, whole.threshold.subarray(0, split), c.name);
+    assert.deepEqual(second.threshold, whole.threshold.subarray(split), c.name);
+    assert.deepEqual(second.value, whole.value.subarray(2 * split), c.name);
+    // the steps' OOB sums add up to the whole fit's (each row's trees in order: 3 then 3)
+    const sum = first.oobSum!.map((v, i) => v + second.oobSum![i]);
+    for (let i = 0; i < sum.length; i++) assert.ok(Math.abs(sum[i] - whole.oobSum![i]) < 1e-12);
+  }
+});
