@@ -151,7 +151,8 @@ class TreeBuilder {
 
   // small-node scan (squared error): per-bin totals, all zero between scans
   Cell bin_[256] = {};
-  // small-node scan (classes): rows per bin and where each bin's rows go, zero between scans
+  // small-node scan (classes): rows per bin (all zero between scans) and where the bin's next
+  // row goes in bucket_
   uint32_t bin_rows_[256] = {};
   int64_t bin_at_[256] = {};
 
