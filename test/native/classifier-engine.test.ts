@@ -358,3 +358,18 @@ test('a classifier grown in two steps (first_tree) has the trees of one fit, asy
     for (let i = 0; i < sum.length; i++) assert.ok(Math.abs(sum[i] - whole.oobSum![i]) < 1e-12);
   }
 });
+
+test('a classifier fits the same forest from a column-major matrix, and predicts one', () => {
+  const d = sliced(1200, 3, 3, 16);
+  const col = new Float64Array(d.x.length);
+  for (let i = 0; i < d.rows; i++) for (let j = 0; j < d.cols; j++) col[j * d.rows + i] = d.x[i * d.cols + j];
+  for (const c of CASES) {
+    const p = params({ n_classes: 3, criterion: c.criterion, split_mode: c.split_mode, n_estimators: 4 });
+    const byRow = fit(d, p);
+    const byCol = addon.fitSync({ x: col, rows: d.rows, cols: d.cols, layout: 'col', y: d.y, params: p });
+    assert.deepEqual(byCol.threshold, byRow.threshold, c.name);
+    assert.deepEqual(byCol.value, byRow.value, c.name);
+    const args = { rows: d.rows, cols: d.cols, threads: 1 };
+    assert.deepEqual(byRow.handle.predictSync({ ...args, x: col, layout: 'col' }), proba(byRow, d), c.name);
+  }
+});
