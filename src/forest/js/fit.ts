@@ -60,6 +60,7 @@ function packTrees(trees: TreeArrays[], nFeatures: number): FlatForest {
   const total = trees.reduce((s, t) => s + t.feature.length, 0);
   const f: FlatForest = {
     nFeatures,
+    nClasses: 0,
     treeOffsets: new Uint32Array(trees.length + 1),
     feature: new Int32Array(total),
     left: new Int32Array(total),
