@@ -1,4 +1,6 @@
 import { GroveError } from '../errors.js';
+// export/ reads the forest and the data layer's record; it imports nothing from this file
+import { exportOnnx, type OnnxExport, type OnnxExportOptions } from '../export/onnx.js';
 import { argmaxRows, checkClasses, decodeLabels, encodeLabels, sortedClasses, type Label } from '../labels.js';
 import type { MatrixInput } from '../matrix.js';
 import { MAX_FOREST_CLASSES } from './flat-forest.js';
@@ -100,6 +102,16 @@ export class RandomForestClassifier extends ForestModel {
   /** Same as oobAccuracy, under scikit-learn's name. */
   get oobScore(): number | null {
     return this.#oobAccuracy;
+  }
+
+  /** ONNX export covers regressors only (TreeEnsembleRegressor): for a classifier this throws a GroveError saying so. */
+  toOnnx(options: OnnxExportOptions = {}): Uint8Array {
+    return this.onnxExport(options).bytes;
+  }
+
+  onnxExport(options: OnnxExportOptions = {}): OnnxExport {
+    const forest = this.requireFitted();
+    return exportOnnx({ forest, featureNames: this.featureNames, targetName: this.targetName, preprocessing: this.metadata.preprocessing }, options);
   }
 
   /** Loads a classifier's model file bytes; the same bytes load on both backends. */

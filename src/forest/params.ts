@@ -90,6 +90,8 @@ export function resolveParams(params: RandomForestParams | RandomForestClassifie
   const known = knownParams(task);
   for (const key of Object.keys(params)) {
     if (!(known as string[]).includes(key)) {
+      // a resolved regressor's params carry classWeight null: harmless when handed back
+      if (key === 'classWeight' && task === 'regression' && (params as Record<string, unknown>)[key] == null) continue;
       if (key === 'classWeight' && task === 'regression') {
         throw invalidOption('class_weight', (params as Record<string, unknown>)[key], 'applies only to classifiers (RandomForestClassifier)');
       }

@@ -9,6 +9,7 @@ import { GroveError, RandomForestClassifier, RandomForestRegressor, exportOnnx, 
 import { loadNative } from '../../src/forest/native.js';
 import { resolveClassWeight, resolveParams, toEngineParams, paramsToSnake, paramsFromSnake } from '../../src/forest/params.js';
 import { estimateForest } from '../../src/forest/limits.js';
+import { encodeModel } from '../../src/forest/model-file.js';
 import type { TypedMatrix } from '../../src/matrix.js';
 
 interface Labelled {
@@ -308,4 +309,22 @@ test('a classifier is not exported to ONNX (regressors only), with a clear error
     impurity: Float64Array.from([0.5]),
   };
   assert.throws(() => exportOnnx({ forest, featureNames: ['x'], targetName: 'y' }), isGrove('INVALID_MODEL', /classifier.*regressors only/));
+  const model = RandomForestClassifier.fromBuffer(
+    encodeModel(forest, {
+      created_at: '',
+      task: 'classification',
+      classes: ['n', 'y'],
+      feature_names: ['x'],
+      target_name: 'y',
+      params: {},
+      backend: 'js',
+      split_mode: 'exact',
+      metrics: {},
+      feature_importances: [0],
+      data_fingerprint: null,
+      preprocessing: null,
+    }),
+    { backend: 'js' },
+  );
+  assert.throws(() => model.toOnnx(), isGrove('INVALID_MODEL', /classifier \(2 classes\).*regressors only/));
 });
