@@ -4,7 +4,7 @@ import { exportOnnx, type OnnxExport, type OnnxExportOptions } from '../export/o
 import { argmaxRows, checkClasses, decodeLabels, encodeLabels, sortedClasses, type Label } from '../labels.js';
 import type { MatrixInput } from '../matrix.js';
 import { MAX_FOREST_CLASSES } from './flat-forest.js';
-import { constructStored, ForestModel, requireTask, withLoadOptions, type FitOptions, type LoadOptions, type OobSums, type PreparedTarget, type TaskHeader } from './forest-model.js';
+import { constructStored, ForestBase, requireTask, withLoadOptions, type FitOptions, type LoadOptions, type OobSums, type PreparedTarget, type TaskHeader } from './forest-base.js';
 import { decodeModel, decodeModelChunks, readModelHeader, type DecodedModel, type ModelHeader } from './model-file.js';
 import { openModelFile } from './model-io.js';
 import { paramsFromSnake, resolveClassWeight, resolveParams, type RandomForestClassifierParams } from './params.js';
@@ -26,7 +26,7 @@ export interface ClassifierFitOptions extends FitOptions {
  * Labels are strings, finite numbers or booleans; `classes` holds them sorted, and
  * probabilities come in that order.
  */
-export class RandomForestClassifier extends ForestModel {
+export class RandomForestClassifier extends ForestBase {
   readonly task = 'classification' as const;
   /** The class labels, sorted; column k of predictProba is classes[k]'s probability. */
   classes: Label[] = [];

@@ -1,7 +1,7 @@
 // One loader for both kinds of forest: the header's task (absent in files written before
 // classifiers: regression) picks RandomForestRegressor or RandomForestClassifier.
 import { RandomForestClassifier } from './classifier.js';
-import type { LoadOptions } from './forest-model.js';
+import type { LoadOptions } from './forest-base.js';
 import { decodeModel, decodeModelChunks, headerTask, type DecodedModel } from './model-file.js';
 import { openModelFile } from './model-io.js';
 import { RandomForestRegressor } from './regressor.js';

@@ -1,12 +1,12 @@
 import { toTargetVector, type MatrixInput, type VectorInput } from '../matrix.js';
 // export/ reads the forest and the data layer's record; it imports nothing from this file
 import { exportOnnx, type OnnxExport, type OnnxExportOptions } from '../export/onnx.js';
-import { constructStored, ForestModel, requireTask, withLoadOptions, type FitOptions, type LoadOptions, type OobSums, type PreparedTarget, type TaskHeader } from './forest-model.js';
+import { constructStored, ForestBase, requireTask, withLoadOptions, type FitOptions, type LoadOptions, type OobSums, type PreparedTarget, type TaskHeader } from './forest-base.js';
 import { decodeModel, decodeModelChunks, readModelHeader, type DecodedModel, type ModelHeader } from './model-file.js';
 import { openModelFile } from './model-io.js';
 import { paramsFromSnake, resolveParams, type RandomForestParams } from './params.js';
 
-export type { FitOptions, LoadOptions, ModelMetadata } from './forest-model.js';
+export type { FitOptions, LoadOptions, ModelMetadata } from './forest-base.js';
 
 /**
  * A random-forest regressor: scikit-learn's RandomForestRegressor semantics, a C++/OpenMP
@@ -14,7 +14,7 @@ export type { FitOptions, LoadOptions, ModelMetadata } from './forest-model.js';
  * fit/predict are async (native work runs off the event loop); fitSync/predictSync are for
  * worker threads.
  */
-export class RandomForestRegressor extends ForestModel {
+export class RandomForestRegressor extends ForestBase {
   readonly task = 'regression' as const;
   #oobPrediction: Float64Array | null = null;
   #oobRmse: number | null = null;

@@ -68,7 +68,7 @@ export interface TaskHeader {
   metrics: Record<string, number | null>;
 }
 
-export abstract class ForestModel {
+export abstract class ForestBase {
   abstract readonly task: Task;
   readonly params: ResolvedParams;
   featureNames: string[] = [];
