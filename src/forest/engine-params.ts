@@ -19,19 +19,11 @@ export interface EngineParams {
   max_bins: number;
   hist_min_rows: number;
   compute_oob: boolean;
-  /** 0 squared_error (regression), 1 gini, 2 entropy */
-  criterion: 0 | 1 | 2;
-  /** 0 for regression; K >= 2 (at most 65,536) for classification, where y holds class indices 0..K-1 */
-  n_classes: number;
-  /** K positive finite weights (null: all 1); ignored with balanced_subsample */
-  class_weight: Float64Array | null;
-  /** per tree, weights D / (classes drawn * draws of the class) from its bootstrap draws */
-  balanced_subsample: boolean;
+  criterion: 0 | 1 | 2; // 0 squared_error, 1 gini, 2 entropy
+  n_classes: number; // 0 for regression; K >= 2 for classification
+  class_weight: Float64Array | null; // K weights (null: all 1)
+  balanced_subsample: boolean; // per-tree weights from the bootstrap draws
 }
-
-export const CRITERION_SQUARED_ERROR = 0;
-export const CRITERION_GINI = 1;
-export const CRITERION_ENTROPY = 2;
 
 export const SPLIT_EXACT = 0;
 export const SPLIT_HISTOGRAM = 1;
