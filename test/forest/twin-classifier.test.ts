@@ -255,6 +255,7 @@ const cases: Case[] = [
     data: () => blobs(2000, 5, 13),
     over: { max_depth: 6, max_samples: 0.6, min_impurity_decrease: 0.002, min_samples_split: 6 },
   },
+  { name: '3 classes, 1200 rows, no bootstrap, first_tree 5 (warm start)', data: () => blobs(1200, 3, 14), over: { bootstrap: false, first_tree: 5, n_estimators: 4, hist_min_rows: 128 } },
 ];
 
 const WEIGHTINGS: [string, (k: number) => Partial<Params>][] = [
@@ -284,10 +285,15 @@ for (const criterion of [1, 2] as const) {
                 const diff = firstDifference(key, out[key], jf[key], jf, d.k);
                 assert.equal(diff, null, `${diff} (${where})`);
               }
-              const diffSum = firstDifference('oobSum', out.oobSum!, js.oobSum!, jf, d.k);
-              assert.equal(diffSum, null, `${diffSum} (${where})`);
-              const diffCount = firstDifference('oobCount', out.oobCount!, js.oobCount!, jf, d.k);
-              assert.equal(diffCount, null, `${diffCount} (${where})`);
+              if (p.bootstrap) {
+                const diffSum = firstDifference('oobSum', out.oobSum!, js.oobSum!, jf, d.k);
+                assert.equal(diffSum, null, `${diffSum} (${where})`);
+                const diffCount = firstDifference('oobCount', out.oobCount!, js.oobCount!, jf, d.k);
+                assert.equal(diffCount, null, `${diffCount} (${where})`);
+              } else {
+                assert.equal(js.oobSum, undefined, `no OOB without bootstrap (${where})`);
+                assert.ok(!out.oobSum || out.oobSum.length === 0, `native: no OOB without bootstrap (${where})`);
+              }
               const proba = out.handle.predictSync({ x: d.x, rows: d.rows, cols: d.cols, layout: 'row', threads });
               const diffProba = firstDifference('proba', proba, jsProba, jf, d.k);
               assert.equal(diffProba, null, `${diffProba} (${where})`);
