@@ -85,7 +85,7 @@ function leafOf(t: TreeArrays, data: DatasetView, row: number): number {
 function packTrees(trees: TreeArrays[], nFeatures: number, nClasses: number): FlatForest {
   const total = trees.reduce((s, t) => s + t.feature.length, 0);
   const width = nClasses > 0 ? nClasses : 1;
-  const f: FlatForest & { nClasses: number } = {
+  const f: FlatForest = {
     nFeatures,
     nClasses,
     treeOffsets: new Uint32Array(trees.length + 1),
