@@ -6,15 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EngineParams } from '../../src/forest/engine-params.js';
 import type { FlatForest } from '../../src/forest/flat-forest.js';
-import type { ClassParams } from '../../src/forest/js/class-tree-builder.js';
 import { viewOf } from '../../src/forest/js/dataset.js';
 import { fitForestJs } from '../../src/forest/js/fit.js';
 import { predictForestJs } from '../../src/forest/js/predict.js';
 import { loadNative } from '../../src/forest/native.js';
 import { Rng } from '../../src/rng.js';
 
-type Params = EngineParams & ClassParams;
-type ClassForest = FlatForest & { nClasses?: number };
+type Params = EngineParams;
 
 interface ClassData {
   x: Float64Array;
@@ -106,7 +104,7 @@ for (const criterion of [1, 2] as const) {
       const test_ = rowsOf(all, 1500, 2000);
       const p = params({ criterion, split_mode, n_classes: 3, n_estimators: 10, mtry: 2 });
       const out = fitJs(train, p);
-      const f = out.forest as ClassForest;
+      const f = out.forest;
       const k = 3;
       assert.equal(f.nClasses, k);
       const nodes = f.feature.length;
@@ -232,7 +230,7 @@ function nativeClassifies(): boolean {
   if (!load.addon) return false;
   try {
     const d = blobs(40, 3, 1);
-    const out = load.addon.fitSync({ x: d.x, rows: d.rows, cols: d.cols, layout: 'row', y: d.y, params: params({ n_classes: 3, n_estimators: 1 }) as EngineParams });
+    const out = load.addon.fitSync({ x: d.x, rows: d.rows, cols: d.cols, layout: 'row', y: d.y, params: params({ n_classes: 3, n_estimators: 1 }) });
     return out.value.length === out.feature.length * 3;
   } catch {
     return false;
@@ -275,11 +273,11 @@ for (const criterion of [1, 2] as const) {
           for (const seed of [3, 4_000_000_011]) {
             const p = params({ criterion, split_mode, n_classes: d.k, seed, ...c.over, ...weights(d.k) });
             const js = fitJs(d, p);
-            const jf = js.forest as ClassForest;
+            const jf = js.forest;
             assert.equal(jf.nClasses, d.k);
             const jsProba = predictForestJs(jf, view);
             for (const threads of [1, 2]) {
-              const out = load.addon!.fitSync({ x: d.x, rows: d.rows, cols: d.cols, layout: 'row', y: d.y, params: { ...p, threads } as EngineParams });
+              const out = load.addon!.fitSync({ x: d.x, rows: d.rows, cols: d.cols, layout: 'row', y: d.y, params: { ...p, threads } });
               const where = `${wname}, seed ${seed}, ${threads} thread(s)`;
               for (const key of ARRAYS) {
                 const diff = firstDifference(key, out[key], jf[key], jf, d.k);
@@ -312,7 +310,7 @@ test('native and js grow the same classifier with 40 classes (no node histograms
       for (const over of [{}, { balanced_subsample: true, max_samples: 0.05 }] as Partial<Params>[]) {
         const p = params({ criterion, split_mode, n_classes: 40, hist_min_rows: 16777216, n_estimators: 4, mtry: 3, ...over });
         const js = fitJs(d, p);
-        const out = load.addon!.fitSync({ x: d.x, rows: d.rows, cols: d.cols, layout: 'row', y: d.y, params: { ...p, threads: 2 } as EngineParams });
+        const out = load.addon!.fitSync({ x: d.x, rows: d.rows, cols: d.cols, layout: 'row', y: d.y, params: { ...p, threads: 2 } });
         const where = `criterion ${criterion}, split_mode ${split_mode}, ${JSON.stringify(over)}`;
         for (const key of ARRAYS) {
           const diff = firstDifference(key, out[key], js.forest[key], js.forest, 40);
