@@ -249,9 +249,9 @@ const cases: Case[] = [
   { name: '2 classes, 3000 rows', data: () => blobs(3000, 2, 11), over: {} },
   { name: '5 classes, 3000 rows, min_samples_leaf 3, hist_min_rows 64', data: () => blobs(3000, 5, 12, 7, 4), over: { min_samples_leaf: 3, hist_min_rows: 64, mtry: 3 } },
   {
-    name: '5 classes, 2000 rows, max_depth 6, max_samples 0.6, min_impurity_decrease 0.002',
+    name: '5 classes, 2000 rows, max_depth 6, max_samples 0.6, min_impurity_decrease 0.002, max_bins 32',
     data: () => blobs(2000, 5, 13),
-    over: { max_depth: 6, max_samples: 0.6, min_impurity_decrease: 0.002, min_samples_split: 6 },
+    over: { max_depth: 6, max_samples: 0.6, min_impurity_decrease: 0.002, min_samples_split: 6, max_bins: 32 },
   },
   { name: '3 classes, 1200 rows, no bootstrap, first_tree 5 (warm start)', data: () => blobs(1200, 3, 14), over: { bootstrap: false, first_tree: 5, n_estimators: 4, hist_min_rows: 128 } },
 ];
