@@ -332,3 +332,32 @@ test('native and js grow the same classifier with 40 classes (no node histograms
     }
   }
 });
+
+test('native and js grow the same classifier with 1000 classes', { skip: skipNative || (!native && 'the native addon does not grow classifiers') }, () => {
+  const rows = 1500;
+  const cols = 4;
+  const k = 1000;
+  const rng = new Rng(5, 5);
+  const x = new Float64Array(rows * cols);
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    y[i] = rng.below(k);
+    for (let j = 0; j < cols; j++) x[i * cols + j] = (j < 2 ? y[i] / 100 : 0) + rng.nextNormal();
+  }
+  const d: ClassData = { x, y, rows, cols, k };
+  for (const criterion of [1, 2] as const) {
+    for (const split_mode of [0, 1] as const) {
+      const p = params({ criterion, split_mode, n_classes: k, hist_min_rows: 16777216, n_estimators: 2, balanced_subsample: criterion === 2 });
+      const js = fitJs(d, p);
+      const out = load.addon!.fitSync({ x, rows, cols, layout: 'row', y, params: { ...p, threads: 2 } });
+      const where = `criterion ${criterion}, split_mode ${split_mode}`;
+      for (const key of ARRAYS) {
+        const diff = firstDifference(key, out[key], js.forest[key], js.forest, k);
+        assert.equal(diff, null, `${diff} (${where})`);
+      }
+      assert.equal(firstDifference('oobSum', out.oobSum!, js.oobSum!, js.forest, k), null, where);
+      const proba = out.handle.predictSync({ x, rows, cols, layout: 'row', threads: 2 });
+      assert.equal(firstDifference('proba', proba, predictForestJs(js.forest, viewOf(x, rows, cols, 'row')), js.forest, k), null, where);
+    }
+  }
+});
