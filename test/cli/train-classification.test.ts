@@ -84,7 +84,7 @@ test('grove train breast-cancer prints the metrics and the confusion matrix for 
   assert.match(r.stdout, /confusion matrix \(test rows; rows: true class, columns: predicted\)/);
   assert.match(r.stdout, /^benign +\d+ +\d+$/m);
   assert.match(r.stdout, /^malignant +\d+ +\d+$/m);
-  assert.match(r.stderr, /task: classification \(target "diagnosis" has text labels\)/);
+  assert.match(r.stderr, /task: classification \(target "diagnosis": text labels\)/);
 });
 
 test('labels of every kind come back from the saved model: strings with commas and unicode, booleans, integers', async () => {

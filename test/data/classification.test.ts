@@ -45,7 +45,7 @@ test('diabetes and friedman1 stay regression; --task overrides the guess either 
   const inferred = prepareTraining(data, { target: 'y' });
   assert.equal(inferred.task, 'classification');
   assert.deepEqual(inferred.classes, [0, 1]);
-  assert.ok(inferred.notes.some((n) => /task: classification \(target "y" has 2 distinct integer values; --task regression/.test(n)));
+  assert.ok(inferred.notes.some((n) => /task: classification \(target "y": 2 distinct integer values; --task regression/.test(n)));
   const regressed = prepareTraining(data, { target: 'y', task: 'regression' });
   assert.equal(regressed.task, 'regression');
   assert.equal(regressed.classes, undefined);
