@@ -35,5 +35,5 @@ export function rocChart(roc: RocCurveJson): HTMLElement {
   svg.appendChild(s('line', { x1: x(0), y1: y(0), x2: x(1), y2: y(1), class: 'chance' }));
   const d = roc.fpr.map((f, i) => `${i === 0 ? 'M' : 'L'}${x(f).toFixed(2)},${y(roc.tpr[i]).toFixed(2)}`).join('');
   svg.appendChild(s('path', { d, class: 'roc-line' }, s('title', null, rocTitle(roc))));
-  return h('figure', { class: 'chart-box roc-box', 'data-points': roc.fpr.length }, h('figcaption', { id: 'roc-title' }, rocTitle(roc)), svg);
+  return h('div', { class: 'chart-box roc-box', 'data-points': roc.fpr.length }, svg);
 }

@@ -7,7 +7,7 @@ import { fmtBytes, fmtDuration, fmtMetric, fmtTime, timeEl } from '../format.js'
 import { barChart } from '../charts/bars.js';
 import { lineChart } from '../charts/line.js';
 import { confusionMatrixTable } from '../charts/confusion.js';
-import { rocChart } from '../charts/roc.js';
+import { rocChart, rocTitle } from '../charts/roc.js';
 import { orderMetricKeys } from '../metric-keys.js';
 import type { PageContext } from '../router.js';
 import type { RunDetail } from '../../api-types.js';
@@ -94,7 +94,7 @@ export async function runPage(ctx: PageContext): Promise<void> {
           'div',
           { class: 'cols', id: 'evaluation' },
           d.confusion_matrix ? section('Confusion matrix', confusionMatrixTable(d.confusion_matrix)) : null,
-          d.roc_curve ? section('ROC curve', rocChart(d.roc_curve)) : null,
+          d.roc_curve ? section(h('span', { id: 'roc-title' }, rocTitle(d.roc_curve)), rocChart(d.roc_curve)) : null,
         )
       : null,
     importances.length
