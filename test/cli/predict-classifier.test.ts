@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RandomForestClassifier } from '../../src/forest/classifier.js';
 import { RandomForestRegressor } from '../../src/forest/regressor.js';
-import { loadData } from '../../src/data/index.js';
+import { formatPredictionsCsv, loadData } from '../../src/data/index.js';
+import { predictionsCsvChunks, predictionsJsonChunks } from '../../src/serve/write-predictions.js';
 import type { Label } from '../../src/labels.js';
 
 const grove = fileURLToPath(new URL('../../bin/grove.js', import.meta.url));
@@ -166,4 +167,17 @@ test('--help documents the labels and --proba', () => {
   assert.match(r.stdout, /--proba/);
   assert.match(r.stdout, /proba_<label>/);
   assert.match(r.stdout, /class label/);
+});
+
+test('streamed in chunks of rows, the CSV and JSON are the same bytes as in one piece', async () => {
+  const input = await loadData(inputPath);
+  const predictions = await model.predict(rows);
+  const values = await model.predictProba(rows);
+  const proba = { classes: model.classes, values };
+  const whole = formatPredictionsCsv(input, predictions, proba);
+  const doc = JSON.stringify({ predictions, classes: model.classes, probabilities: rows.map((_, i) => Array.from(values.subarray(i * 3, i * 3 + 3))) }, null, 2) + '\n';
+  for (const chunkRows of [1, 7, 59, 60, 1000]) {
+    assert.equal([...predictionsCsvChunks(input, { predictions, proba }, chunkRows)].join(''), whole, `CSV in chunks of ${chunkRows}`);
+    assert.equal([...predictionsJsonChunks({ predictions, proba }, chunkRows)].join(''), doc, `JSON in chunks of ${chunkRows}`);
+  }
 });
