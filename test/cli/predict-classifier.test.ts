@@ -181,3 +181,31 @@ test('streamed in chunks of rows, the CSV and JSON are the same bytes as in one 
     assert.equal([...predictionsJsonChunks({ predictions, proba }, chunkRows)].join(''), doc, `JSON in chunks of ${chunkRows}`);
   }
 });
+
+test('grove train breast-cancer, then grove predict on the bundled table: labels as trained, proba columns, accurate', async () => {
+  const db = join(dir, 'bc.db');
+  const t = run('train', 'breast-cancer', '--trees', '20', '--seed', '1', '--tracking-uri', db, '--register', 'bc', '--alias', 'production', '--json');
+  assert.equal(t.status, 0, t.stderr);
+  assert.deepEqual(JSON.parse(t.stdout).classes, ['benign', 'malignant']);
+  const table = fileURLToPath(new URL('../../data/breast-cancer.csv', import.meta.url));
+  const out = join(dir, 'bc-scored.csv');
+  const p = run('predict', 'models:/bc@production', '--input', table, '--proba', '--output', out, '--tracking-uri', db);
+  assert.equal(p.status, 0, p.stderr);
+  const back = await loadData(out);
+  const names = back.columns.map((c) => c.name);
+  assert.deepEqual(names.slice(-3), ['prediction', 'proba_benign', 'proba_malignant']);
+  assert.ok(names.includes('diagnosis'), 'the input columns are kept, the target among them');
+  const truth = back.table.array('diagnosis') as unknown as string[];
+  const predicted = back.table.array('prediction') as unknown as string[];
+  const pb = back.table.array('proba_benign') as unknown as number[];
+  const pm = back.table.array('proba_malignant') as unknown as number[];
+  let right = 0;
+  for (let i = 0; i < truth.length; i++) {
+    assert.ok(predicted[i] === 'benign' || predicted[i] === 'malignant');
+    assert.ok(Math.abs(pb[i] + pm[i] - 1) < 1e-12);
+    assert.equal(predicted[i], pm[i] > pb[i] ? 'malignant' : 'benign');
+    if (predicted[i] === truth[i]) right++;
+  }
+  assert.equal(truth.length, 569);
+  assert.ok(right / truth.length > 0.9, `accuracy ${right / truth.length} on the table it mostly trained on`);
+});

@@ -5,6 +5,7 @@
 // run is unchanged; and, when chromium is installed, the run page draws the matrix and the curve.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { RandomForestClassifier } from '../../src/forest/classifier.js';
 import { RandomForestRegressor } from '../../src/forest/regressor.js';
 import { openStore } from '../../src/track/tracking-uri.js';
 import type { ParamValue, Store } from '../../src/track/store.js';
-import { getJson, serve } from './helpers.js';
+import { getJson, grove, serve } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -172,6 +173,22 @@ describe('run API', () => {
     assert.equal(body.model.classes, null);
     assert.equal(body.confusion_matrix, null);
     assert.equal(body.roc_curve, null);
+  });
+
+  test('a run of grove train breast-cancer (a real CLI process) shows the matrix and curve it tracked', async () => {
+    const r = spawnSync(process.execPath, [grove, 'train', 'breast-cancer', '--trees', '10', '--experiment', 'bc', '--tracking-uri', fx.db, '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const trained = JSON.parse(r.stdout);
+    const { body } = await getJson(base, `/api/runs/${trained.run_id}`);
+    assert.equal(body.task, 'classification');
+    assert.deepEqual(body.model.classes, ['benign', 'malignant']);
+    assert.deepEqual(body.confusion_matrix, trained.confusion_matrix);
+    assert.equal(body.roc_curve.positive_label, 'malignant');
+    assert.equal(body.roc_curve.auc, trained.roc_auc);
+    assert.ok(body.roc_curve.fpr.length >= 2 && body.roc_curve.fpr.length <= 201);
+    assert.deepEqual([body.roc_curve.fpr[0], body.roc_curve.tpr[0]], [0, 0]);
+    assert.deepEqual([body.roc_curve.fpr.at(-1), body.roc_curve.tpr.at(-1)], [1, 1]);
+    assert.equal(body.roc_curve.thresholds[0], null, 'the first threshold, +Infinity, is null');
   });
 
   test('the confusion matrix artifact downloads as stored', async () => {
