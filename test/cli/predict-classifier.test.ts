@@ -87,7 +87,7 @@ test('--proba adds proba_<label> columns in class order; each row sums to 1 and 
     let sum = 0;
     let best = 0;
     for (let c = 0; c < k; c++) {
-      const p = Number((back.table.array(`proba_${model.classes[c]}`) as unknown as number[])[i]);
+      const p: number = Number((back.table.array(`proba_${model.classes[c]}`) as unknown as number[])[i]);
       assert.equal(p, proba[i * k + c], `row ${i + 1}, class ${model.classes[c]}: the full double is printed`);
       sum += p;
       if (p > Number((back.table.array(`proba_${model.classes[best]}`) as unknown as number[])[i])) best = c;
