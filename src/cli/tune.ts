@@ -67,11 +67,7 @@ export function register(program: Command): void {
       TUNE_DEFAULTS.testFraction,
     )
     .option('--eval <e>', 'val (default), cv (with --cv) or oob (out-of-bag)', choiceOption('--eval', ['val', 'cv', 'oob'] as const))
-    .option(
-      '--metric <m>',
-      'regression: rmse (default), mae or r2; classification: log_loss (default), accuracy, balanced_accuracy, roc_auc or f1_macro',
-      choiceOption('--metric', ALL_METRICS),
-    )
+    .option('--metric <m>', 'regression: rmse (default), mae or r2; classification: log_loss (default), accuracy, balanced_accuracy, roc_auc or f1_macro', choiceOption('--metric', ALL_METRICS))
     .option('--cpus <n>', 'cores to use (default: all)', intOption('--cpus', 1))
     .option('--concurrency <n>', 'trials in flight (default: chosen from data size)', intOption('--concurrency', 1))
     .option('--threads-per-trial <n>', 'threads per trial (default: chosen from data size)', intOption('--threads-per-trial', 1))

@@ -137,7 +137,12 @@ function valuesOf(d: Distribution): ParamValue[] | null {
  */
 export function checkSpaceForTask(space: SearchSpace, task: Task, source?: string): void {
   if (task === 'regression' && space.class_weight) {
-    throw spaceError(source, 'class_weight', 'applies to classification only, and this study is a regression (the target is numeric; --task classification to classify it)', spaceToJson({ class_weight: space.class_weight }).class_weight);
+    throw spaceError(
+      source,
+      'class_weight',
+      'applies to classification only, and this study is a regression (the target is numeric; --task classification to classify it)',
+      spaceToJson({ class_weight: space.class_weight }).class_weight,
+    );
   }
   const criterion = space.criterion;
   if (!criterion) return;

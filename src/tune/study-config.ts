@@ -69,11 +69,7 @@ export function resolveStudyConfig(draft: StudyDraft, task: Task): StudyConfig {
 export function checkMetricForTask(metric: MetricName, task: Task): void {
   if (!ALL_METRICS.includes(metric)) throw invalidOption('--metric', metric, `must be one of ${ALL_METRICS.join(', ')}`);
   if (taskOfMetric(metric) !== task) {
-    throw invalidOption(
-      '--metric',
-      metric,
-      `is a ${taskOfMetric(metric)} metric, but this study is a ${task}; use one of ${TASK_METRICS[task].join(', ')} (default ${defaultMetric(task)})`,
-    );
+    throw invalidOption('--metric', metric, `is a ${taskOfMetric(metric)} metric, but this study is a ${task}; use one of ${TASK_METRICS[task].join(', ')} (default ${defaultMetric(task)})`);
   }
 }
 

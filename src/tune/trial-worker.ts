@@ -119,7 +119,7 @@ function classifierModel(task: TrialTask): TrialModel {
         for (let i = 0; i < fold.y.length; i++) if (!Number.isNaN(p[i * K])) rows.push(i);
         if (rows.length === 0) throw new Error('no row was ever out of bag: OOB evaluation needs more trees');
         proba = new Float64Array(rows.length * K);
-        rows.forEach((r, j) => proba.set(p.subarray(r * K, (r + 1) * K), j * K));
+        for (let j = 0; j < rows.length; j++) proba.set(p.subarray(rows[j] * K, (rows[j] + 1) * K), j * K);
         y = rows.map((r) => fold.y[r]);
       } else {
         proba = m.predictProbaSync(fold.valX!);
