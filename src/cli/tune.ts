@@ -8,7 +8,7 @@ import type { SchedulerKind } from '../tune/scheduler.js';
 import type { SamplerKind } from '../tune/samplers/index.js';
 import { parseSpace, type SearchSpace } from '../tune/space.js';
 import { dataStem, defaultStudyName, type StudyDraft } from '../tune/study-config.js';
-import { ALL_METRICS, type MetricName } from '../tune/trial-task.js';
+import { ALL_METRICS, type MetricName, type Task } from '../tune/trial-task.js';
 import { SHIP_DATA_MAX_BYTES } from '../tune/ship-data.js';
 import { runTune } from '../tune/tune.js';
 import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
@@ -26,6 +26,8 @@ interface TuneFlags extends TrackingFlags, DataFlags {
   testFrac: number;
   eval?: 'val' | 'cv' | 'oob';
   metric?: MetricName;
+  task?: Task;
+  stratify?: boolean;
   cpus?: number;
   concurrency?: number;
   threadsPerTrial?: number;
@@ -49,6 +51,9 @@ export function register(program: Command): void {
     .description('tune a random forest: parallel trials, every trial tracked, the best refitted, registered and promoted')
     .argument('[data]', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]', 'breast-cancer', 'classes:<rows>[:<k>[:<seed>]]' (not needed with --resume)");
   addDataOptions(cmd)
+    .option('--task <task>', 'classification or regression (default: inferred from the target)', choiceOption('--task', ['classification', 'regression'] as const))
+    .option('--stratify', 'classification: keep each class in the same share in every split and fold (default)')
+    .option('--no-stratify', 'classification: split the rows at random, ignoring the classes')
     .option('--trials <n>', `trials that must finish (default ${TUNE_DEFAULTS.trials}; failed ones are replaced)`, intOption('--trials', 1))
     .option('--space <file>', 'search space as JSON (default: the built-in space; see README)')
     .option('--sampler <s>', 'tpe (default), random or grid', choiceOption('--sampler', ['tpe', 'random', 'grid'] as const), TUNE_DEFAULTS.sampler)
@@ -143,6 +148,8 @@ function buildConfig(data: string, f: TuneFlags): StudyDraft {
   return {
     data,
     ...dataOptionsFrom(f),
+    task: f.task,
+    stratify: f.stratify,
     trials: f.trials ?? TUNE_DEFAULTS.trials,
     space,
     spaceSource: f.space,

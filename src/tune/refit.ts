@@ -87,12 +87,10 @@ export async function refitBest(store: Store, study: StudyHandle, data: StudyDat
     tags: { [TAG_TYPE]: TYPE_REFIT, [TAG_REFIT]: 'true', 'grove.task': task },
     source,
     modelBytes: () => model.toChunks(),
+    // confusion_matrix.json, and roc_curve.json for two classes, on the test rows
+    artifacts: task === 'classification' ? classificationArtifacts(test.y, scored.proba!, data.classes) : undefined,
     register: c.register,
   });
-  if (task === 'classification') {
-    // confusion_matrix.json, and roc_curve.json for two classes, on the test rows
-    for (const [name, bytes] of Object.entries(classificationArtifacts(test.y, scored.proba!, data.classes))) await store.logArtifact(recorded.runId, name, bytes);
-  }
   const version = recorded.version!;
   const challenger = tested[c.metric];
   if (challenger === null || challenger === undefined) throw new GroveError('INTERNAL', `the refitted model's test ${c.metric} is undefined (a class has no test rows)`);
