@@ -206,3 +206,18 @@ test('successive halving on a 3-class study reports rungs of the chosen metric i
   const finished = trials.filter((t) => t.status === 'FINISHED' && t.tags.pruned !== 'true').map((t) => t.metrics.val_balanced_accuracy as number);
   assert.equal(status.best.val_balanced_accuracy, Math.max(...finished));
 });
+
+test('a classification study under stratified cross-validation logs fold_<metric> per fold; out-of-bag evaluation scores the OOB class probabilities', () => {
+  const w = workspace();
+  const cv = w.json(['tune', 'breast-cancer', '--trials', '3', '--sampler', 'random', '--cv', '3', '--metric', 'roc_auc', '--cpus', '2', '--no-promote']);
+  assert.equal(cv.trials_finished, 3);
+  checkBest(w, cv, 'roc_auc');
+  const trial = w.children(cv.study_id, 'trial')[0];
+  const history = w.json(['runs', 'show', trial.run_id]);
+  assert.match(JSON.stringify(history), /fold_roc_auc/);
+  assert.ok(cv.best_val_roc_auc > 0.9 && cv.best_val_roc_auc <= 1, String(cv.best_val_roc_auc));
+  const oob = w.json(['tune', 'breast-cancer', '--trials', '3', '--sampler', 'random', '--eval', 'oob', '--metric', 'f1_macro', '--cpus', '2', '--no-promote']);
+  assert.equal(oob.trials_finished, 3);
+  checkBest(w, oob, 'f1_macro');
+  assert.ok(oob.best_val_f1_macro > 0.85 && oob.best_val_f1_macro <= 1, String(oob.best_val_f1_macro));
+});
