@@ -2,7 +2,7 @@
 // workers and the real addon, on the bundled breast-cancer table and the classes: generator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,4 +220,22 @@ test('a classification study under stratified cross-validation logs fold_<metric
   assert.equal(oob.trials_finished, 3);
   checkBest(w, oob, 'f1_macro');
   assert.ok(oob.best_val_f1_macro > 0.85 && oob.best_val_f1_macro <= 1, String(oob.best_val_f1_macro));
+});
+
+test('grove worker joins a classification study: it prepares the same classes and logs the same metrics', async () => {
+  const w = workspace();
+  const worker = spawn(process.execPath, [grove, 'worker', '--study', 'shared-clf', '--tracking-uri', w.db, '--cpus', '1', '--json'], { cwd: w.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  worker.stdout.on('data', (b) => (stdout += b));
+  worker.stderr.on('data', (b) => (stderr += b));
+  const exited = new Promise<number | null>((resolve) => worker.on('close', resolve));
+  const out = w.json(['tune', 'breast-cancer', '--study', 'shared-clf', '--trials', '8', '--sampler', 'random', '--metric', 'f1_macro', '--cpus', '1', '--no-promote']);
+  assert.equal(await exited, 0, stderr);
+  const joined = JSON.parse(stdout);
+  assert.equal(joined.task, 'classification');
+  assert.equal(out.trials_finished, 8);
+  assert.equal(joined.trials_finished_here + out.trials_finished_here, 8);
+  checkBest(w, out, 'f1_macro');
+  assert.equal(joined.best_val_f1_macro, out.best_val_f1_macro);
 });
