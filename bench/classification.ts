@@ -12,10 +12,26 @@
 //        [--reps-large 1] [--only grove,sklearn,ranger,xgboost] [--grove-modes hist,exact]
 //        [--max-fit-s 300]
 //   npm run bench -- --stages classification     (GROVE_BENCH_CLASSIFICATION_SIZES=100000,1000000
-//                                                 adds 1M; BENCH_QUICK=1: 20k rows, 1 repetition)
+//                                                 adds 1M, GROVE_BENCH_CLASSIFICATION_REPS=N sets
+//                                                 --reps; BENCH_QUICK=1: 20k rows, 1 repetition)
+// After each dataset the results so far are written to bench/.work/classification-partial.json.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CLASS_COUNTS, CLASS_DATA_SEED, CLASS_FOREST, CLASS_QUICK_SIZES, CLASS_SIZES, LARGE_ROWS, MAX_FIT_S, QUIET_WAIT_S, QUIET_WAIT_TOTAL_S, SPLIT_SEED, TEST_FRACTION } from './lib/config.js';
+import {
+  CLASS_COUNTS,
+  CLASS_DATA_SEED,
+  CLASS_FOREST,
+  CLASS_QUICK_SIZES,
+  CLASS_SIZES,
+  LARGE_ROWS,
+  MAX_FIT_S,
+  QUIET_WAIT_S,
+  QUIET_WAIT_TOTAL_S,
+  SPLIT_SEED,
+  TEST_FRACTION,
+  WORK_DIR,
+} from './lib/config.js';
 import { prepareClasses, sizeLabel, type BenchDataset } from './lib/datasets.js';
 import { detectPeers, PYTHON, RSCRIPT, type Peers } from './lib/machine.js';
 import { runJsonProcess } from './lib/proc.js';
@@ -29,7 +45,7 @@ const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: process.env.GROVE_BENCH_CLASSIFICATION_SIZES ?? (quick ? CLASS_QUICK_SIZES : CLASS_SIZES).join(',') },
     classes: { type: 'string', default: CLASS_COUNTS.join(',') },
-    reps: { type: 'string', default: quick ? '1' : '3' },
+    reps: { type: 'string', default: process.env.GROVE_BENCH_CLASSIFICATION_REPS ?? (quick ? '1' : '3') },
     'reps-large': { type: 'string', default: '1' },
     only: { type: 'string', default: 'grove,sklearn,ranger,xgboost' },
     'grove-modes': { type: 'string', default: 'hist' },
@@ -178,6 +194,43 @@ async function main(): Promise<void> {
   const previous = new Map<string, { fitS: number; nTrain: number }>();
   let waitedTotal = 0;
 
+  const doc = (partial: boolean) => {
+    const summary = results.map((r) => summarise(r, results));
+    const targets = targetRows(summary);
+    const loadEnd = loadavg().map((v) => Math.round(v * 100) / 100);
+    const totalS = (performance.now() - t0) / 1000;
+    const markdown = renderMarkdown(summary, targets, loadStart, loadEnd);
+    return {
+      bench: 'classification',
+      partial,
+      data: `classes:<rows>:<k>:${CLASS_DATA_SEED} (src/data generator), split ${1 - TEST_FRACTION}/${TEST_FRACTION} with seed ${SPLIT_SEED}`,
+      forest: {
+        n_estimators: CLASS_FOREST.trees,
+        criterion: 'gini',
+        max_features: CLASS_FOREST.maxFeatures,
+        min_samples_leaf: CLASS_FOREST.minSamplesLeaf,
+        bootstrap: CLASS_FOREST.bootstrap,
+        threads: CLASS_FOREST.threads,
+        seed_per_rep: `${CLASS_FOREST.seed} + rep`,
+      },
+      sizes,
+      classes: classCounts,
+      reps,
+      reps_large: repsLarge,
+      max_fit_s: maxFitS,
+      quick,
+      peers: { 'scikit-learn': peers.sklearn, ranger: peers.ranger, xgboost: peers.xgboost, numpy: peers.numpy, python: peers.python, r: peers.r },
+      load_average_at_start: loadStart,
+      load_average_at_end: loadEnd,
+      quiet_wait_s: Math.round(waitedTotal),
+      total_s: Math.round(totalS),
+      datasets: datasets.map((d) => ({ name: d.name, rows: d.rows, cols: d.cols, classes: d.classes_count, n_train: d.nTrain, n_test: d.nTest, description: d.description })),
+      summary,
+      targets,
+      report_markdown: markdown,
+      results,
+    };
+  };
   for (const rows of sizes) {
     for (const k of classCounts) {
       const ds = await prepareClasses(rows, k, CLASS_DATA_SEED, log);
@@ -257,46 +310,17 @@ async function main(): Promise<void> {
         if (m !== null) previous.set(`${r.competitor}/k${k}`, { fitS: m, nTrain: ds.nTrain });
         results.push(r);
       }
+      // the numbers so far, in case a long run is stopped
+      mkdirSync(WORK_DIR, { recursive: true });
+      const partialFile = `${WORK_DIR}/classification-partial.json`;
+      writeFileSync(`${partialFile}.tmp`, JSON.stringify(doc(true), null, 2) + '\n');
+      renameSync(`${partialFile}.tmp`, partialFile);
     }
   }
 
-  const summary = results.map((r) => summarise(r, results));
-  const targets = targetRows(summary);
-  const loadEnd = loadavg().map((v) => Math.round(v * 100) / 100);
-  const totalS = (performance.now() - t0) / 1000;
-  const markdown = renderMarkdown(summary, targets, loadStart, loadEnd);
-  log(markdown);
-  process.stdout.write(
-    JSON.stringify({
-      bench: 'classification',
-      data: `classes:<rows>:<k>:${CLASS_DATA_SEED} (src/data generator), split ${1 - TEST_FRACTION}/${TEST_FRACTION} with seed ${SPLIT_SEED}`,
-      forest: {
-        n_estimators: CLASS_FOREST.trees,
-        criterion: 'gini',
-        max_features: CLASS_FOREST.maxFeatures,
-        min_samples_leaf: CLASS_FOREST.minSamplesLeaf,
-        bootstrap: CLASS_FOREST.bootstrap,
-        threads: CLASS_FOREST.threads,
-        seed_per_rep: `${CLASS_FOREST.seed} + rep`,
-      },
-      sizes,
-      classes: classCounts,
-      reps,
-      reps_large: repsLarge,
-      max_fit_s: maxFitS,
-      quick,
-      peers: { 'scikit-learn': peers.sklearn, ranger: peers.ranger, xgboost: peers.xgboost, numpy: peers.numpy, python: peers.python, r: peers.r },
-      load_average_at_start: loadStart,
-      load_average_at_end: loadEnd,
-      quiet_wait_s: Math.round(waitedTotal),
-      total_s: Math.round(totalS),
-      datasets: datasets.map((d) => ({ name: d.name, rows: d.rows, cols: d.cols, classes: d.classes_count, n_train: d.nTrain, n_test: d.nTest, description: d.description })),
-      summary,
-      targets,
-      report_markdown: markdown,
-      results,
-    }) + '\n',
-  );
+  const final = doc(false);
+  log(final.report_markdown);
+  process.stdout.write(JSON.stringify(final) + '\n');
 }
 
 interface Summary {
@@ -320,6 +344,9 @@ interface Summary {
   /** scikit-learn's time / this one's, paired by repetition, median (> 1: faster than scikit-learn) */
   fit_speedup_vs_sklearn: number | null;
   predict_proba_speedup_vs_sklearn: number | null;
+  /** the same ratios on CPU time (all threads of the process): steadier on a loaded machine */
+  fit_cpu_ratio_vs_sklearn: number | null;
+  predict_proba_cpu_ratio_vs_sklearn: number | null;
   /** mean accuracy minus scikit-learn's, percentage points */
   accuracy_minus_sklearn_pp: number | null;
   /** mean log loss / scikit-learn's - 1, percent */
@@ -407,10 +434,11 @@ function targetRows(summary: Summary[]): Target[] {
 
 function renderMarkdown(summary: Summary[], targets: Target[], loadStart: number[], loadEnd: number[]): string {
   const f = (v: number | null, digits = 3) => (v === null ? '-' : Number(v.toPrecision(digits)).toString());
+  const times = (wall: number | null, cpu: number | null) => (wall === null ? '-' : `${f(wall)}x (${f(cpu)}x)`);
   const lines = [
-    `Classification stage, load average ${loadStart.join(' ')} at start, ${loadEnd.join(' ')} at end.`,
+    `Classification stage, load average ${loadStart.join(' ')} at start, ${loadEnd.join(' ')} at end. Ratios: scikit-learn's time / this one's (wall, and CPU in brackets), paired by seed, median.`,
     '',
-    '| rows | classes | competitor | fit s | fit CPU s | predict_proba s | accuracy | log loss | peak RSS MB | fit vs sklearn | predict vs sklearn | runs |',
+    '| rows | classes | competitor | fit s | fit CPU s | predict_proba s | accuracy | log loss | peak RSS MB | fit vs sklearn (CPU) | predict_proba vs sklearn (CPU) | runs |',
     '|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of summary) {
@@ -421,7 +449,7 @@ function renderMarkdown(summary: Summary[], targets: Target[], loadStart: number
     }
     lines.push(
       `| ${sizeLabel(s.rows)} | ${s.classes} | ${name} | ${f(s.fit_s)} | ${f(s.fit_cpu_s)} | ${f(s.predict_proba_s)} | ${s.accuracy?.toFixed(4) ?? '-'} | ${s.log_loss?.toFixed(4) ?? '-'} | ${s.peak_rss_mb ?? '-'} | ` +
-        `${s.fit_speedup_vs_sklearn === null ? '-' : `${f(s.fit_speedup_vs_sklearn)}x`} | ${s.predict_proba_speedup_vs_sklearn === null ? '-' : `${f(s.predict_proba_speedup_vs_sklearn)}x`} | ${s.runs} |`,
+        `${times(s.fit_speedup_vs_sklearn, s.fit_cpu_ratio_vs_sklearn)} | ${times(s.predict_proba_speedup_vs_sklearn, s.predict_proba_cpu_ratio_vs_sklearn)} | ${s.runs} |`,
     );
   }
   if (targets.length > 0) {
