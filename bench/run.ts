@@ -5,7 +5,8 @@
 // ratios are taken within a repetition (same moment, same machine state), then their median.
 // stdout: a markdown table and a ratio summary. stderr: progress. File: bench/results/latest.json.
 //
-//   npm run bench                           the default plan (about 25 minutes on 2 cores)
+//   npm run bench                           the default plan (about 25 minutes on 2 cores), then the
+//                                           stages (the classification stage alone ~15 minutes)
 //   npm run bench -- --quick                diabetes + 10k, 1 repetition (smoke test)
 //   npm run bench -- --sizes 10000,100000   Friedman sizes (diabetes always runs: seconds)
 //   npm run bench -- --only grove,sklearn   competitors: grove, js, ml-rf, sklearn, ranger, xgboost
