@@ -1,6 +1,9 @@
 // grove's public API. Everything a user imports comes from here.
 export { RandomForestRegressor, type FitOptions, type LoadOptions, type ModelMetadata } from './forest/regressor.js';
-export type { RandomForestParams } from './forest/params.js';
+export { RandomForestClassifier, type ClassifierFitOptions } from './forest/classifier.js';
+export { forestModelFromBuffer, forestModelFromChunks, loadForestModel, isClassifier, type ForestModel } from './forest/load-model.js';
+export { CLASSIFIER_DEFAULTS, type RandomForestParams, type RandomForestClassifierParams, type ClassWeight, type Criterion, type Task } from './forest/params.js';
+export type { Label } from './labels.js';
 export type { TypedMatrix, MatrixInput, VectorInput } from './matrix.js';
 export type { FlatForest } from './forest/flat-forest.js';
 export {

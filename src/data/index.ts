@@ -3,10 +3,11 @@
  * raw rows to the same matrix at prediction time.
  *
  * Training (e.g. `grove train --save`):
- *   const data = await loadData('houses.csv');          // or 'diabetes', 'friedman1:5000:7'
+ *   const data = await loadData('houses.csv');          // or 'diabetes', 'breast-cancer', 'friedman1:5000:7', 'classes:5000:3:7'
  *   const prepared = prepareTraining(data, { target: 'price', impute: 'median', testFraction: 0.2, seed: 1 });
  *   prepared.x          // TypedMatrix, layout 'col', rows x featureNames.length
- *   prepared.y          // Float64Array
+ *   prepared.y          // Float64Array: the target, or for classification class indices into prepared.classes
+ *   prepared.task       // 'classification' | 'regression' (inferred from the target, or options.task)
  *   prepared.featureNames, prepared.test?.x / .y, prepared.notes (print on stderr)
  *   prepared.preprocessing  // JSON-serialisable: store it as the model header field `preprocessing`
  *   prepared.fingerprint    // sha256 hex of the selected columns (all rows): record it with the run
@@ -39,12 +40,14 @@ export {
   type MissingPolicy,
   type FeatureType,
 } from './preprocessing.js';
-export { splitRows, kFold, permutation, type SplitFractions, type SplitParts } from './split.js';
+export { splitRows, kFold, permutation, stratifiedSplitRows, stratifiedKFold, type SplitFractions, type SplitParts } from './split.js';
+export { inferTask, columnLabels, TASKS, MAX_INFERRED_CLASSES, INFERRED_CLASS_SHARE, type Task, type InferredTask } from './task.js';
 export { fingerprintColumns } from './fingerprint.js';
 export { formatPredictionsCsv } from './predictions.js';
 export { preprocessingOf, labelledPart } from './model-input.js';
-export { diabetesPath, BUILTIN_NAMES } from './builtin.js';
+export { diabetesPath, breastCancerPath, BUILTIN_NAMES, BUILTIN_HELP } from './builtin.js';
 export { friedman1, type GeneratedData } from './friedman.js';
+export { classificationData, type ClassificationData } from './classification-generator.js';
 
 import type { Preprocessing } from './preprocessing.js';
 

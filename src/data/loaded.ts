@@ -14,6 +14,8 @@ export interface LoadedData {
   format: SourceFormat;
   /** The target used when none is given (`target` for diabetes, `y` for friedman1). */
   defaultTarget?: string;
+  /** The task of the default target when its values alone cannot tell (`classes:` has up to 1000 integer labels). */
+  defaultTask?: 'classification' | 'regression';
   notes: string[];
   /** Seconds spent reading, tokenising and typing (for the benchmark); absent for built-ins. */
   timings?: { read: number; parse: number; validate: number };

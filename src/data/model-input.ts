@@ -5,6 +5,8 @@ import { PREPROCESSING_VERSION } from '../constants.js';
 import type { LoadedData } from './loaded.js';
 import { applyPreprocessing, parsePreprocessing, type Preprocessing } from './preprocessing.js';
 import type { TypedMatrix } from '../matrix.js';
+import { encodeLabels, type Label } from '../labels.js';
+import { columnLabels } from './task.js';
 
 /**
  * The preprocessing record of a model header; a model fitted from a plain matrix through the
@@ -25,15 +27,27 @@ export function preprocessingOf(header: { preprocessing?: unknown; feature_names
 
 /**
  * An explicit held-out file (grove train --test): the model's own preprocessing for X, and the
- * target column for y. Rows with a missing target are dropped with a note, as in training.
+ * target column for y. Regression: rows with a missing target are dropped with a note, as in
+ * training. Classification (`classes` given): y holds class indices; a missing label or a class
+ * not among `classes` is an error naming the row (load the file with the target among
+ * `categoricalColumns` when the classes are strings, so "1" stays the label "1").
  */
-export function labelledPart(input: LoadedData, p: Preprocessing): { x: Required<TypedMatrix>; y: Float64Array; notes: string[] } {
+export function labelledPart(input: LoadedData, p: Preprocessing, classes?: readonly Label[]): { x: Required<TypedMatrix>; y: Float64Array; notes: string[] } {
   const target = input.columns.find((c) => c.name === p.target);
   if (!target) {
     throw new GroveError('INVALID_DATA', `${input.source}: the target column "${p.target}" is not in this file (columns: ${input.columns.map((c) => c.name).join(', ')})`, {
       file: input.source,
       column: p.target,
     });
+  }
+  if (classes) {
+    const what = `${input.source}: target column "${p.target}", data`;
+    let labels = columnLabels(target);
+    // a column typed otherwise than the classes: compare as text ("1" and 1, "true" and true)
+    if (labels.some((l) => l !== null && typeof l !== typeof classes[0])) labels = labels.map((l) => (l === null ? null : typeof classes[0] === 'string' ? String(l) : l));
+    const y = encodeLabels(labels, classes, what);
+    const applied = applyPreprocessing(input, p);
+    return { x: applied.x, y, notes: applied.notes };
   }
   if (target.kind !== 'numeric') {
     throw new GroveError('INVALID_DATA', `${input.source}: target column "${p.target}" is ${target.kind}, not numeric`, { file: input.source, column: p.target });

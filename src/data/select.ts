@@ -1,8 +1,11 @@
-// Target and feature selection, with the target checks: present, numeric, not constant, enough rows.
+// Target and feature selection, with the target checks: present, its task (inferred or given),
+// numeric for regression, labelled for classification, not constant, enough rows.
 import { GroveError, closest, formatValue, invalidOption } from '../errors.js';
 import { listRows, missingRows, type Column } from './column.js';
 import { DEFAULT_TARGET } from '../constants.js';
+import type { Label } from '../labels.js';
 import type { LoadedData } from './loaded.js';
+import { checkTask, columnLabels, inferTask, type Task } from './task.js';
 
 export interface SelectOptions {
   target?: string;
@@ -10,6 +13,8 @@ export interface SelectOptions {
   features?: readonly string[];
   /** columns left out of the default feature list */
   drop?: readonly string[];
+  /** default: inferred from the target's values (see inferTask) */
+  task?: Task;
 }
 
 export interface Selection {
@@ -18,6 +23,9 @@ export interface Selection {
   /** 0-based rows whose target is present */
   labelled: Int32Array;
   notes: string[];
+  task: Task;
+  /** classification: the label of every data row (none is missing); regression: null */
+  labels: Label[] | null;
 }
 
 export function selectColumns(data: LoadedData, options: SelectOptions = {}): Selection {
@@ -66,15 +74,37 @@ export function selectColumns(data: LoadedData, options: SelectOptions = {}): Se
     }
   }
   const notes: string[] = [];
+  const given = checkTask(options.task);
+  if (target.kind === 'empty') {
+    throw new GroveError('INVALID_DATA', `${data.source}: target column "${target.name}" has no values at all`, { file: data.source, column: target.name });
+  }
+  const inferred = inferTask(target, target.name === data.defaultTarget ? data.defaultTask : undefined);
+  const task = given ?? inferred.task;
+  if (task === 'classification') {
+    const labels = checkLabels(target, data.source);
+    if (given === undefined) notes.push(`task: classification (target "${target.name}" has ${inferred.reason}${target.kind === 'numeric' ? '; --task regression to regress on it' : ''})`);
+    return { target, features, labelled: Int32Array.from(labels.keys()), notes, task, labels };
+  }
   const labelled = checkTarget(target, data.source, notes);
-  return { target, features, labelled, notes };
+  return { target, features, labelled, notes, task, labels: null };
+}
+
+/** Every row's label; a missing one is an error (a row without a class cannot be placed in a stratified split, nor silently dropped). */
+function checkLabels(target: Column, source: string): Label[] {
+  const labels = columnLabels(target);
+  const m = missingRows(target, null);
+  if (m.count > 0) {
+    throw new GroveError(
+      'INVALID_DATA',
+      `${source}: target column "${target.name}" has no class label in ${listRows(m.first, m.count)}; fill ${m.count === 1 ? 'it' : 'them'} in or remove ${m.count === 1 ? 'that row' : 'those rows'}`,
+      { file: source, column: target.name, row: m.first[0] + 1 },
+    );
+  }
+  return labels as Label[];
 }
 
 function checkTarget(target: Column, source: string, notes: string[]): Int32Array {
   const name = target.name;
-  if (target.kind === 'empty') {
-    throw new GroveError('INVALID_DATA', `${source}: target column "${name}" has no values at all`, { file: source, column: name });
-  }
   if (target.kind !== 'numeric') {
     const values = target.values;
     let row = 0;
@@ -86,11 +116,15 @@ function checkTarget(target: Column, source: string, notes: string[]): Int32Arra
       }
     }
     const shown = target.kind === 'boolean' ? values[row] === 1 : values[row];
-    throw new GroveError('INVALID_DATA', `${source}: target column "${name}" is not numeric: data row ${row + 1} has ${formatValue(shown)}; regression needs a numeric target`, {
-      file: source,
-      column: name,
-      row: row + 1,
-    });
+    throw new GroveError(
+      'INVALID_DATA',
+      `${source}: target column "${name}" is not numeric: data row ${row + 1} has ${formatValue(shown)}; regression needs a numeric target (without --task regression it is read as class labels)`,
+      {
+        file: source,
+        column: name,
+        row: row + 1,
+      },
+    );
   }
   const y = target.values as Float64Array;
   const m = missingRows(target, null);
@@ -101,17 +135,18 @@ function checkTarget(target: Column, source: string, notes: string[]): Int32Arra
 }
 
 /** After any row dropping: at least 2 rows and a target that varies. */
-export function checkUsable(target: Column, rows: Int32Array, source: string): void {
+export function checkUsable(target: Column, rows: Int32Array, source: string, labels: readonly Label[] | null = null): void {
   if (rows.length < 2) {
     throw new GroveError('INVALID_DATA', `${source}: only ${rows.length} usable row${rows.length === 1 ? '' : 's'} (target "${target.name}" present, features complete); need at least 2`, {
       file: source,
       column: target.name,
     });
   }
-  const y = target.values as Float64Array;
+  const y = labels ?? (target.values as Float64Array);
   const first = y[rows[0]];
   for (let k = 1; k < rows.length; k++) if (y[rows[k]] !== first) return;
-  throw new GroveError('INVALID_DATA', `${source}: target column "${target.name}" is constant (${first} in all ${rows.length} usable rows); there is nothing to learn`, {
+  const what = labels ? `has one class (${formatValue(first)}) in all ${rows.length} usable rows; a classifier needs at least 2` : `is constant (${first} in all ${rows.length} usable rows)`;
+  throw new GroveError('INVALID_DATA', `${source}: target column "${target.name}" ${what}; there is nothing to learn`, {
     file: source,
     column: target.name,
   });

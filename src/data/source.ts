@@ -5,7 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { fromArrow, table, type ColumnTable } from 'arquero';
 import { GroveError } from '../errors.js';
-import { diabetesPath, isBuiltin, loadFriedman } from './builtin.js';
+import { BUILTIN_HELP, breastCancerPath, diabetesPath, isBuiltin, loadClasses, loadFriedman } from './builtin.js';
 import { checkColumnName, normalizeColumn, type Column } from './column.js';
 import { readDelimited } from './delimited.js';
 import type { LoadedData, SourceFormat } from './loaded.js';
@@ -17,9 +17,14 @@ export interface LoadOptions {
 
 export async function loadData(spec: string, options: LoadOptions = {}): Promise<LoadedData> {
   if (typeof spec !== 'string' || spec === '') {
-    throw new GroveError('INVALID_OPTION', 'data: give a file path or a built-in name (diabetes, friedman1[:rows[:seed]])', { option: 'data' });
+    throw new GroveError('INVALID_OPTION', `data: give a file path or a built-in name (${BUILTIN_HELP})`, { option: 'data' });
   }
   if (spec.startsWith('friedman1') && isBuiltin(spec)) return loadFriedman(spec);
+  if (spec.startsWith('classes') && isBuiltin(spec)) return loadClasses(spec);
+  if (spec === 'breast-cancer') {
+    const loaded = await loadFile(breastCancerPath(), 'breast-cancer', options);
+    return { ...loaded, format: 'builtin', defaultTarget: 'diagnosis' };
+  }
   if (spec === 'diabetes') {
     const loaded = await loadFile(diabetesPath(), 'diabetes', options);
     return { ...loaded, format: 'builtin', defaultTarget: 'target' };
@@ -87,7 +92,7 @@ async function readBytes(path: string, source: string): Promise<Uint8Array> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new GroveError('INVALID_FILE', `${source}: no such file (built-in datasets: diabetes, friedman1[:rows[:seed]])`, { file: source }, { cause: err });
+      throw new GroveError('INVALID_FILE', `${source}: no such file (built-in datasets: ${BUILTIN_HELP})`, { file: source }, { cause: err });
     }
     throw new GroveError('INVALID_FILE', `${source}: cannot read (${(err as Error).message})`, { file: source }, { cause: err });
   }

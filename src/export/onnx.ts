@@ -41,6 +41,9 @@ export interface OnnxExport {
 }
 
 export function exportOnnx(model: ExportableModel, options: OnnxExportOptions = {}): OnnxExport {
+  if (model.forest.nClasses > 0) {
+    throw new GroveError('INVALID_MODEL', `cannot export to ONNX: this is a classifier (${model.forest.nClasses} classes); grove exports regressors only (TreeEnsembleRegressor)`);
+  }
   const p = preprocessingOf({ preprocessing: model.preprocessing, feature_names: model.featureNames, target_name: model.targetName });
   if (p.feature_names.length !== model.forest.nFeatures) {
     throw new GroveError('INVALID_MODEL', `cannot export to ONNX: the preprocessing record makes ${p.feature_names.length} features but the forest reads ${model.forest.nFeatures}`);

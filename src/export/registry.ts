@@ -2,7 +2,7 @@
 // artifact of the version's run and named by a tag on the version.
 import { GroveError } from '../errors.js';
 import { ONNX_ARTIFACT_TAG } from '../constants.js';
-import { RandomForestRegressor } from '../forest/regressor.js';
+import { forestModelFromChunks } from '../forest/load-model.js';
 import type { ArtifactInfo, ModelVersion, Store } from '../track/store.js';
 import { parseModelUri, resolveModelChunks } from '../track/model-uri.js';
 import type { OnnxExportOptions } from './onnx.js';
@@ -25,7 +25,10 @@ export async function exportRegisteredOnnx(store: Store, uri: string, options: O
   }
   // streamed: a registered model may be larger than one Buffer
   const { chunks, size, source } = await resolveModelChunks(store, parsed);
-  const model = await RandomForestRegressor.fromChunks(chunks, { backend: 'js', source: uri, totalBytes: size });
+  const model = await forestModelFromChunks(chunks, { backend: 'js', source: uri, totalBytes: size });
+  if (model.task === 'classification') {
+    throw new GroveError('INVALID_MODEL', `${uri}: cannot export to ONNX: this is a classifier (${model.nClasses} classes); grove exports regressors only`, { uri });
+  }
   const exported = model.onnxExport(options);
   const name = `${source.artifact}${options.precision === 'double' ? '-double' : ''}.onnx`;
   const artifact = await store.logArtifact(source.runId!, name, exported.bytes);

@@ -19,6 +19,10 @@ export interface EngineParams {
   max_bins: number;
   hist_min_rows: number;
   compute_oob: boolean;
+  criterion: 0 | 1 | 2; // 0 squared_error, 1 gini, 2 entropy
+  n_classes: number; // 0 for regression; K >= 2 for classification
+  class_weight: Float64Array | null; // K weights (null: all 1)
+  balanced_subsample: boolean; // per-tree weights from the bootstrap draws
 }
 
 export const SPLIT_EXACT = 0;

@@ -4,9 +4,14 @@ import { GroveError } from '../errors.js';
  * A forest as flat parallel arrays, the layout of native/engine/flat_tree.h, shared by both
  * backends and the model file. Tree t owns nodes [treeOffsets[t], treeOffsets[t + 1]); child
  * ids are local to their tree; children come after their parent; feature -1 marks a leaf.
+ * A classifier (nClasses K >= 2) keeps K class frequencies per node, node-major
+ * (value[node * K + c]); every other array has one entry per node, and weightedN is the
+ * class-weighted node weight.
  */
 export interface FlatForest {
   nFeatures: number;
+  /** 0 for a regressor; K >= 2 classes for a classifier. */
+  nClasses: number;
   treeOffsets: Uint32Array;
   feature: Int32Array;
   left: Int32Array;
@@ -22,12 +27,24 @@ export function treeCount(f: FlatForest): number {
   return f.treeOffsets.length - 1;
 }
 
+/** Values per node: 1 for a regressor, K for a classifier. */
+export function valueWidth(f: Pick<FlatForest, 'nClasses'>): number {
+  return f.nClasses > 0 ? f.nClasses : 1;
+}
+
+/** Classes a classifier may have. */
+export const MAX_FOREST_CLASSES = 65536;
+
 /** The same checks as native/engine/validate.cpp, for forests read from files or buffers. */
 export function validateFlatForest(f: FlatForest): void {
   const fail = (what: string): never => {
     throw new GroveError('INVALID_MODEL', `invalid forest: ${what}`);
   };
   const n = f.feature.length;
+  // a forest built in JavaScript without nClasses is a regressor's
+  const nClasses = f.nClasses ?? 0;
+  if (!Number.isInteger(nClasses) || nClasses < 0 || nClasses === 1 || nClasses > MAX_FOREST_CLASSES) fail(`n_classes ${nClasses} must be 0 (a regressor) or an integer in [2, ${MAX_FOREST_CLASSES}]`);
+  const width = nClasses > 0 ? nClasses : 1;
   for (const [name, arr] of [
     ['left', f.left],
     ['right', f.right],
@@ -37,7 +54,9 @@ export function validateFlatForest(f: FlatForest): void {
     ['weightedN', f.weightedN],
     ['impurity', f.impurity],
   ] as const) {
-    if (arr.length !== n) fail(`${name} has ${arr.length} nodes, feature has ${n}`);
+    if (name === 'value' && width > 1) {
+      if (arr.length !== n * width) fail(`value has ${arr.length} entries, expected ${n} nodes x ${width} classes`);
+    } else if (arr.length !== n) fail(`${name} has ${arr.length} nodes, feature has ${n}`);
   }
   if (!Number.isInteger(f.nFeatures) || f.nFeatures < 1) fail('n_features must be >= 1');
   const offsets = f.treeOffsets;
@@ -60,7 +79,7 @@ export function validateFlatForest(f: FlatForest): void {
       const at = `tree ${t} node ${i}: `;
       if (feat === -1) {
         if (f.left[k] !== -1 || f.right[k] !== -1) fail(at + 'a leaf has children');
-        if (!Number.isFinite(f.value[k])) fail(at + 'leaf value is not finite');
+        for (let c = k * width; c < (k + 1) * width; c++) if (!Number.isFinite(f.value[c])) fail(at + 'leaf value is not finite');
       } else {
         if (feat < 0 || feat >= f.nFeatures) fail(at + `feature ${feat} out of range`);
         if (f.left[k] <= i || f.left[k] >= size) fail(at + `left child ${f.left[k]} out of range`);
@@ -110,6 +129,9 @@ export function concatForests(a: FlatForest, b: FlatForest): FlatForest {
   if (a.nFeatures !== b.nFeatures) {
     throw new GroveError('INVALID_DATA', `cannot add trees over ${b.nFeatures} features to a forest over ${a.nFeatures}`);
   }
+  if (a.nClasses !== b.nClasses) {
+    throw new GroveError('INVALID_DATA', `cannot add trees over ${b.nClasses} classes to a forest over ${a.nClasses}`);
+  }
   const cat = <T extends Int32Array | Float64Array>(x: T, y: T): T => {
     const out = new (x.constructor as new (n: number) => T)(x.length + y.length);
     out.set(x);
@@ -122,6 +144,7 @@ export function concatForests(a: FlatForest, b: FlatForest): FlatForest {
   for (let t = 1; t < b.treeOffsets.length; t++) offsets[a.treeOffsets.length - 1 + t] = b.treeOffsets[t] + shift;
   return {
     nFeatures: a.nFeatures,
+    nClasses: a.nClasses,
     treeOffsets: offsets,
     feature: cat(a.feature, b.feature),
     left: cat(a.left, b.left),

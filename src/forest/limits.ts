@@ -38,7 +38,9 @@ export function estimateForest(p: EngineParams, rows: number, existingNodes = 0)
   const nodesPerTree = 2 * leaves - 1;
   const nodes = existingNodes + nodesPerTree * p.n_estimators;
   const inFlight = Math.min(p.n_estimators, Math.max(1, p.threads)) * nodesPerTree;
-  return { nodesPerTree, nodes, memoryBytes: nodes * FIT_BYTES_PER_NODE + inFlight * IN_FLIGHT_BYTES_PER_NODE };
+  // a classifier's node holds K class frequencies (8 bytes each), kept and while growing
+  const classBytes = 8 * (p.n_classes ?? 0);
+  return { nodesPerTree, nodes, memoryBytes: nodes * (FIT_BYTES_PER_NODE + classBytes) + inFlight * (IN_FLIGHT_BYTES_PER_NODE + classBytes) };
 }
 
 /** The memory this process may use: GROVE_MEMORY_LIMIT (bytes), else the cgroup's limit, else the machine's RAM. */
@@ -73,7 +75,7 @@ function readSystemLimit(): { bytes: number; source: string } {
 export function checkForestFits(p: EngineParams, rows: number, existingNodes = 0): ForestEstimate {
   const e = estimateForest(p, rows, existingNodes);
   const limit = memoryLimit();
-  const what = `${p.n_estimators} trees on ${rows} rows with min_samples_leaf ${p.min_samples_leaf}${p.max_depth >= 0 ? ` and max_depth ${p.max_depth}` : ''} grow up to about ${fmtCount(e.nodesPerTree)} nodes a tree, ${fmtCount(e.nodes)} in all`;
+  const what = `${p.n_estimators} trees on ${rows} rows${p.n_classes > 0 ? ` of ${p.n_classes} classes` : ''} with min_samples_leaf ${p.min_samples_leaf}${p.max_depth >= 0 ? ` and max_depth ${p.max_depth}` : ''} grow up to about ${fmtCount(e.nodesPerTree)} nodes a tree, ${fmtCount(e.nodes)} in all`;
   const fix = 'raise min_samples_leaf (--min-samples-leaf), set max_depth (--max-depth) or fit fewer trees (--trees)';
   if (e.nodes > MAX_NODES) {
     throw new GroveError('INVALID_OPTION', `this forest is too large: ${what}, over the ${fmtCount(MAX_NODES)} nodes a grove forest can hold; ${fix}`, { nodes: e.nodes });

@@ -1,5 +1,6 @@
 // Model file version 1: the flat arrays as they sit in memory (about 48 bytes a node). Still
 // read, so every model saved before version 2 loads; written only by tests (hostile files).
+// Regressors only: a classifier's K values a node do not fit its one value array.
 //
 //   after the header, zero padding to an 8-byte boundary, then little-endian arrays
 //   (T trees, N nodes): tree_offsets u32[T+1], feature i32[N], left i32[N], right i32[N],
@@ -46,6 +47,7 @@ export function* readV1Arrays(ctx: ParseContext, nFeatures: number, trees: numbe
   yield* ctx.checkDigest('model');
   const forest: FlatForest = {
     nFeatures,
+    nClasses: 0,
     treeOffsets,
     feature: ints[0],
     left: ints[1],

@@ -15,19 +15,20 @@
 //   split_features    uint[I]   feature index, 1, 2 or 4 bytes (layout.feature_bytes)
 //   threshold_codes             per split: a u8 rank (table of <= 256), a u16 rank (<= 65536)
 //                               or a raw f64 (0xFFFFFFFF), by the split's feature
-//   leaf_values       f64[L]
+//   leaf_values       f64[L]    (a classifier: f64[L x K], K class frequencies a leaf)
 //   sha256            32 bytes  of every byte of the file before it
 //   -- stats section, when layout.stats (skippable: nothing in predict reads it) --
 //   n_samples         u32[N]
 //   weighted_n        u32[N] or f64[N] (layout.weighted_n)
 //   impurity          f64[N]
-//   split_values      f64[I]   the mean target at each split node
+//   split_values      f64[I]   the mean target at each split node (a classifier: f64[I x K],
+//                              the class frequencies)
 //   sha256            32 bytes  of the stats section
 //
 // A histogram forest's thresholds are bin edges (<= 255 a feature), so its splits cost 2-3
 // bytes and its leaves 8. Loading rebuilds the flat arrays (flat-forest.ts) and checks every
 // count, index and value on the way: the structure is a full binary tree by construction.
-import type { FlatForest } from './flat-forest.js';
+import { valueWidth, type FlatForest } from './flat-forest.js';
 import { MODEL_CHUNK_BYTES, type ChunkWriter, type ModelParser, type ParseContext } from './model-stream.js';
 
 export interface V2Layout {
@@ -44,11 +45,11 @@ const RAW = 0xffffffff;
 const featureBytes = (nFeatures: number): 1 | 2 | 4 => (nFeatures <= 256 ? 1 : nFeatures <= 65536 ? 2 : 4);
 const codeWidth = (tableSize: number) => (tableSize === RAW ? 8 : tableSize <= 256 ? 1 : 2);
 
-/** Byte size of a version-2 file, from its prefix+header length and layout. */
-export function v2FileBytes(prefixAndHeader: number, trees: number, nodes: number, features: number, l: V2Layout): number {
+/** Byte size of a version-2 file, from its prefix+header length and layout (`width`: values a node, K for a classifier). */
+export function v2FileBytes(prefixAndHeader: number, trees: number, nodes: number, features: number, l: V2Layout, width = 1): number {
   const splits = nodes - l.n_leaves;
-  const core = prefixAndHeader + 4 * trees + 4 * features + 8 * l.threshold_table_entries + Math.ceil(nodes / 8) + l.feature_bytes * splits + l.threshold_code_bytes + 8 * l.n_leaves + 32;
-  const stats = l.stats ? 4 * nodes + (l.weighted_n === 'u32' ? 4 : 8) * nodes + 8 * nodes + 8 * splits + 32 : 0;
+  const core = prefixAndHeader + 4 * trees + 4 * features + 8 * l.threshold_table_entries + Math.ceil(nodes / 8) + l.feature_bytes * splits + l.threshold_code_bytes + 8 * width * l.n_leaves + 32;
+  const stats = l.stats ? 4 * nodes + (l.weighted_n === 'u32' ? 4 : 8) * nodes + 8 * nodes + 8 * width * splits + 32 : 0;
   return core + stats;
 }
 
@@ -205,13 +206,16 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
     yield* w.drain();
   }
   const doubles = new Float64Array(step);
-  yield* gather(
-    w,
-    nodes,
-    doubles,
-    (j) => f.value[at(j)],
-    (j) => f.feature[at(j)] < 0,
-  );
+  const width = valueWidth(f);
+  if (width === 1) {
+    yield* gather(
+      w,
+      nodes,
+      doubles,
+      (j) => f.value[at(j)],
+      (j) => f.feature[at(j)] < 0,
+    );
+  } else yield* gatherWide(w, nodes, doubles, f.value, width, at, (j) => f.feature[at(j)] < 0);
   w.digest();
   if (!p.layout.stats) return;
   const ints = new Uint32Array(step);
@@ -220,14 +224,34 @@ export function* writeV2Body(w: ChunkWriter, f: FlatForest, p: V2Plan): Generato
   if (p.layout.weighted_n === 'u32') yield* gather(w, nodes, ints, (j) => f.weightedN[at(j)], all);
   else yield* gather(w, nodes, doubles, (j) => f.weightedN[at(j)], all);
   yield* gather(w, nodes, doubles, (j) => f.impurity[at(j)], all);
-  yield* gather(
-    w,
-    nodes,
-    doubles,
-    (j) => f.value[at(j)],
-    (j) => f.feature[at(j)] >= 0,
-  );
+  if (width === 1) {
+    yield* gather(
+      w,
+      nodes,
+      doubles,
+      (j) => f.value[at(j)],
+      (j) => f.feature[at(j)] >= 0,
+    );
+  } else yield* gatherWide(w, nodes, doubles, f.value, width, at, (j) => f.feature[at(j)] >= 0);
   w.digest();
+}
+
+/** gather for `width` values a node (a classifier's K class frequencies): value[node * width ..] for every kept preorder position. */
+function* gatherWide(w: ChunkWriter, nodes: number, stage: Float64Array, value: Float64Array, width: number, at: (j: number) => number, keep: (j: number) => boolean): Generator<Buffer> {
+  let n = 0;
+  for (let j = 0; j < nodes; j++) {
+    if (!keep(j)) continue;
+    if (n + width > stage.length) {
+      w.array(stage.subarray(0, n));
+      n = 0;
+      yield* w.drain();
+    }
+    const k = at(j) * width;
+    stage.set(value.subarray(k, k + width), n);
+    n += width;
+  }
+  w.array(stage.subarray(0, n));
+  yield* w.drain();
 }
 
 /** Writes pick(j) for every preorder position j that keeps(j), staged `stage.length` values at a time. */
@@ -259,8 +283,9 @@ function search(table: Float64Array, start: number, size: number, v: number): nu
 }
 
 /** Reads everything after a version-2 header; `stats: false` stops before the stats section. */
-export function* readV2Body(ctx: ParseContext, nFeatures: number, trees: number, nodes: number, l: V2Layout, wantStats: boolean): ModelParser<{ forest: FlatForest; hasStats: boolean }> {
+export function* readV2Body(ctx: ParseContext, nFeatures: number, trees: number, nodes: number, l: V2Layout, wantStats: boolean, nClasses = 0): ModelParser<{ forest: FlatForest; hasStats: boolean }> {
   const bad = ctx.bad;
+  const width = valueWidth({ nClasses });
   const splits = nodes - l.n_leaves;
   const treeOf = (k: number) => {
     let t = 0;
@@ -395,24 +420,31 @@ export function* readV2Body(ctx: ParseContext, nFeatures: number, trees: number,
     done += n;
   }
 
-  const value = new Float64Array(nodes);
+  const value = new Float64Array(nodes * width);
   k = 0;
   const nextLeaf = () => {
     while (feature[k] >= 0) k++;
     return k++;
   };
-  yield* ctx.blocks(8 * l.n_leaves, 'leaf values', (b) => {
+  // a classifier's K values a node may straddle two blocks: `c` counts the node's values read so far
+  let node = -1;
+  let c = width;
+  yield* ctx.blocks(8 * width * l.n_leaves, 'leaf values', (b) => {
     for (let i = 0; i < b.length; i += 8) {
+      if (c === width) {
+        node = nextLeaf();
+        c = 0;
+      }
       const v = b.readDoubleLE(i);
-      const node = nextLeaf();
       if (!Number.isFinite(v)) bad(`${treeOf(node)}: leaf value is not finite`);
-      value[node] = v;
+      value[node * width + c++] = v;
     }
   });
   yield* ctx.checkDigest('model');
 
   const forest: FlatForest = {
     nFeatures,
+    nClasses,
     treeOffsets,
     feature,
     left,
@@ -438,8 +470,15 @@ export function* readV2Body(ctx: ParseContext, nFeatures: number, trees: number,
   }
   yield* ctx.fill(forest.impurity, 0, nodes, 'impurity');
   k = 0;
-  yield* ctx.blocks(8 * splits, 'split values', (b) => {
-    for (let i = 0; i < b.length; i += 8) value[nextSplit()] = b.readDoubleLE(i);
+  c = width;
+  yield* ctx.blocks(8 * width * splits, 'split values', (b) => {
+    for (let i = 0; i < b.length; i += 8) {
+      if (c === width) {
+        node = nextSplit();
+        c = 0;
+      }
+      value[node * width + c++] = b.readDoubleLE(i);
+    }
   });
   yield* ctx.checkDigest('stats');
   return { forest, hasStats: true };

@@ -1,8 +1,9 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { totalmem } from 'node:os';
 import { GroveError } from '../errors.js';
+import { checkClasses, type Label } from '../labels.js';
 import { GROVE_VERSION } from '../version.js';
-import type { FlatForest } from './flat-forest.js';
+import { MAX_FOREST_CLASSES, valueWidth, type FlatForest } from './flat-forest.js';
 import { readV1Arrays, v1FileBytes, writeV1Arrays } from './model-file-v1.js';
 import { checkV2Layout, planV2, readV2Body, v2FileBytes, writeV2Body, type V2Layout } from './model-file-v2.js';
 import { ChunkWriter, MODEL_CHUNK_BYTES, ParseContext, parseBuffer, parseChunks, requireLittleEndian, type ModelParser } from './model-stream.js';
@@ -27,7 +28,7 @@ export const MODEL_MAGIC = 'GROVEMDL';
 export const MODEL_FORMAT_VERSION = 2;
 const PREFIX = 16;
 const MAX_HEADER = 64 * 1024 * 1024;
-/** Bytes a node takes once loaded: the flat arrays of flat-forest.ts. */
+/** Bytes a node takes once loaded: the flat arrays of flat-forest.ts (a classifier: 8 more a class past the first). */
 export const LOADED_BYTES_PER_NODE = 48;
 
 /** What the header says about the model; free-form extras (preprocessing, metrics) ride along. */
@@ -36,7 +37,12 @@ export interface ModelHeader {
   format_version: number;
   grove_version: string;
   created_at: string;
-  task: 'regression';
+  /** Absent in files written before classifiers: a regressor. */
+  task?: 'regression' | 'classification';
+  /** A classifier's class labels, sorted (scikit-learn's classes_); the forest's value k is classes[k]'s probability. */
+  classes?: Label[];
+  /** A classifier's class count K (classes.length); absent or 0 for a regressor. */
+  n_classes?: number;
   n_features: number;
   n_trees: number;
   n_nodes: number;
@@ -55,7 +61,12 @@ export interface ModelHeader {
   [extra: string]: unknown;
 }
 
-export type HeaderFields = Omit<ModelHeader, 'format' | 'format_version' | 'grove_version' | 'n_features' | 'n_trees' | 'n_nodes' | 'layout'>;
+export type HeaderFields = Omit<ModelHeader, 'format' | 'format_version' | 'grove_version' | 'n_features' | 'n_trees' | 'n_nodes' | 'layout' | 'n_classes'>;
+
+/** The task a header describes (files written before classifiers have none: regression). */
+export function headerTask(header: Pick<ModelHeader, 'task'>): 'regression' | 'classification' {
+  return header.task === 'classification' ? 'classification' : 'regression';
+}
 
 export interface EncodeOptions {
   /** Size of the chunks yielded (default 1 MiB). */
@@ -70,6 +81,16 @@ export interface EncodeOptions {
 export function* encodeModelChunks(forest: FlatForest, fields: HeaderFields, options: EncodeOptions = {}): Generator<Buffer> {
   requireLittleEndian();
   const version = options.version ?? MODEL_FORMAT_VERSION;
+  const classifier = forest.nClasses > 0;
+  if (classifier !== (fields.task === 'classification')) {
+    throw new GroveError('INTERNAL', `the header says task ${String(fields.task)} but the forest has ${forest.nClasses} classes`);
+  }
+  if (classifier && (!Array.isArray(fields.classes) || fields.classes.length !== forest.nClasses)) {
+    throw new GroveError('INTERNAL', `the header lists ${(fields.classes as unknown[] | undefined)?.length ?? 0} classes but the forest has ${forest.nClasses}`);
+  }
+  if (classifier && version === 1) {
+    throw new GroveError('INVALID_OPTION', 'model file format version 1 cannot hold a classifier (its leaves have one value); write version 2 (the default)', { option: 'version' });
+  }
   const plan = version === 2 ? planV2(forest, options.stats ?? true) : null;
   const full: ModelHeader = {
     format: 'grove-random-forest',
@@ -79,6 +100,7 @@ export function* encodeModelChunks(forest: FlatForest, fields: HeaderFields, opt
     n_trees: forest.treeOffsets.length - 1,
     n_nodes: forest.feature.length,
     ...fields,
+    ...(classifier ? { n_classes: forest.nClasses } : {}),
     ...(plan ? { layout: plan.layout } : {}),
   } as ModelHeader;
   const json = Buffer.from(JSON.stringify(full), 'utf8');
@@ -150,24 +172,43 @@ function* parseHeader(ctx: ParseContext): ModelParser<ModelHeader> {
   const { n_trees: trees, n_nodes: nodes, n_features: features } = header;
   if (!count(trees, 1) || !count(nodes, 1) || !count(features, 1) || nodes < trees) ctx.bad('the header lacks valid n_trees, n_nodes or n_features');
   if (!Array.isArray(header.feature_names) || header.feature_names.length !== features) ctx.bad(`feature_names must list ${features} names`);
+  if (header.task !== undefined && header.task !== 'regression' && header.task !== 'classification') ctx.bad(`task ${JSON.stringify(header.task)} is not "regression" or "classification"`);
+  if (header.task === 'classification') {
+    const k = header.n_classes;
+    if (!Number.isInteger(k) || (k as number) < 2 || (k as number) > MAX_FOREST_CLASSES) ctx.bad(`a classifier's n_classes must be an integer in [2, ${MAX_FOREST_CLASSES}] (got ${String(k)})`);
+    try {
+      checkClasses(header.classes, 'classes');
+    } catch (err) {
+      ctx.bad((err as Error).message);
+    }
+    if (header.classes!.length !== k) ctx.bad(`classes lists ${header.classes!.length} labels, n_classes is ${k}`);
+    if (version === 1) ctx.bad('format version 1 cannot hold a classifier');
+  } else if (header.n_classes !== undefined && header.n_classes !== 0) {
+    ctx.bad(`a regressor's header has n_classes ${String(header.n_classes)}`);
+  }
   return header;
 }
+
+/** K for a classifier's header, 0 for a regressor's (after parseHeader's checks). */
+const headerClasses = (header: ModelHeader): number => (header.task === 'classification' ? (header.n_classes as number) : 0);
 
 function* parseModel(ctx: ParseContext, options: DecodeOptions): ModelParser<DecodedModel> {
   const header = yield* parseHeader(ctx);
   const { n_trees: trees, n_nodes: nodes, n_features: features } = header;
+  const nClasses = headerClasses(header);
+  const width = valueWidth({ nClasses });
   const layout = header.format_version === 2 ? checkV2Layout(header.layout, trees, nodes, features, ctx.bad) : null;
-  const expected = layout ? v2FileBytes(ctx.offset, trees, nodes, features, layout) : v1FileBytes(ctx.offset, trees, nodes);
-  const what = `${trees} trees and ${nodes} nodes`;
+  const expected = layout ? v2FileBytes(ctx.offset, trees, nodes, features, layout, width) : v1FileBytes(ctx.offset, trees, nodes);
+  const what = `${trees} trees and ${nodes} nodes${nClasses ? ` of ${nClasses} classes` : ''}`;
   if (options.totalBytes !== undefined && options.totalBytes < expected) ctx.bad(`expected ${expected} bytes for ${what}, got ${options.totalBytes} (truncated?)`);
   if (options.totalBytes !== undefined && options.totalBytes > expected) ctx.bad(`expected ${expected} bytes for ${what}, got ${options.totalBytes} (trailing bytes)`);
-  const memory = nodes * LOADED_BYTES_PER_NODE;
+  const memory = nodes * (LOADED_BYTES_PER_NODE + 8 * (width - 1));
   if (memory > totalmem()) {
     ctx.bad(`${what} take ${gib(memory)} in memory, more than this machine's ${gib(totalmem())}`);
   }
   try {
     if (!layout) return { header, forest: yield* readV1Arrays(ctx, features, trees, nodes), hasStats: true };
-    const { forest, hasStats } = yield* readV2Body(ctx, features, trees, nodes, layout, options.stats ?? true);
+    const { forest, hasStats } = yield* readV2Body(ctx, features, trees, nodes, layout, options.stats ?? true, nClasses);
     return { header, forest, hasStats };
   } catch (err) {
     if (err instanceof RangeError) ctx.bad(`cannot allocate the arrays for ${what} (${gib(memory)}): ${err.message}`);

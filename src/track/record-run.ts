@@ -28,6 +28,8 @@ export interface RecordRunOptions {
    * to keep it in a file.
    */
   modelBytes: Uint8Array | (() => ByteChunks);
+  /** more artifacts of the run, by name (e.g. a classifier's confusion_matrix.json), logged after the model */
+  artifacts?: Record<string, Uint8Array>;
   register?: string;
   alias?: string;
 }
@@ -76,6 +78,7 @@ export async function recordRun(store: Store, o: RecordRunOptions): Promise<Reco
     await store.logBatch(run.runId, { params: o.params, metrics });
     await store.logArtifact(run.runId, 'model', modelBytesOf(o));
     artifactLogged = true;
+    for (const [name, bytes] of Object.entries(o.artifacts ?? {})) await store.logArtifact(run.runId, name, bytes);
     let version: number | null = null;
     if (o.register !== undefined) {
       version = (await store.createModelVersion(o.register, { runId: run.runId, artifact: 'model' })).version;

@@ -162,8 +162,10 @@ test('gzip CSV is detected by magic bytes, whatever the name', async () => {
 
 test('a non-numeric target names the column and the first bad row', async () => {
   const path = writeFile(dir, 'cat-target.csv', 'a,y\n1,\n2,low\n3,high\n');
-  const err = await prepareError(path);
-  assert.match(err.message, /cat-target\.csv: target column "y" is not numeric: data row 2 has "low"/);
+  // text labels are classes: regressing on them is the error, and a class label may not be missing
+  const data = await loadData(path);
+  assert.throws(() => prepareTraining(data, { target: 'y', task: 'regression' }), /cat-target\.csv: target column "y" is not numeric: data row 2 has "low"; regression needs a numeric target/);
+  assert.match((await prepareError(path)).message, /cat-target\.csv: target column "y" has no class label in data row 1/);
 });
 
 test('a constant target, too few rows and an absent target are errors', async () => {

@@ -115,6 +115,7 @@ test('the tarball holds the compiled JS, types, the linux-x64 prebuild, the C++ 
     'CMakeLists.txt',
     'native/addon/addon.cpp',
     'data/diabetes.csv',
+    'data/breast-cancer.csv',
     'bin/grove.js',
     'scripts/install.cjs',
     'package.json',
