@@ -365,6 +365,7 @@ function summarise(r: Result, all: Result[]): Summary {
     }
     return median(ratios);
   };
+  const vsSklearn = (pick: (s: Sample) => number): number | null => (r.competitor === 'sklearn' ? null : round(paired(pick), 3));
   const acc = mean(r.samples.map((s) => s.accuracy));
   const ll = mean(r.samples.map((s) => s.log_loss));
   // accuracy and log loss are compared on the seeds both ran (xgboost runs fewer repetitions)
@@ -390,20 +391,10 @@ function summarise(r: Result, all: Result[]): Summary {
     log_loss: round(ll, 6),
     oob_accuracy: round(mean(r.samples.map((s) => s.oob_accuracy ?? Number.NaN)), 6),
     peak_rss_mb: rss === null ? null : Math.round(rss / 1024),
-    fit_speedup_vs_sklearn:
-      r.competitor === 'sklearn'
-        ? null
-        : round(
-            paired((s) => s.fit_s),
-            3,
-          ),
-    predict_proba_speedup_vs_sklearn:
-      r.competitor === 'sklearn'
-        ? null
-        : round(
-            paired((s) => s.predict_s),
-            3,
-          ),
+    fit_speedup_vs_sklearn: vsSklearn((s) => s.fit_s),
+    predict_proba_speedup_vs_sklearn: vsSklearn((s) => s.predict_s),
+    fit_cpu_ratio_vs_sklearn: vsSklearn((s) => s.fit_cpu_s),
+    predict_proba_cpu_ratio_vs_sklearn: vsSklearn((s) => s.predict_cpu_s),
     accuracy_minus_sklearn_pp: r.competitor === 'sklearn' || acc === null || skAcc === null ? null : round((acc - skAcc) * 100, 3),
     log_loss_vs_sklearn_pct: r.competitor === 'sklearn' || ll === null || skLl === null ? null : round((ll / skLl - 1) * 100, 3),
     load_average_1m: r.samples.map((s) => s.load_average_1m),
