@@ -117,9 +117,15 @@ int32_t get_int32(Napi::Env env, const Napi::Object& o, const char* key) {
   return static_cast<int32_t>(get_int(env, o, key, INT32_MIN, INT32_MAX));
 }
 
+// An optional integer: `absent` when the key is missing or undefined.
+int64_t get_int_or(Napi::Env env, const Napi::Object& o, const char* key, int64_t lo, int64_t hi, int64_t absent) {
+  return o.Get(key).IsUndefined() ? absent : get_int(env, o, key, lo, hi);
+}
+
 // Types only: the values' ranges are TypeScript's to check, the sizes and indices the engine's
-// (check_fit_shape, called by read_fit).
-ForestParams read_params(Napi::Env env, const Napi::Object& o) {
+// (check_fit_shape, called by read_fit). The classification fields may be absent (a regressor's
+// values then); class_weight (null or a Float64Array of K weights) is copied into `class_weight`.
+ForestParams read_params(Napi::Env env, const Napi::Object& o, std::vector<double>& class_weight) {
   ForestParams p;
   p.n_estimators = get_int32(env, o, "n_estimators");
   p.first_tree = get_int32(env, o, "first_tree");
@@ -136,6 +142,16 @@ ForestParams read_params(Napi::Env env, const Napi::Object& o) {
   p.max_bins = get_int32(env, o, "max_bins");
   p.hist_min_rows = get_int32(env, o, "hist_min_rows");
   p.compute_oob = get_bool(env, o, "compute_oob");
+  p.criterion = static_cast<grove::Criterion>(get_int_or(env, o, "criterion", 0, 2, 0));
+  p.n_classes = static_cast<int32_t>(get_int_or(env, o, "n_classes", 0, INT32_MAX, 0));
+  p.balanced_subsample = o.Get("balanced_subsample").IsUndefined() ? false : get_bool(env, o, "balanced_subsample");
+  Napi::Value cw = o.Get("class_weight");
+  if (!cw.IsUndefined() && !cw.IsNull()) {
+    auto w = typed<double, napi_float64_array>(env, cw, "class_weight");
+    class_weight.assign(w.first, w.first + w.second);
+    p.class_weight = class_weight.data();
+    p.class_weight_size = class_weight.size();
+  }
   return p;
 }
 
@@ -180,7 +196,7 @@ Napi::Object forest_to_js(Napi::Env env, FitResult& r, Napi::Value handle) {
   o.Set("right", external(env, f.right, n));
   o.Set("nSamples", external(env, f.n_samples, n));
   o.Set("threshold", external(env, f.threshold, n));
-  o.Set("value", external(env, f.value, n));
+  o.Set("value", external(env, f.value, n * (f.n_classes > 0 ? static_cast<size_t>(f.n_classes) : 1)));
   o.Set("weightedN", external(env, f.weighted_n, n));
   o.Set("impurity", external(env, f.impurity, n));
   if (!r.oob_sum.empty()) {
@@ -196,6 +212,7 @@ struct FitJob {
   const double* y = nullptr;
   Napi::ObjectReference keep_y;
   Napi::ObjectReference keep_cancel;
+  std::vector<double> class_weight;  // params.class_weight points here
   ForestParams params;
   FitResult result;
 
@@ -221,7 +238,7 @@ std::unique_ptr<FitJob> read_fit(const Napi::CallbackInfo& info) {
   job->keep_y = Napi::Persistent(o.Get("y").As<Napi::Object>());
   Napi::Value params = o.Get("params");
   if (!params.IsObject()) throw_type(env, "params must be an object");
-  job->params = read_params(env, params.As<Napi::Object>());
+  job->params = read_params(env, params.As<Napi::Object>(), job->class_weight);
   Napi::Value cancel = o.Get("cancel");
   if (!cancel.IsUndefined()) {
     auto flag = typed<int32_t, napi_int32_array>(env, cancel, "cancel");
@@ -232,6 +249,7 @@ std::unique_ptr<FitJob> read_fit(const Napi::CallbackInfo& info) {
   // on the JS thread, so that a bad size is a synchronous throw
   try {
     grove::check_fit_shape(job->x.rows, job->x.cols, job->params);
+    grove::check_fit_target(job->y, job->x.rows, job->params);
   } catch (const std::exception& e) {
     throw Napi::RangeError::New(env, e.what());
   }
@@ -260,6 +278,8 @@ class NativeForest : public Napi::ObjectWrap<NativeForest> {
     Napi::Object o = info[0].As<Napi::Object>();
     FlatForestView f;
     f.n_features = static_cast<int32_t>(get_int(env, o, "nFeatures", 1, 1 << 24));
+    // 0 or absent: a regressor; validate_forest checks the range
+    f.n_classes = static_cast<int32_t>(get_int_or(env, o, "nClasses", 0, INT32_MAX, 0));
     auto offsets = typed<uint32_t, napi_uint32_array>(env, o.Get("treeOffsets"), "treeOffsets");
     f.offsets = offsets.first;
     f.n_offsets = offsets.second;
@@ -280,11 +300,21 @@ class NativeForest : public Napi::ObjectWrap<NativeForest> {
     f.right = view(static_cast<int32_t*>(nullptr), "right");
     f.n_samples = view(static_cast<int32_t*>(nullptr), "nSamples");
     f.threshold = view(static_cast<double*>(nullptr), "threshold");
-    f.value = view(static_cast<double*>(nullptr), "value");
     f.weighted_n = view(static_cast<double*>(nullptr), "weightedN");
     f.impurity = view(static_cast<double*>(nullptr), "impurity");
     if (!same) throw Napi::RangeError::New(env, "invalid forest: node arrays have different lengths");
     f.n_nodes = n;
+    // K values a node for a classifier (n_classes checked before the product is trusted)
+    auto value = typed<double, napi_float64_array>(env, o.Get("value"), "value");
+    if (f.n_classes != 0 && (f.n_classes < 2 || f.n_classes > grove::kMaxClasses)) {
+      throw Napi::RangeError::New(env, "invalid forest: n_classes must be 0 or in [2, " + std::to_string(grove::kMaxClasses) + "]");
+    }
+    if (f.n_classes == 0 && value.second != n) throw Napi::RangeError::New(env, "invalid forest: node arrays have different lengths");
+    if (value.second / f.values_per_node() != n || value.second % f.values_per_node() != 0) {
+      throw Napi::RangeError::New(env, "invalid forest: value has " + std::to_string(value.second) + " entries, expected " +
+                                           std::to_string(n) + " nodes x " + std::to_string(f.values_per_node()));
+    }
+    f.value = value.first;
     try {
       predictor_ = std::make_shared<const grove::Predictor>(f);
     } catch (const std::exception& e) {
@@ -300,7 +330,7 @@ class NativeForest : public Napi::ObjectWrap<NativeForest> {
     std::vector<double> out;
     void run() {
       x.widen();
-      out.resize(static_cast<size_t>(x.rows));
+      out.resize(static_cast<size_t>(x.rows) * static_cast<size_t>(predictor->n_outputs()));
       if (x.rows > 0) predictor->predict(x.view(), out.data(), threads);
     }
   };

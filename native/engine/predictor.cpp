@@ -20,12 +20,20 @@ namespace {
 constexpr int64_t kBlock = 2048;
 constexpr int64_t kMaxBlock = int64_t{1} << 18;
 constexpr int64_t kMaxBlockRankBytes = int64_t{8} << 20;
+// A classifier's block holds K sums a row: at most 16 MB of them (1,000 classes: 2,048 rows),
+// never fewer rows than the lanes that walk a tree together.
+constexpr int64_t kMaxBlockSumBytes = int64_t{16} << 20;
 
-int64_t block_rows(int64_t rows, int32_t threads, int32_t cols) {
+int64_t block_rows(int64_t rows, int32_t threads, int32_t cols, int64_t k) {
   const int64_t t = std::max(1, threads);
   const int64_t per_thread = (rows + t - 1) / t;
-  const int64_t cap = std::max(kBlock, std::min(kMaxBlock, kMaxBlockRankBytes / (2 * std::max(1, cols))));
-  if (per_thread <= cap) return std::max(kBlock, per_thread);
+  int64_t cap = std::max(kBlock, std::min(kMaxBlock, kMaxBlockRankBytes / (2 * std::max(1, cols))));
+  int64_t least = kBlock;
+  if (k > 1) {
+    cap = std::max<int64_t>(8, std::min(cap, kMaxBlockSumBytes / (8 * k)));
+    least = std::min(least, cap);
+  }
+  if (per_thread <= cap) return std::max(least, per_thread);
   // Above the cap, a whole number of equal blocks per thread: 800k rows in capped blocks were
   // 3 full blocks and a sliver, so one of 2 threads walked twice the rows of the other.
   const int64_t blocks = ((rows + cap - 1) / cap + t - 1) / t * t;
@@ -41,17 +49,21 @@ constexpr int kLanes = 8;         // rows walking one tree together
 Predictor::Predictor(const FlatForestView& f, int32_t threads) {
   validate_forest(f);
   n_features_ = f.n_features;
+  n_classes_ = f.n_classes;
+  k_ = f.values_per_node();
   std::vector<TreeView> trees(static_cast<size_t>(f.n_trees()));
   for (int32_t t = 0; t < f.n_trees(); ++t) {
     const size_t base = f.offsets[t];
-    trees[t] = TreeView{f.feature + base, f.left + base, f.right + base, f.threshold + base, f.value + base,
+    trees[t] = TreeView{f.feature + base, f.left + base, f.right + base, f.threshold + base, f.value + base * k_,
                         f.n_samples + base, static_cast<int32_t>(f.offsets[t + 1] - base)};
   }
   pack(trees, threads);
 }
 
-Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features, int32_t threads) {
+Predictor::Predictor(const std::vector<FlatTree>& trees, int32_t n_features, int32_t threads, int32_t n_classes) {
   n_features_ = n_features;
+  n_classes_ = n_classes;
+  k_ = n_classes > 0 ? static_cast<size_t>(n_classes) : 1;
   std::vector<TreeView> views;
   views.reserve(trees.size());
   for (const FlatTree& t : trees) {
@@ -110,7 +122,7 @@ void Predictor::pack(const std::vector<TreeView>& trees, int32_t threads) {
   const size_t n_nodes = static_cast<size_t>(base[n_trees]);
   if (!thresholds_.empty()) ranked_.resize(n_nodes);
   else nodes_.resize(n_nodes);
-  leaf_values_.resize(static_cast<size_t>(leaf_base[n_trees]));
+  leaf_values_.resize(static_cast<size_t>(leaf_base[n_trees]) * k_);
   roots_.assign(n_trees, 0);
   common_depth_.assign(n_trees, 0);
   std::vector<uint8_t> is_leaf(n_nodes, 0);
@@ -131,12 +143,22 @@ void Predictor::pack(const std::vector<TreeView>& trees, int32_t threads) {
   }
 }
 
-double Predictor::leaf_value(int64_t id) const {
+size_t Predictor::leaf_place(int64_t id) const {
   // node ids are dense and leaves are numbered in id order: the leaves before `id` in its
   // 64-node word, plus those before the word
   const size_t word = static_cast<size_t>(id) >> 6;
   const uint64_t below = leaf_bits_[word] & ((uint64_t{1} << (id & 63)) - 1);
-  return leaf_values_[leaves_before_[word] + static_cast<uint32_t>(std::bitset<64>(below).count())];
+  return leaves_before_[word] + static_cast<uint32_t>(std::bitset<64>(below).count());
+}
+
+template <bool Classes>
+void Predictor::add_leaf(int64_t id, double* sum) const {
+  if constexpr (!Classes) {
+    *sum += leaf_values_[leaf_place(id)];
+  } else {
+    const double* v = leaf_values_.data() + leaf_place(id) * k_;
+    for (size_t c = 0; c < k_; ++c) sum[c] += v[c];
+  }
 }
 
 uint16_t Predictor::rank_of(int32_t feature, double x) const {
@@ -162,7 +184,8 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
       if (ranks) ranked_[id] = RankNode{0, 0, id};
       else nodes_[id] = Node{kNaN, 0, id};
       is_leaf[id] = 1;
-      leaf_values_[leaf++] = tree.value[local];
+      std::copy_n(tree.value + static_cast<size_t>(local) * k_, k_, leaf_values_.data() + static_cast<size_t>(leaf) * k_);
+      ++leaf;
       if (rows_at_depth.size() <= static_cast<size_t>(d)) rows_at_depth.resize(static_cast<size_t>(d) + 1, 0);
       rows_at_depth[d] += std::max<int64_t>(1, tree.n_samples[local]);
     } else {
@@ -196,17 +219,19 @@ void Predictor::pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t
 
 // Every tree over one block's rows: kLanes rows walk a tree side by side in branch-free steps
 // (leaves point at themselves) for the tree's common depth, the few rows still inside it finish
-// one by one, and each adds its leaf value. `row_of` turns a row of the block into what
-// `goes_left` reads (a row index, or a pointer to the row's ranks).
-template <typename NodeT, typename RowOf, typename GoesLeft>
+// one by one, and each adds its leaf value (a classifier: its K values to the row's K sums).
+// `row_of` turns a row of the block into what `goes_left` reads (a row index, or a pointer to
+// the row's ranks).
+template <bool Classes, typename NodeT, typename RowOf, typename GoesLeft>
 void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, double* sum, RowOf row_of,
                            GoesLeft goes_left) const {
   using RowView = decltype(row_of(int64_t{0}));
   const int64_t m = end - begin;
+  const int64_t k = Classes ? static_cast<int64_t>(k_) : 1;
   // from node n to its leaf, one step at a time (a leaf points at itself)
   const auto leaf_of = [&](const NodeT* n, const RowView& view) {
     while (nodes + n->right != n) n = goes_left(view, n) ? n + 1 : nodes + n->right;
-    return leaf_value(n - nodes);
+    return n - nodes;
   };
   for (size_t t = 0; t < roots_.size(); ++t) {
     const int32_t root = roots_[t];
@@ -228,15 +253,21 @@ void Predictor::walk_trees(const NodeT* nodes, int64_t begin, int64_t end, doubl
           at[k] = ((at[k] + 1) & left) | (n->right & ~left);
         }
       }
-      for (int k = 0; k < kLanes; ++k) sum[r + k] += leaf_of(nodes + at[k], view[k]);
+      for (int l = 0; l < kLanes; ++l) add_leaf<Classes>(leaf_of(nodes + at[l], view[l]), sum + (r + l) * k);
     }
-    for (; r < m; ++r) sum[r] += leaf_of(nodes + root, row_of(r));  // the last rows, one at a time
+    for (; r < m; ++r) add_leaf<Classes>(leaf_of(nodes + root, row_of(r)), sum + r * k);  // the last rows, one at a time
   }
+}
+
+template <typename NodeT, typename RowOf, typename GoesLeft>
+void Predictor::walk_all(const NodeT* nodes, int64_t begin, int64_t end, double* sum, RowOf row_of, GoesLeft goes_left) const {
+  if (k_ == 1) walk_trees<false>(nodes, begin, end, sum, row_of, goes_left);
+  else walk_trees<true>(nodes, begin, end, sum, row_of, goes_left);
 }
 
 void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, double* sum) const {
   if (ranked_.empty()) {
-    walk_trees(
+    walk_all(
         nodes_.data(), begin, end, sum, [begin](int64_t local) { return begin + local; },
         [&data](int64_t row, const Node* n) { return data.at(row, n->feature) <= n->threshold; });
     return;
@@ -248,7 +279,7 @@ void Predictor::score_block(const Dataset& data, int64_t begin, int64_t end, dou
     for (int32_t j = 0; j < n_features_; ++j) ranks[static_cast<size_t>((i - begin) * p + j)] = rank_of(j, data.at(i, j));
   }
   const uint16_t* base = ranks.data();
-  walk_trees(
+  walk_all(
       ranked_.data(), begin, end, sum, [base, p](int64_t local) { return base + local * p; },
       [](const uint16_t* row_ranks, const RankNode* n) { return row_ranks[n->feature] < n->below; });
 }
@@ -258,16 +289,17 @@ void Predictor::predict(const Dataset& data, double* out, int32_t threads) const
     throw std::invalid_argument("predict: the model has " + std::to_string(n_features_) + " features, the input has " +
                                 std::to_string(data.cols));
   }
-  const int64_t block = block_rows(data.rows, threads, data.cols);
+  const int64_t k = static_cast<int64_t>(k_);
+  const int64_t block = block_rows(data.rows, threads, data.cols, k);
   const int64_t blocks = (data.rows + block - 1) / block;
   const double trees = static_cast<double>(roots_.size());
   // A single block stays on the calling thread: a team start costs more than it saves.
   parallel_for(blocks, blocks < 2 ? 1 : threads, [&](int64_t bi) {
     const int64_t begin = bi * block;
     const int64_t end = std::min(data.rows, begin + block);
-    std::vector<double> sum(static_cast<size_t>(end - begin), 0.0);
+    std::vector<double> sum(static_cast<size_t>((end - begin) * k), 0.0);
     score_block(data, begin, end, sum.data());
-    for (int64_t i = begin; i < end; ++i) out[i] = sum[i - begin] / trees;
+    for (int64_t i = begin * k; i < end * k; ++i) out[i] = sum[i - begin * k] / trees;
   });
 }
 

@@ -1,4 +1,5 @@
-// Prediction from a validated forest. The flat arrays are repacked in depth-first order, so a
+// Prediction from a validated forest (a regressor's mean, or a classifier's K class probabilities
+// per row: each the mean over the trees of the leaf's class frequency). The flat arrays are repacked in depth-first order, so a
 // left child always follows its parent and needs no index. A leaf points to itself and never
 // goes left: a walk is then a fixed number of branch-free steps (the depth by which 90% of the
 // training rows reached their leaf; the rest finish one by one), and several rows walk one tree
@@ -25,12 +26,15 @@ class Predictor {
   // Validates the forest first (throws std::invalid_argument). Trees are packed on `threads`.
   explicit Predictor(const FlatForestView& forest, int32_t threads = 1);
   // Trees the engine just grew: already valid.
-  Predictor(const std::vector<FlatTree>& trees, int32_t n_features, int32_t threads = 1);
+  Predictor(const std::vector<FlatTree>& trees, int32_t n_features, int32_t threads = 1, int32_t n_classes = 0);
 
   int32_t n_features() const { return n_features_; }
   int32_t n_trees() const { return static_cast<int32_t>(roots_.size()); }
+  int32_t n_classes() const { return n_classes_; }
+  // values per row: 1, or K for a classifier
+  int32_t n_outputs() const { return static_cast<int32_t>(k_); }
 
-  // out[i] for every row of data; data.cols must equal n_features().
+  // out[i * n_outputs() + c] for every row of data; data.cols must equal n_features().
   void predict(const Dataset& data, double* out, int32_t threads) const;
 
  private:
@@ -61,21 +65,27 @@ class Predictor {
   // then rank nodes if every feature's fit.
   void collect_thresholds(const std::vector<TreeView>& trees, int32_t threads);
   uint16_t rank_of(int32_t feature, double x) const;
-  double leaf_value(int64_t id) const;
+  // the place of leaf `id` among the leaves: its values are leaf_values_[place * k_, + k_)
+  size_t leaf_place(int64_t id) const;
+  // adds leaf `id`'s value(s) to a row's sum(s)
+  template <bool Classes>
+  void add_leaf(int64_t id, double* sum) const;
 
   // Writes tree t's nodes from id `base` and its leaf values from `leaf_base`; is_leaf marks leaves.
   void pack_tree(const TreeView& tree, int32_t t, int32_t base, int32_t leaf_base, uint8_t* is_leaf);
 
-  // sum is indexed by the row's place in the block
+  // sum is indexed by the row's place in the block (times k_)
   void score_block(const Dataset& data, int64_t begin, int64_t end, double* sum) const;
-  template <typename NodeT, typename RowOf, typename GoesLeft>
+  template <bool Classes, typename NodeT, typename RowOf, typename GoesLeft>
   void walk_trees(const NodeT* nodes, int64_t begin, int64_t end, double* sum, RowOf row_of, GoesLeft goes_left) const;
+  template <typename NodeT, typename RowOf, typename GoesLeft>
+  void walk_all(const NodeT* nodes, int64_t begin, int64_t end, double* sum, RowOf row_of, GoesLeft goes_left) const;
 
   std::vector<Node> nodes_;                      // by node id, when ranks do not fit
   std::vector<RankNode> ranked_;                 // by node id, when every feature's thresholds fit
   std::vector<std::vector<double>> thresholds_;  // per feature, sorted, distinct; empty: double nodes
-  // leaf values for leaves only (half the nodes): a bit per node says which are leaves, and a
-  // count per 64 nodes finds a leaf's place
+  // leaf values for leaves only (half the nodes; k_ values each): a bit per node says which are
+  // leaves, and a count per 64 nodes finds a leaf's place
   std::vector<double> leaf_values_;
   std::vector<uint64_t> leaf_bits_;
   std::vector<uint32_t> leaves_before_;
@@ -84,6 +94,8 @@ class Predictor {
   // rows still inside the tree finish one by one
   std::vector<int32_t> common_depth_;
   int32_t n_features_ = 0;
+  int32_t n_classes_ = 0;
+  size_t k_ = 1;
 };
 
 }  // namespace grove

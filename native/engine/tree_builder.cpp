@@ -9,6 +9,14 @@
 
 namespace grove {
 
+#if defined(__GNUC__) || defined(__clang__)
+#define GROVE_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define GROVE_NOINLINE __declspec(noinline)
+#else
+#define GROVE_NOINLINE
+#endif
+
 namespace {
 constexpr double kEpsilon = DBL_EPSILON;  // scikit-learn's EPSILON for leaf and improvement tests
 
@@ -36,7 +44,7 @@ inline void copy_words(const uint8_t* from, uint8_t* to, size_t words) {
 template <typename Criterion>
 TreeBuilder<Criterion>::TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
                          const SortedFeatures* sorted)
-    : data_(data), p_(params), bins_(bins), sorted_(sorted) {
+    : data_(data), p_(params), crit_(params), hist_min_rows_(params.hist_min_rows), bins_(bins), sorted_(sorted) {
   const size_t n = static_cast<size_t>(data.rows);
   draws_.assign(n, 0);
   for (auto& v : samples_) v.resize(n);
@@ -47,6 +55,17 @@ TreeBuilder<Criterion>::TreeBuilder(const Dataset& data, const ForestParams& par
   } else {
     code_stride_ = (static_cast<size_t>(data.cols) + 7) / 8 * 8;
     for (auto& v : codes_) v.assign(n * code_stride_, 0);
+    if constexpr (Criterion::kClasses) {
+      bucket_.resize(n);
+      // A classifier's histogram holds K + 1 words a bin. Past 64 MB a node (many classes; the TS
+      // side already turns histograms off above 32 classes) every node scans its rows instead:
+      // class draws are whole numbers, so both give the same sums and the same trees.
+      const double bytes = static_cast<double>(bins->total_bins()) * static_cast<double>(crit_.cell_stride()) * sizeof(Cell);
+      if (bytes > 64.0 * 1024 * 1024) hist_min_rows_ = std::numeric_limits<int64_t>::max();
+    }
+  }
+  if constexpr (Criterion::kClasses) {
+    if (params.balanced_subsample) class_draws_.assign(crit_.n_classes(), 0.0);
   }
   features_.resize(data.cols);
 }
@@ -72,6 +91,13 @@ void TreeBuilder<Criterion>::draw_sample(Rng& rng) {
     m += draws_[i] > 0;
   }
   m_ = m;
+  if constexpr (Criterion::kClasses) {
+    if (!class_draws_.empty()) {
+      std::fill(class_draws_.begin(), class_draws_.end(), 0.0);
+      for (int64_t i = 0; i < n; ++i) class_draws_[static_cast<size_t>(data_.y[i])] += static_cast<double>(draws_[i]);
+      crit_.start_tree(class_draws_);
+    }
+  }
 }
 
 template <typename Criterion>
@@ -100,13 +126,16 @@ void TreeBuilder<Criterion>::copy_codes(int64_t row, std::vector<uint8_t>& to, i
   std::copy_n(bins_->codes.data() + static_cast<size_t>(row) * p, p, to.data() + static_cast<size_t>(slot) * code_stride_);
 }
 
+// Not inlined: inside build (a large function) GCC kept the running sums in stack slots, not
+// registers, and the regression fit lost ~8% (bench/ENGINE.md's friedman1 100k hist, 1 thread).
 template <typename Criterion>
-auto TreeBuilder<Criterion>::stats_of(int32_t buf, int64_t start, int64_t end) const -> NodeStats {
-  NodeStats s;
+GROVE_NOINLINE auto TreeBuilder<Criterion>::stats_of(int32_t buf, int64_t start, int64_t end) const -> NodeStats {
+  NodeStats s = crit_.stats();
   const Sample* rows = samples_[buf].data();
   s.n = end - start;
-  Criterion::start(s, rows[start].y);
-  for (int64_t k = start; k < end; ++k) Criterion::add(s, rows[k].w, rows[k].wy, rows[k].y);
+  crit_.start(s, rows[start].y);
+  for (int64_t k = start; k < end; ++k) crit_.add(s, rows[k].w, rows[k].wy, rows[k].y);
+  crit_.finish(s);
   return s;
 }
 
@@ -117,44 +146,45 @@ void TreeBuilder<Criterion>::build(uint32_t tree_index, FlatTree& out, OobLeaves
   int64_t n_oob = 0;
   if (oob != nullptr) {
     oob->rows.clear();
-    oob->values.clear();
+    oob->leaves.clear();
     n_oob = list_out_of_bag();
     oob->rows.reserve(static_cast<size_t>(n_oob));
-    oob->values.reserve(static_cast<size_t>(n_oob));
+    oob->leaves.reserve(static_cast<size_t>(n_oob));
   }
-  // a leaf's value goes to the out-of-bag rows that reached it (the sums add rows one by one,
-  // so the order rows are listed in does not matter)
+  // a leaf goes to the out-of-bag rows that reached it (the sums add rows one by one, so the
+  // order rows are listed in does not matter)
   const auto settle_oob = [&](const Pending& node, int32_t id) {
     if (oob == nullptr) return;
     const uint32_t* rows = oob_[node.buf].data();
     oob->rows.insert(oob->rows.end(), rows + node.ostart, rows + node.oend);
-    oob->values.resize(oob->rows.size(), out.value[id]);
+    oob->leaves.resize(oob->rows.size(), id);
   };
   std::iota(features_.begin(), features_.end(), 0u);
   out = FlatTree();
-  out.reserve(last_size_ + last_size_ / 8 + 16);  // trees of one forest have similar sizes
+  // trees of one forest have similar sizes
+  out.reserve(last_size_ + last_size_ / 8 + 16, Criterion::kClasses ? p_.n_classes : 0);
 
   const int64_t m = m_;
   const bool histogram = p_.split_mode == SplitMode::Histogram;
   std::vector<Pending> stack;
   Pending root{0, m, 0, -1, false, stats_of(0, 0, m), -1, 0, 0, n_oob};
   root_w_ = root.stats.w;
-  if (histogram && m >= p_.hist_min_rows) {
+  if (histogram && m >= hist_min_rows_) {
     root.hist = acquire_hist();
     build_hist(root.hist, 0, 0, m);
   }
-  stack.push_back(root);
+  stack.push_back(std::move(root));
 
   while (!stack.empty()) {
-    const Pending node = stack.back();
+    const Pending node = std::move(stack.back());
     stack.pop_back();
     const NodeStats& s = node.stats;
-    const double impurity = Criterion::impurity(s);
-    const int32_t id = out.add_leaf(Criterion::value(s), static_cast<int32_t>(s.n), s.w, impurity);
+    const double impurity = crit_.impurity(s);
+    const int32_t id = crit_.add_node(out, s, impurity);
     if (node.parent >= 0) (node.is_left ? out.left : out.right)[node.parent] = id;
 
     bool leaf = (p_.max_depth >= 0 && node.depth >= p_.max_depth) || s.n < p_.min_samples_split ||
-                s.n < 2 * static_cast<int64_t>(p_.min_samples_leaf) || Criterion::pure(s) || impurity <= kEpsilon;
+                s.n < 2 * static_cast<int64_t>(p_.min_samples_leaf) || crit_.pure(s) || impurity <= kEpsilon;
     SplitCandidate best;
     if (!leaf) leaf = !find_split(rng, node, best);
     if (leaf) {
@@ -164,9 +194,9 @@ void TreeBuilder<Criterion>::build(uint32_t tree_index, FlatTree& out, OobLeaves
     }
     const int64_t mid = partition(node.buf, node.start, node.end, samples_, codes_, best);
     const int32_t child_buf = 1 - node.buf;
-    const NodeStats ls = stats_of(child_buf, node.start, mid);
-    const NodeStats rs = stats_of(child_buf, mid, node.end);
-    const double improvement = Criterion::improvement(s, impurity, ls, rs, root_w_);
+    NodeStats ls = stats_of(child_buf, node.start, mid);
+    NodeStats rs = stats_of(child_buf, mid, node.end);
+    const double improvement = crit_.improvement(s, impurity, ls, rs, root_w_);
     if (improvement + kEpsilon < p_.min_impurity_decrease) {
       release_hist(node.hist);
       settle_oob(node, id);
@@ -182,12 +212,12 @@ void TreeBuilder<Criterion>::build(uint32_t tree_index, FlatTree& out, OobLeaves
       const bool left_smaller = ls.n <= rs.n;
       const int64_t small_n = left_smaller ? ls.n : rs.n;
       const int64_t large_n = left_smaller ? rs.n : ls.n;
-      if (large_n >= p_.hist_min_rows) {
+      if (large_n >= hist_min_rows_) {
         int32_t small = acquire_hist();
         if (left_smaller) build_hist(small, child_buf, node.start, mid);
         else build_hist(small, child_buf, mid, node.end);
         subtract_hist(node.hist, small);
-        if (small_n < p_.hist_min_rows) {
+        if (small_n < hist_min_rows_) {
           release_hist(small);
           small = -1;
         }
@@ -197,8 +227,8 @@ void TreeBuilder<Criterion>::build(uint32_t tree_index, FlatTree& out, OobLeaves
         release_hist(node.hist);
       }
     }
-    stack.push_back(Pending{mid, node.end, node.depth + 1, id, false, rs, rh, child_buf, omid, node.oend});
-    stack.push_back(Pending{node.start, mid, node.depth + 1, id, true, ls, lh, child_buf, node.ostart, omid});
+    stack.push_back(Pending{mid, node.end, node.depth + 1, id, false, std::move(rs), rh, child_buf, omid, node.oend});
+    stack.push_back(Pending{node.start, mid, node.depth + 1, id, true, std::move(ls), lh, child_buf, node.ostart, omid});
   }
   last_size_ = static_cast<size_t>(out.size());
 }
@@ -239,18 +269,18 @@ bool TreeBuilder<Criterion>::scan_exact(int32_t f, const Pending& node, SplitCan
   if (!(xs_[m - 1] > xs_[0])) return false;
   const NodeStats& s = node.stats;
   const int64_t msl = p_.min_samples_leaf;
-  typename Criterion::Side left;
+  typename Criterion::Side left = crit_.side();
   double best_proxy = -std::numeric_limits<double>::infinity();
   int64_t best_k = -1;
   for (int64_t k = 0; k + 1 < m; ++k) {
     const uint32_t row = tmp_[k];
     const double w = static_cast<double>(draws_[row]);
-    Criterion::add(left, w, w * data_.y[row]);
+    crit_.add_row(left, w, data_.y[row]);
     const int64_t nl = k + 1;
     if (nl < msl) continue;
     if (m - nl < msl) break;
     if (!(xs_[k + 1] > xs_[k])) continue;
-    const double proxy = Criterion::proxy(left, s);
+    const double proxy = crit_.proxy(left, s);
     // selects, not a branch (as offer_bin): the first best of this feature
     best_k = proxy > best_proxy ? k : best_k;
     best_proxy = std::max(best_proxy, proxy);
@@ -270,6 +300,7 @@ bool TreeBuilder<Criterion>::scan_small_node(int32_t f, const Pending& node, Spl
   // then offered in bin order: the same arithmetic as a histogram built for this node. The work
   // is O(rows + bins present), never O(256): bin_ is all zeros between calls (the bins used are
   // cleared afterwards) and a bitmap of the bins used gives them in order.
+  if constexpr (Criterion::kClasses) return scan_small_node_classes(f, node, best);
   const int64_t m = node.end - node.start;
   const size_t stride = code_stride_;
   const uint8_t* codes = codes_[node.buf].data() + static_cast<size_t>(node.start) * stride + f;
@@ -277,9 +308,7 @@ bool TreeBuilder<Criterion>::scan_small_node(int32_t f, const Pending& node, Spl
   uint64_t used[4] = {0, 0, 0, 0};
   for (int64_t k = 0; k < m; ++k) {
     const uint32_t c = codes[static_cast<size_t>(k) * stride];
-    BinTotals& t = bin_[c];
-    t.counts += kOneRow | static_cast<uint32_t>(rows[k].w);
-    t.wy += rows[k].wy;
+    crit_.cell_add(&bin_[c], kOneRow | static_cast<uint32_t>(rows[k].w), rows[k].w, rows[k].wy, rows[k].y);
     used[c >> 6] |= uint64_t{1} << (c & 63);
   }
   int32_t present[256];
@@ -287,24 +316,68 @@ bool TreeBuilder<Criterion>::scan_small_node(int32_t f, const Pending& node, Spl
   for (int32_t word = 0; word < 4; ++word) {
     for (uint64_t bits = used[word]; bits != 0; bits &= bits - 1) present[d++] = word * 64 + lowest_bit(bits);
   }
-  BinScan scan;
+  BinScan scan(crit_.side());
   // the last bin present is never offered: nothing would go right (one bin: constant feature)
   for (int32_t i = 0; i + 1 < d; ++i) {
-    const BinTotals& t = bin_[present[i]];
-    if (!offer_bin(scan, present[i], draws_of(t.counts), t.wy, rows_of(t.counts), node.stats)) break;
+    const Cell& t = bin_[present[i]];
+    crit_.add_cell(scan.left, &t);
+    if (!offer_bin(scan, present[i], rows_of(crit_.cell_counts(&t)), node.stats)) break;
   }
   take_best(scan, f, best);
-  for (int32_t i = 0; i < d; ++i) bin_[present[i]] = BinTotals{0, 0.0};
+  for (int32_t i = 0; i < d; ++i) bin_[present[i]] = Cell{};
   return d > 1;
 }
 
 template <typename Criterion>
-bool TreeBuilder<Criterion>::offer_bin(BinScan& scan, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s) const {
-  Criterion::add(scan.left, bw, bwy);
+bool TreeBuilder<Criterion>::scan_small_node_classes(int32_t f, const Pending& node, SplitCandidate& best) {
+  // As scan_small_node, without K class counts per bin (a classifier may have thousands of
+  // classes): the node's rows are bucketed by bin (a counting sort), then added to the left side
+  // bin by bin. Class draws are whole numbers, so the left side's sums after each bin are those
+  // of the bin's totals, whatever order its rows come in.
+  const int64_t m = node.end - node.start;
+  const size_t stride = code_stride_;
+  const uint8_t* codes = codes_[node.buf].data() + static_cast<size_t>(node.start) * stride + f;
+  const Sample* rows = samples_[node.buf].data() + node.start;
+  uint64_t used[4] = {0, 0, 0, 0};
+  for (int64_t k = 0; k < m; ++k) {
+    const uint32_t c = codes[static_cast<size_t>(k) * stride];
+    ++bin_rows_[c];
+    used[c >> 6] |= uint64_t{1} << (c & 63);
+  }
+  int32_t present[256];
+  int32_t d = 0;
+  for (int32_t word = 0; word < 4; ++word) {
+    for (uint64_t bits = used[word]; bits != 0; bits &= bits - 1) present[d++] = word * 64 + lowest_bit(bits);
+  }
+  if (d > 1) {
+    int64_t at = 0;
+    for (int32_t i = 0; i < d; ++i) {
+      bin_at_[present[i]] = at;
+      at += bin_rows_[present[i]];
+    }
+    for (int64_t k = 0; k < m; ++k) bucket_[static_cast<size_t>(bin_at_[codes[static_cast<size_t>(k) * stride]]++)] = static_cast<uint32_t>(k);
+    BinScan scan(crit_.side());
+    int64_t k = 0;
+    for (int32_t i = 0; i + 1 < d; ++i) {
+      const int64_t bn = bin_rows_[present[i]];
+      for (const int64_t end = k + bn; k < end; ++k) {
+        const Sample& r = rows[bucket_[static_cast<size_t>(k)]];
+        crit_.add_row(scan.left, static_cast<double>(r.w), r.y);
+      }
+      if (!offer_bin(scan, present[i], bn, node.stats)) break;
+    }
+    take_best(scan, f, best);
+  }
+  for (int32_t i = 0; i < d; ++i) bin_rows_[present[i]] = 0;
+  return d > 1;
+}
+
+template <typename Criterion>
+bool TreeBuilder<Criterion>::offer_bin(BinScan& scan, int32_t b, int64_t bn, const NodeStats& s) const {
   scan.nl += bn;
   if (s.n - scan.nl < p_.min_samples_leaf) return false;
   if (scan.nl < p_.min_samples_leaf) return true;
-  const double proxy = Criterion::proxy(scan.left, s);
+  const double proxy = crit_.proxy(scan.left, s);
   // a new best is found a few times per scan at unpredictable places: selects, not a branch
   scan.bin = proxy > scan.proxy ? b : scan.bin;
   scan.proxy = std::max(scan.proxy, proxy);
@@ -323,15 +396,19 @@ void TreeBuilder<Criterion>::take_best(const BinScan& scan, int32_t f, SplitCand
 
 template <typename Criterion>
 bool TreeBuilder<Criterion>::scan_histogram(int32_t f, const Pending& node, SplitCandidate& best) {
-  const BinTotals* h = hist_pool_[node.hist].data() + bins_->hist_offset[f];
+  const size_t st = crit_.cell_stride();
+  const Cell* h = hist_pool_[node.hist].data() + static_cast<size_t>(bins_->hist_offset[f]) * st;
   const int32_t nb = bins_->n_bins(f);
   int32_t nonempty = 0;
-  for (int32_t b = 0; b < nb && nonempty < 2; ++b) nonempty += h[b].counts != 0;
+  for (int32_t b = 0; b < nb && nonempty < 2; ++b) nonempty += crit_.cell_counts(h + b * st) != 0;
   if (nonempty < 2) return false;
-  BinScan scan;
+  BinScan scan(crit_.side());
   for (int32_t b = 0; b + 1 < nb; ++b) {
-    if (h[b].counts == 0) continue;
-    if (!offer_bin(scan, b, draws_of(h[b].counts), h[b].wy, rows_of(h[b].counts), node.stats)) break;
+    const Cell* cell = h + b * st;
+    const uint64_t counts = crit_.cell_counts(cell);
+    if (counts == 0) continue;
+    crit_.add_cell(scan.left, cell);
+    if (!offer_bin(scan, b, rows_of(counts), node.stats)) break;
   }
   take_best(scan, f, best);
   return true;
@@ -386,7 +463,7 @@ int32_t TreeBuilder<Criterion>::acquire_hist() {
     hist_free_.pop_back();
     return h;
   }
-  hist_pool_.emplace_back(static_cast<size_t>(bins_->total_bins()), BinTotals{0, 0.0});
+  hist_pool_.emplace_back(static_cast<size_t>(bins_->total_bins()) * crit_.cell_stride(), Cell{});
   return static_cast<int32_t>(hist_pool_.size()) - 1;
 }
 
@@ -397,37 +474,33 @@ void TreeBuilder<Criterion>::release_hist(int32_t h) {
 
 template <typename Criterion>
 void TreeBuilder<Criterion>::build_hist(int32_t h, int32_t buf, int64_t start, int64_t end) {
-  std::vector<BinTotals>& hist = hist_pool_[h];
-  std::fill(hist.begin(), hist.end(), BinTotals{0, 0.0});
+  std::vector<Cell>& hist = hist_pool_[h];
+  std::fill(hist.begin(), hist.end(), Cell{});
   const int32_t p = data_.cols;
   const int32_t* offset = bins_->hist_offset.data();
   const uint8_t* codes = codes_[buf].data();
   const Sample* rows = samples_[buf].data();
-  BinTotals* cells = hist.data();
+  Cell* cells = hist.data();
+  const size_t st = crit_.cell_stride();
   // Row by row, all features at once: one row's codes are one read. Each cell still receives
   // its rows in node order, so the sums are those of a feature-by-feature pass.
   for (int64_t k = start; k < end; ++k) {
     const Sample& r = rows[k];
     const uint8_t* c = codes + static_cast<size_t>(k) * code_stride_;
     const uint64_t counts = kOneRow | static_cast<uint32_t>(r.w);
-    for (int32_t f = 0; f < p; ++f) {
-      BinTotals& cell = cells[offset[f] + c[f]];
-      cell.counts += counts;
-      cell.wy += r.wy;
-    }
+    for (int32_t f = 0; f < p; ++f) crit_.cell_add(cells + static_cast<size_t>(offset[f] + c[f]) * st, counts, r.w, r.wy, r.y);
   }
 }
 
 template <typename Criterion>
 void TreeBuilder<Criterion>::subtract_hist(int32_t parent, int32_t child) {
-  std::vector<BinTotals>& a = hist_pool_[parent];
-  const std::vector<BinTotals>& b = hist_pool_[child];
-  for (size_t i = 0; i < a.size(); ++i) {
-    a[i].counts -= b[i].counts;
-    a[i].wy -= b[i].wy;
-  }
+  std::vector<Cell>& a = hist_pool_[parent];
+  const std::vector<Cell>& b = hist_pool_[child];
+  crit_.cell_subtract(a.data(), b.data(), a.size());
 }
 
 template class TreeBuilder<SquaredError>;
+template class TreeBuilder<Gini>;
+template class TreeBuilder<Entropy>;
 
 }  // namespace grove

@@ -26,10 +26,10 @@ struct SplitCandidate {
   double proxy = 0.0;
 };
 
-// A tree's out-of-bag rows, leaf by leaf, and the value of the leaf each one reached.
+// A tree's out-of-bag rows, leaf by leaf, and the leaf (node id in the tree) each one reached.
 struct OobLeaves {
   std::vector<uint32_t> rows;
-  std::vector<double> values;
+  std::vector<int32_t> leaves;
 };
 
 // Compiled once per criterion (tree_builder.cpp instantiates each): the criterion is chosen once
@@ -38,14 +38,14 @@ template <typename Criterion>
 class TreeBuilder {
  public:
   using NodeStats = typename Criterion::Stats;
+  using Cell = typename Criterion::Cell;
 
   // bins is required in histogram mode, sorted in exact mode; both outlive the builder.
   TreeBuilder(const Dataset& data, const ForestParams& params, const BinnedFeatures* bins,
               const SortedFeatures* sorted);
 
   // Grows tree `tree_index` into `out`. With `oob`, the rows it did not draw go down the splits
-  // as the tree grows (x <= threshold, as a prediction would send them), and each gets the value
-  // of its leaf.
+  // as the tree grows (x <= threshold, as a prediction would send them), and each gets its leaf.
   void build(uint32_t tree_index, FlatTree& out, OobLeaves* oob = nullptr);
 
  private:
@@ -72,6 +72,7 @@ class TreeBuilder {
     double y;
   };
 
+  // Draws the tree's bootstrap sample (and, with balanced_subsample, sets its class weights).
   void draw_sample(Rng& rng);
   // Lists the rows the tree did not draw in oob_[0] (with their codes in histogram mode), in
   // row order; returns how many.
@@ -83,17 +84,19 @@ class TreeBuilder {
   // Each returns false when the feature is constant in the node.
   bool scan_exact(int32_t f, const Pending& node, SplitCandidate& best);
   bool scan_small_node(int32_t f, const Pending& node, SplitCandidate& best);
+  bool scan_small_node_classes(int32_t f, const Pending& node, SplitCandidate& best);
   bool scan_histogram(int32_t f, const Pending& node, SplitCandidate& best);
   // One feature's bins offered in order: the left side's totals so far and the best split seen.
   struct BinScan {
+    explicit BinScan(typename Criterion::Side side) : left(side) {}
     typename Criterion::Side left;
     int64_t nl = 0;
     double proxy = -std::numeric_limits<double>::infinity();
     int32_t bin = -1;
   };
-  // Adds one non-empty bin's totals to the left side and offers the split after it; false once
+  // Offers the split after bin b, whose bn rows the left side has just received; false once
   // too few rows are left for the right side (no later bin can be offered).
-  bool offer_bin(BinScan& scan, int32_t b, double bw, double bwy, int64_t bn, const NodeStats& s) const;
+  bool offer_bin(BinScan& scan, int32_t b, int64_t bn, const NodeStats& s) const;
   // The feature's best split replaces `best` when strictly better.
   void take_best(const BinScan& scan, int32_t f, SplitCandidate& best) const;
   // Writes rows [start, end) of buffer `buf` (in-bag Samples or out-of-bag row ids), with their
@@ -117,6 +120,8 @@ class TreeBuilder {
 
   const Dataset& data_;
   const ForestParams& p_;
+  Criterion crit_;
+  int64_t hist_min_rows_;  // p_.hist_min_rows, or never when a histogram would be too big
   const BinnedFeatures* bins_;
   const SortedFeatures* sorted_;
 
@@ -134,24 +139,25 @@ class TreeBuilder {
   std::vector<uint32_t> tmp_;     // exact mode: the node's rows by value
   std::vector<double> xs_;        // exact mode: the node's values, sorted
   std::vector<uint32_t> features_;
+  std::vector<double> class_draws_;  // balanced_subsample: the tree's draws per class
+  std::vector<uint32_t> bucket_;     // classification, small-node scans: the node's rows by bin
   double root_w_ = 0.0;
   size_t last_size_ = 0;
 
-  // A bin's totals: rows << 32 | draws in one integer (one add for both, and whole numbers sum
-  // exactly, as the twin's doubles do), and the sum of w * y.
-  struct BinTotals {
-    uint64_t counts;
-    double wy;
-  };
+  // A bin's totals are the criterion's Cell (cell_stride() of them a bin); the first word of a
+  // bin is rows << 32 | draws.
   static constexpr uint64_t kOneRow = uint64_t{1} << 32;
   static int64_t rows_of(uint64_t counts) { return static_cast<int64_t>(counts >> 32); }
-  static double draws_of(uint64_t counts) { return static_cast<double>(counts & 0xFFFFFFFFu); }
 
-  // small-node scan: per-bin totals, all zero between scans
-  BinTotals bin_[256] = {};
+  // small-node scan (squared error): per-bin totals, all zero between scans
+  Cell bin_[256] = {};
+  // small-node scan (classes): rows per bin (all zero between scans) and where the bin's next
+  // row goes in bucket_
+  uint32_t bin_rows_[256] = {};
+  int64_t bin_at_[256] = {};
 
-  // histograms: BinTotals per bin, all features, one buffer per live node
-  std::vector<std::vector<BinTotals>> hist_pool_;
+  // histograms: cell_stride() cells per bin, all features, one buffer per live node
+  std::vector<std::vector<Cell>> hist_pool_;
   std::vector<int32_t> hist_free_;
 };
 

@@ -5,7 +5,8 @@
 
 namespace grove {
 
-// Every array must hold n_nodes entries (the caller checked the lengths it was given).
+// Every array must hold n_nodes entries, value n_nodes * max(1, n_classes) (the caller checked
+// the lengths it was given).
 void validate_forest(const FlatForestView& forest);
 
 }  // namespace grove

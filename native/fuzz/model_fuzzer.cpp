@@ -128,7 +128,7 @@ void predict_some(const grove::Predictor& p, const ParsedModel& m) {
     x.insert(x.end(), static_cast<size_t>(cols), m.threshold[i]);
     ++rows;
   }
-  std::vector<double> out(static_cast<size_t>(rows));
+  std::vector<double> out(static_cast<size_t>(rows) * static_cast<size_t>(p.n_outputs()));  // K a row for a classifier
   p.predict(grove::Dataset::row_major(x.data(), rows, cols), out.data(), 1);
   p.predict(grove::Dataset::col_major(x.data(), rows, cols), out.data(), 1);
 }

@@ -25,29 +25,46 @@ export interface NativeMatrixArgs {
   layout: 'row' | 'col';
 }
 
-export interface NativeFitOutput extends Omit<FlatForest, 'nFeatures'> {
+/**
+ * What a fit returns. A classifier's (params.n_classes = K > 0) `value` holds K values per node
+ * (node-major: value[node * K + c]), `weightedN` the class-weighted weight and `oobSum` K sums per
+ * row (row-major).
+ */
+export interface NativeFitOutput extends Omit<FlatForest, 'nFeatures' | 'nClasses'> {
   oobSum?: Float64Array;
   oobCount?: Int32Array;
   /** the fit's trees already packed for prediction */
   handle: NativeForestHandle;
 }
 
+/** The classification fields of EngineParams, which the addon lets a caller leave out (a regressor's values). */
+type ClassificationFields = 'criterion' | 'n_classes' | 'class_weight' | 'balanced_subsample';
+export type NativeEngineParams = Omit<EngineParams, ClassificationFields> & Partial<Pick<EngineParams, ClassificationFields>>;
+
 export interface NativeFitArgs extends NativeMatrixArgs {
+  /** the target; a classifier's holds class indices 0..K-1 (the addon checks every one) */
   y: Float64Array;
   params: EngineParams;
   /** the fit stops before its next tree once cancel[0] != 0 (share it to cancel from another thread) */
   cancel?: Int32Array;
 }
 
+/** What the addon accepts: the classification fields may be left out (a regressor's values). */
+export type NativeFitArgsLoose = Omit<NativeFitArgs, 'params'> & { params: NativeEngineParams };
+
+/** A forest held natively; a classifier's predictions are rows x K probabilities, row-major. */
 export interface NativeForestHandle {
   predict(args: NativeMatrixArgs & { threads: number }): Promise<Float64Array>;
   predictSync(args: NativeMatrixArgs & { threads: number }): Float64Array;
 }
 
 export interface NativeAddon {
-  fit(args: NativeFitArgs): Promise<NativeFitOutput>;
-  fitSync(args: NativeFitArgs): NativeFitOutput;
-  NativeForest: new (forest: FlatForest) => NativeForestHandle;
+  fit(args: NativeFitArgsLoose): Promise<NativeFitOutput>;
+  fitSync(args: NativeFitArgsLoose): NativeFitOutput;
+  /** nClasses absent or 0: a regressor; K: a classifier whose value holds K values per node */
+  NativeForest: new (
+    forest: Omit<FlatForest, 'nClasses'> & { nClasses?: number },
+  ) => NativeForestHandle;
   openmp: boolean;
   hardwareThreads: number;
 }
