@@ -285,7 +285,8 @@ async function runStagesOnly(names: string[], quick: boolean): Promise<void> {
     if (quick) continue;
     doc[name] = result;
     const tmp = `${STAGES_FILE}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n');
+    // one-space indent, the file's layout: merging a stage adds its lines, the others stay as they are
+    writeFileSync(tmp, JSON.stringify(doc, null, 1) + '\n');
     renameSync(tmp, STAGES_FILE);
   }
   if (!quick) log(`bench: merged ${names.join(', ')} into ${STAGES_FILE}`);
