@@ -5,7 +5,8 @@
 // ratios are taken within a repetition (same moment, same machine state), then their median.
 // stdout: a markdown table and a ratio summary. stderr: progress. File: bench/results/latest.json.
 //
-//   npm run bench                           the default plan (about 25 minutes on 2 cores)
+//   npm run bench                           the default plan (about 25 minutes on 2 cores), then the
+//                                           stages (the classification stage alone ~15 minutes)
 //   npm run bench -- --quick                diabetes + 10k, 1 repetition (smoke test)
 //   npm run bench -- --sizes 10000,100000   Friedman sizes (diabetes always runs: seconds)
 //   npm run bench -- --only grove,sklearn   competitors: grove, js, ml-rf, sklearn, ranger, xgboost
@@ -241,9 +242,9 @@ function planDataset(ds: BenchDataset, opts: Options, available: Map<CompetitorI
   return { jobs, skipped };
 }
 
-/** The other issues' benchmark rows: each script prints one JSON line. */
+/** The other issues' benchmark rows: each script prints one JSON line (within 900 s, or its own timeout). */
 const STAGES_FILE = 'bench/results/stages.json';
-const STAGES: [string, string][] = [
+const STAGES: [string, string, number?][] = [
   ['bench/data-load.ts', 'data_load'],
   ['bench/track.ts', 'tracking'],
   ['bench/track-postgres.ts', 'tracking_postgres'],
@@ -256,13 +257,16 @@ const STAGES: [string, string][] = [
   ['bench/ui.ts', 'dashboard'],
   ['bench/model-size.ts', 'model_size'],
   ['bench/onnx.ts', 'onnx'],
+  // 100k rows, 2 and 10 classes, 4 competitors, 3 repetitions: ~15 min on 2 idle cores; with
+  // GROVE_BENCH_CLASSIFICATION_SIZES=100000,1000000 about an hour more
+  ['bench/classification.ts', 'classification', 4 * 3600],
 ];
 
-async function runStage(script: string, name: string, quick: boolean): Promise<Record<string, unknown>> {
+async function runStage(script: string, name: string, quick: boolean, timeoutS = 900): Promise<Record<string, unknown>> {
   if (!existsSync(script)) return { skipped: `${script} does not exist yet` };
   log(`bench: stage ${name}: node --import tsx ${script}`);
   const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}) };
-  const r = await runJsonProcess(process.execPath, ['--import', 'tsx', script], 900, env);
+  const r = await runJsonProcess(process.execPath, ['--import', 'tsx', script], timeoutS, env);
   if (!r.ok) {
     log(`bench: stage ${name} failed: ${r.error}`);
     return { error: r.error, wall_s: r.wallS };
@@ -274,14 +278,15 @@ async function runStage(script: string, name: string, quick: boolean): Promise<R
 async function runStagesOnly(names: string[], quick: boolean): Promise<void> {
   const doc: Record<string, unknown> = existsSync(STAGES_FILE) ? JSON.parse(readFileSync(STAGES_FILE, 'utf8')) : {};
   ensureCompiled(log);
-  for (const [script, name] of STAGES) {
+  for (const [script, name, timeoutS] of STAGES) {
     if (!names.includes(name)) continue;
-    const result = { ...(await runStage(script, name, quick)), date: new Date().toISOString(), machine: describeMachine() };
+    const result = { ...(await runStage(script, name, quick, timeoutS)), date: new Date().toISOString(), machine: describeMachine() };
     process.stdout.write(JSON.stringify({ [name]: result }) + '\n');
     if (quick) continue;
     doc[name] = result;
     const tmp = `${STAGES_FILE}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n');
+    // one-space indent, the file's layout: merging a stage adds its lines, the others stay as they are
+    writeFileSync(tmp, JSON.stringify(doc, null, 1) + '\n');
     renameSync(tmp, STAGES_FILE);
   }
   if (!quick) log(`bench: merged ${names.join(', ')} into ${STAGES_FILE}`);
@@ -456,7 +461,7 @@ async function main(): Promise<void> {
   // the stages time `grove` commands: as installed users run them, compiled
   ensureCompiled(log);
   log(`bench: stages run the CLI from ${cliMode()}`);
-  for (const [script, name] of STAGES) stages[name] = await runStage(script, name, opts.quick);
+  for (const [script, name, timeoutS] of STAGES) stages[name] = await runStage(script, name, opts.quick, timeoutS);
   const { report, totalS } = writeResults(false, stages);
   process.stdout.write(report);
   log(`bench: wrote ${opts.out} (${totalS.toFixed(0)} s in all)`);

@@ -49,3 +49,23 @@ export const ONE_THREAD_PEER_MAX_ROWS = 10_000;
 export const QUIET_WAIT_S = 30;
 /** ... and at most this long over the whole benchmark. */
 export const QUIET_WAIT_TOTAL_S = 240;
+
+/**
+ * The classification stage (bench/classification.ts, issue 17): scikit-learn's classifier
+ * defaults where they are cheap (max_features sqrt, gini, bootstrap), min_samples_leaf 5 as the
+ * regression plan (fully grown trees at 1M rows and 10 classes would hold ~10 GB in scikit-learn).
+ */
+export const CLASS_FOREST = {
+  trees: 100,
+  maxFeatures: 'sqrt',
+  minSamplesLeaf: 5,
+  bootstrap: true,
+  seed: 7,
+  threads: 2,
+} as const;
+/** `classes:<rows>:<k>:<seed>`: the data seed (the split uses SPLIT_SEED and TEST_FRACTION). */
+export const CLASS_DATA_SEED = 1;
+/** Default sizes; 1M is opt-in (GROVE_BENCH_CLASSIFICATION_SIZES=100000,1000000 or --sizes). */
+export const CLASS_SIZES = [100_000];
+export const CLASS_COUNTS = [2, 10];
+export const CLASS_QUICK_SIZES = [20_000];

@@ -2,7 +2,7 @@
 // bench/.work/, so every competitor, whatever its language, reads the same rows.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { diabetesPath, friedman1, splitRows } from '../../src/data/index.js';
+import { diabetesPath, friedman1, loadData, splitRows } from '../../src/data/index.js';
 import { FRIEDMAN_NOISE, FRIEDMAN_SEED, SPLIT_SEED, TEST_FRACTION, WORK_DIR } from './config.js';
 
 export interface BenchDataset {
@@ -45,12 +45,12 @@ export function prepareDiabetes(log: (s: string) => void): BenchDataset {
     y[i] = cells[target];
   }
   // Diabetes values are written as parsed (shortest round trip): the files hold the same numbers.
-  return writeSplit('diabetes', x, y, rows, cols, (v) => String(v), `data/diabetes.csv (${header.filter((_, j) => j !== target).join(', ')} -> target)`, log);
+  return writeSplit('diabetes', x, y, rows, cols, (v) => String(v), `data/diabetes.csv (${header.filter((_, j) => j !== target).join(', ')} -> target)`, log, FRIEDMAN_KEY);
 }
 
 export function prepareFriedman(rows: number, log: (s: string) => void): BenchDataset {
   const name = `friedman1-${sizeLabel(rows)}`;
-  const cached = cachedSplit(name, rows);
+  const cached = cachedSplit(name, rows, FRIEDMAN_KEY);
   if (cached) {
     log(`bench: ${name}: reusing ${cached.train}`);
     return cached;
@@ -59,19 +59,66 @@ export function prepareFriedman(rows: number, log: (s: string) => void): BenchDa
   const d = friedman1(rows, FRIEDMAN_SEED, FRIEDMAN_NOISE);
   // Friedman values are written with 7 decimals (x in [0, 1]) and 6 (y): half the bytes of the
   // shortest round trip, the same numbers for every reader.
-  return writeSplit(name, d.x, d.y, rows, d.cols, (v) => v.toFixed(7), `Friedman #1, 10 features (x5..x9 noise), noise ${FRIEDMAN_NOISE}, seed ${FRIEDMAN_SEED}`, log, 6);
+  return writeSplit(name, d.x, d.y, rows, d.cols, (v) => v.toFixed(7), `Friedman #1, 10 features (x5..x9 noise), noise ${FRIEDMAN_NOISE}, seed ${FRIEDMAN_SEED}`, log, FRIEDMAN_KEY, 6);
+}
+
+/**
+ * The built-in classification generator `classes:<rows>:<k>:<seed>` (src/data), as train/test
+ * CSV files whose y is the class index 0..k-1 (the position of the label among the sorted
+ * classes), for the classification stage (bench/classification.ts). Features are written with 7
+ * significant digits: every reader gets the same numbers.
+ */
+export async function prepareClasses(rows: number, k: number, seed: number, log: (s: string) => void): Promise<BenchDataset & { classes: string[] }> {
+  const spec = `classes:${rows}:${k}:${seed}`;
+  const name = `classes-${sizeLabel(rows)}-k${k}`;
+  const key = [spec, SPLIT_SEED, TEST_FRACTION];
+  const cached = cachedSplit(name, rows, key);
+  if (cached) {
+    log(`bench: ${name}: reusing ${cached.train}`);
+    return { ...cached, classes: (JSON.parse(readFileSync(paths(name).meta, 'utf8')) as { classes: string[] }).classes };
+  }
+  log(`bench: ${name}: generating ${spec}`);
+  const loaded = await loadData(spec);
+  const target = loaded.defaultTarget;
+  const yCol = loaded.columns.find((c) => c.name === target);
+  if (!target || !yCol) throw new Error(`${spec}: the generator names no target column`);
+  const features = loaded.columns.filter((c) => c.name !== target);
+  for (const c of features) if (!(c.values instanceof Float64Array) || c.kind !== 'numeric') throw new Error(`${spec}: column ${c.name} is ${c.kind}, the bench writes numeric features only`);
+  // labels -> class indices in sorted label order (numbers by value, strings by code units)
+  const labels: (string | number)[] = Array.from(yCol.values as ArrayLike<string | number | null>, (v, i) => {
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) throw new Error(`${spec}: target row ${i + 1} is missing`);
+    return v;
+  });
+  const classes = [...new Set(labels)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (classes.length !== k) throw new Error(`${spec}: ${classes.length} classes in the target, expected ${k}`);
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const y = Float64Array.from(labels, (v) => index.get(v) as number);
+  const cols = features.length;
+  const x = new Float64Array(rows * cols);
+  features.forEach((c, j) => {
+    const v = c.values as Float64Array;
+    for (let i = 0; i < rows; i++) x[i * cols + j] = v[i];
+  });
+  const ds = writeSplit(name, x, y, rows, cols, (v) => String(Number(v.toPrecision(7))), `${spec} (src/data: ${cols} features, ${k} classes; y = class index)`, log, key, 0, {
+    classes: classes.map(String),
+  });
+  return { ...ds, classes: classes.map(String) };
 }
 
 function paths(name: string): { train: string; test: string; meta: string } {
   return { train: join(WORK_DIR, `${name}-train.csv`), test: join(WORK_DIR, `${name}-test.csv`), meta: join(WORK_DIR, `${name}.json`) };
 }
 
-function cachedSplit(name: string, rows: number): BenchDataset | null {
+/** What a cached file pair was made from: when it differs, the files are written again. */
+type CacheKey = (string | number)[];
+const FRIEDMAN_KEY: CacheKey = [FRIEDMAN_SEED, SPLIT_SEED, TEST_FRACTION, FRIEDMAN_NOISE];
+
+function cachedSplit(name: string, rows: number, key: CacheKey): BenchDataset | null {
   const p = paths(name);
   if (!existsSync(p.meta) || !existsSync(p.train) || !existsSync(p.test)) return null;
   try {
-    const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as BenchDataset & { format: number; seeds: number[]; trainBytes: number; testBytes: number };
-    const same = meta.format === FORMAT && meta.rows === rows && meta.seeds.join() === [FRIEDMAN_SEED, SPLIT_SEED, TEST_FRACTION, FRIEDMAN_NOISE].join();
+    const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as BenchDataset & { format: number; seeds: CacheKey; trainBytes: number; testBytes: number };
+    const same = meta.format === FORMAT && meta.rows === rows && meta.seeds.join() === key.join();
     if (!same || statSync(p.train).size !== meta.trainBytes || statSync(p.test).size !== meta.testBytes) return null;
     return { name: meta.name, rows: meta.rows, cols: meta.cols, nTrain: meta.nTrain, nTest: meta.nTest, train: p.train, test: p.test, description: meta.description };
   } catch {
@@ -88,7 +135,9 @@ function writeSplit(
   fmtX: (v: number) => string,
   description: string,
   log: (s: string) => void,
+  key: CacheKey,
   yDigits?: number,
+  extraMeta: Record<string, unknown> = {},
 ): BenchDataset {
   mkdirSync(WORK_DIR, { recursive: true });
   const p = paths(name);
@@ -120,7 +169,7 @@ function writeSplit(
   const trainBytes = write(p.train, parts.train);
   const testBytes = write(p.test, parts.test);
   const ds: BenchDataset = { name, rows, cols, nTrain: parts.train.length, nTest: parts.test.length, train: p.train, test: p.test, description };
-  writeFileSync(p.meta, JSON.stringify({ ...ds, format: FORMAT, seeds: [FRIEDMAN_SEED, SPLIT_SEED, TEST_FRACTION, FRIEDMAN_NOISE], trainBytes, testBytes }, null, 2));
+  writeFileSync(p.meta, JSON.stringify({ ...ds, ...extraMeta, format: FORMAT, seeds: key, trainBytes, testBytes }, null, 2));
   log(`bench: ${name}: ${ds.nTrain} train / ${ds.nTest} test rows -> ${p.train}`);
   return ds;
 }

@@ -54,3 +54,32 @@ def rmse(y, pred):
 def emit(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
+
+
+def read_classes_csv(path, k):
+    """As read_csv, with y the class index 0..k-1 (checked): returns (X, y int64)."""
+    X, y = read_csv(path)
+    yi = y.astype(np.int64)
+    if not np.array_equal(yi, y) or yi.min() < 0 or yi.max() >= k:
+        raise SystemExit(f"{path}: y must hold class indices 0..{k - 1}")
+    return X, yi
+
+
+def sqrt_count(value, p):
+    """scikit-learn's max_features "sqrt": max(1, int(sqrt(p)))."""
+    if value == "sqrt":
+        return max(1, int(np.sqrt(p)))
+    return mtry_count(value, p)
+
+
+def class_metrics(y, proba):
+    """Test accuracy (arg-max, ties to the lowest class index, as numpy's argmax) and log loss as
+    scikit-learn 1.2 computes it: each row clipped to [1e-15, 1 - 1e-15], divided by its sum,
+    then the mean of -log(p[true class]). The TS and R runners do the same."""
+    proba = np.asarray(proba, dtype=np.float64)
+    accuracy = float(np.mean(np.argmax(proba, axis=1) == y))
+    eps = 1e-15
+    p = np.clip(proba, eps, 1 - eps)
+    p = p / p.sum(axis=1, keepdims=True)
+    log_loss = float(-np.mean(np.log(p[np.arange(len(y)), y])))
+    return accuracy, log_loss
