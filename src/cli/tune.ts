@@ -50,10 +50,8 @@ export function register(program: Command): void {
     .command('tune')
     .description('tune a random forest: parallel trials, every trial tracked, the best refitted, registered and promoted')
     .argument('[data]', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]', 'breast-cancer', 'classes:<rows>[:<k>[:<seed>]]' (not needed with --resume)");
+  // --task and --stratify/--no-stratify come with the shared data options
   addDataOptions(cmd)
-    .option('--task <task>', 'classification or regression (default: inferred from the target)', choiceOption('--task', ['classification', 'regression'] as const))
-    .option('--stratify', 'classification: keep each class in the same share in every split and fold (default)')
-    .option('--no-stratify', 'classification: split the rows at random, ignoring the classes')
     .option('--trials <n>', `trials that must finish (default ${TUNE_DEFAULTS.trials}; failed ones are replaced)`, intOption('--trials', 1))
     .option('--space <file>', 'search space as JSON (default: the built-in space; see README)')
     .option('--sampler <s>', 'tpe (default), random or grid', choiceOption('--sampler', ['tpe', 'random', 'grid'] as const), TUNE_DEFAULTS.sampler)
@@ -148,8 +146,6 @@ function buildConfig(data: string, f: TuneFlags): StudyDraft {
   return {
     data,
     ...dataOptionsFrom(f),
-    task: f.task,
-    stratify: f.stratify,
     trials: f.trials ?? TUNE_DEFAULTS.trials,
     space,
     spaceSource: f.space,
