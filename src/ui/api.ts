@@ -23,7 +23,7 @@ export const PAGE_MAX = 1000;
 export const COMPARE_MIN = 2;
 export const COMPARE_MAX = 200;
 /** metrics tried, in order, for an experiment's "best" column (regression, then classification) */
-const BEST_KEYS = ['test_rmse', 'rmse', 'val_rmse', 'accuracy', 'val_accuracy', 'log_loss', 'val_log_loss'];
+const BEST_KEYS = ['test_rmse', 'rmse', 'val_rmse', 'test_accuracy', 'accuracy', 'val_accuracy', 'test_log_loss', 'log_loss', 'val_log_loss'];
 
 function badParam(name: string, value: string, why: string): GroveError {
   return new GroveError('INVALID_OPTION', `query parameter ${name}: ${why} (got ${JSON.stringify(value)})`, { option: name, value });
