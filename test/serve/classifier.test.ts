@@ -146,6 +146,43 @@ test('predict_proba on a regressor is a 400; its ordinary answers are unchanged,
   assert.deepEqual(explicit.json, { predictions: Array.from(p) });
 });
 
+test('an alias moved from a regressor to a classifier: the server swaps, and answers labels from then on', async () => {
+  const store = await openStore(db);
+  try {
+    await recordRun(store, { experiment: 'serve-clf', params: {}, metrics: {}, modelBytes: () => reg.toChunks(), register: 'swap', alias: 'production', source: 'test' });
+    await recordRun(store, { experiment: 'serve-clf', params: {}, metrics: {}, modelBytes: () => clf.toChunks(), register: 'swap', source: 'test' });
+  } finally {
+    await store.close();
+  }
+  const lines: string[] = [];
+  const server = await startServer('models:/swap@production', { port: 0, trackingUri: db, pollSeconds: 0.2, log: (l) => lines.push(l) });
+  try {
+    const body = JSON.stringify({ inputs: rows.slice(0, 4) });
+    const before = await post(server.url, body);
+    assert.deepEqual(before.json, { predictions: Array.from(await reg.predict(rows.slice(0, 4))) });
+    assert.equal((await get(server.url, '/metadata')).json.task, 'regression');
+    const s2 = await openStore(db);
+    try {
+      await s2.setAlias('swap', 'production', 2);
+    } finally {
+      await s2.close();
+    }
+    const deadline = Date.now() + 20_000;
+    let after = before;
+    while (after.headers.get('x-grove-model-version') !== '2') {
+      assert.ok(Date.now() < deadline, `no swap: ${lines.join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+      after = await post(server.url, body);
+    }
+    assert.deepEqual(after.json, { predictions: await clf.predict(rows.slice(0, 4)) });
+    const meta = await get(server.url, '/metadata');
+    assert.equal(meta.json.task, 'classification');
+    assert.deepEqual(meta.json.classes, clf.classes);
+  } finally {
+    await server.close();
+  }
+});
+
 test('grove serve as a process: --help documents predict_proba, and the served classifier answers labels and probabilities', async () => {
   const help = await groveAsync('serve', '--help');
   assert.equal(help.status, 0);

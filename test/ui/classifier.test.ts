@@ -5,7 +5,8 @@
 // run is unchanged; and, when chromium is installed, the run page draws the matrix and the curve.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { openStore } from '../../src/track/tracking-uri.js';
 import type { ParamValue, Store } from '../../src/track/store.js';
 import { getJson, grove, serve } from './helpers.js';
 
+const execFileAsync = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -176,8 +178,8 @@ describe('run API', () => {
   });
 
   test('a run of grove train breast-cancer (a real CLI process) shows the matrix and curve it tracked', async () => {
-    const r = spawnSync(process.execPath, [grove, 'train', 'breast-cancer', '--trees', '10', '--experiment', 'bc', '--tracking-uri', fx.db, '--json'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    // not spawnSync: a blocked event loop makes the server and the client's kept-alive socket race
+    const r = await execFileAsync(process.execPath, [grove, 'train', 'breast-cancer', '--trees', '10', '--experiment', 'bc', '--tracking-uri', fx.db, '--json'], { encoding: 'utf8' });
     const trained = JSON.parse(r.stdout);
     const { body } = await getJson(base, `/api/runs/${trained.run_id}`);
     assert.equal(body.task, 'classification');
@@ -266,6 +268,7 @@ describe('run page in chromium', { skip }, () => {
     assert.ok(heads.includes('accuracy') && heads.includes('log_loss'), heads.join(' | '));
     assert.ok(!heads.includes('rmse'));
     assert.ok(heads.indexOf('accuracy') < heads.indexOf('fit_s'), 'headline metrics first');
+    assert.match((await page.getAttribute('#filter', 'placeholder')) ?? '', /val_accuracy/, 'the example filter speaks classification');
     assert.deepEqual(errors, []);
   });
 });
