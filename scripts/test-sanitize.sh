@@ -5,7 +5,7 @@
 # the normal build/ is untouched). Node itself is not instrumented, so libasan is preloaded into
 # it; leak detection is off because node's own allocations at exit are not ours to judge
 # (detect_leaks=0). Any ASan or UBSan report aborts the test process, and the run fails.
-#   scripts/test-sanitize.sh [test files...]   (default: the engine and model-file tests)
+#   scripts/test-sanitize.sh [test files...]   (default: the engine, classifier-engine and model-file tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build-sanitize
@@ -20,7 +20,7 @@ fi
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else
-  files=(test/forest/*.test.ts test/fuzz/*.test.ts)
+  files=(test/forest/*.test.ts test/fuzz/*.test.ts test/native/classifier-engine.test.ts)
 fi
 echo "test-sanitize: built in $(($(date +%s) - started)) s; running ${#files[@]} files against $addon" >&2
 # abort_on_error: a report kills the process (a failing test), not just a line on stderr;
