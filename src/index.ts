@@ -21,6 +21,7 @@ export { exportOnnx, type OnnxExport, type OnnxExportOptions, type ExportableMod
 export { GroveError, type GroveErrorCode } from './errors.js';
 export { FOREST_DEFAULTS } from './constants.js';
 export { regressionMetrics } from './forest/metrics.js';
+export { classificationMetrics, confusionMatrix, rocCurve, type ClassificationMetrics, type RocCurve } from './forest/classification-metrics.js';
 export * as data from './data/index.js';
 export * as track from './track/index.js';
 export { recordRun, type RecordRunOptions, type RecordedRun } from './track/record-run.js';

@@ -5,8 +5,8 @@
 // (proxy: a cheap quantity with the same arg-max as the impurity decrease), a node's impurity,
 // its leaf value(s) and the improvement min_impurity_decrease is compared with. The builder holds
 // one criterion object (squared error's is empty; a classifier's knows K and the tree's class
-// weights). The TS twin mirrors each function in src/forest/js/ with the same operations in the
-// same order: change both.
+// weights). The TS twin mirrors each function with the same operations in the same order
+// (src/forest/js/criterion.ts, class-criterion.ts, glog.ts): change both.
 //
 // Classification (Gini, entropy): y is a class index, Stats and Side hold class draws (whole
 // numbers in doubles, so their sums do not depend on the order rows are added in), weighted by

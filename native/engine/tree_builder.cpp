@@ -127,7 +127,7 @@ void TreeBuilder<Criterion>::copy_codes(int64_t row, std::vector<uint8_t>& to, i
 }
 
 // Not inlined: inside build (a large function) GCC kept the running sums in stack slots, not
-// registers, and the regression fit lost ~8% (bench/ENGINE.md's friedman1 100k hist, 1 thread).
+// registers, and the regression fit lost ~8% (Friedman #1, 100k rows, hist, 1 thread).
 template <typename Criterion>
 GROVE_NOINLINE auto TreeBuilder<Criterion>::stats_of(int32_t buf, int64_t start, int64_t end) const -> NodeStats {
   NodeStats s = crit_.stats();

@@ -1,7 +1,7 @@
 // The data-selection and cleaning flags that train and tune share, and their translation to
 // the data layer's options.
 import type { Command } from 'commander';
-import type { ImputeStrategy, PrepareOptions, UnseenPolicy } from '../data/index.js';
+import type { ImputeStrategy, PrepareOptions, Task, UnseenPolicy } from '../data/index.js';
 import { GroveError } from '../errors.js';
 import { choiceOption, listOption } from './options.js';
 
@@ -13,11 +13,21 @@ export interface DataFlags {
   unseenCategory?: UnseenPolicy;
   impute?: ImputeStrategy;
   dropMissingRows?: boolean;
+  task?: Task;
+  /** undefined unless --stratify or --no-stratify is given (the data layer's default: on for classification) */
+  stratify?: boolean;
 }
 
 export function addDataOptions(cmd: Command): Command {
   return cmd
-    .option('--target <column>', "column to predict (default 'target'; 'y' for friedman1)")
+    .option('--target <column>', "column to predict (default 'target'; 'diagnosis' for breast-cancer; 'y' for friedman1 and classes:)")
+    .option(
+      '--task <task>',
+      'classification or regression (default: inferred from the target: text, true/false, two integer values, or up to 20 integer values each for 20+ rows on average, are classes)',
+      choiceOption('--task', ['classification', 'regression'] as const),
+    )
+    .option('--stratify', 'classification: keep each class in the same share in every part of the split (default)')
+    .option('--no-stratify', 'classification: split the rows at random, ignoring the classes')
     .option('--features <a,b,c>', 'feature columns, in this order (default: every other column)', listOption)
     .option('--drop <x,y>', 'columns to leave out of the features', listOption)
     .option('--one-hot', 'one engine column per category (default: ordinal codes)')
@@ -38,5 +48,7 @@ export function dataOptionsFrom(f: DataFlags): PrepareOptions {
     unseenCategory: f.unseenCategory,
     impute: f.impute,
     dropMissingRows: f.dropMissingRows,
+    task: f.task,
+    stratify: f.stratify,
   };
 }

@@ -112,7 +112,7 @@ interface RegisterFlags extends TrackingFlags, OutputFlags {
 async function registerFrom(source: string, flags: RegisterFlags): Promise<void> {
   const uri = parseModelUri(source);
   // a file must be a loadable model before anything is written
-  if (uri.kind === 'file') await (await import('../forest/regressor.js')).RandomForestRegressor.load(uri.path);
+  if (uri.kind === 'file') await (await import('../forest/load-model.js')).loadForestModel(uri.path); // a regressor or a classifier
   await withStore(flags, { create: uri.kind === 'file' }, async (store) => {
     const v = await registerModel(store, source, { name: flags.name, alias: flags.alias, description: flags.description, experiment: flags.experiment });
     if (flags.json)

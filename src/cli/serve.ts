@@ -37,9 +37,13 @@ export function register(program: Command): void {
       '\nBodies: {"dataframe_split": {"columns": [...], "data": [[...]]}}, {"dataframe_records": [{...}]},\n' +
         '{"instances": [...]}, {"inputs": [[...]] | {"col": [...]}} as application/json, or text/csv with a header.\n' +
         "Rows given as arrays follow the model's input columns in training order.\n" +
+        'Answers {"predictions": [...]}: numbers from a regressor, class labels from a classifier. A JSON body with\n' +
+        '"params": {"predict_method": "predict_proba"} gets one array of class probabilities per row from a classifier,\n' +
+        'in the order of the classes listed by GET /metadata. Other "params" keys are refused (400), so a typo is not ignored.\n' +
         'SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n\n' +
         'Examples:\n  grove serve models:/diabetes@production --port 5000\n' +
-        '  curl -H "Content-Type: application/json" -d \'{"dataframe_records": [{"age": 0.03, ...}]}\' http://127.0.0.1:5000/invocations',
+        '  curl -H "Content-Type: application/json" -d \'{"dataframe_records": [{"age": 0.03, ...}]}\' http://127.0.0.1:5000/invocations\n' +
+        '  curl -H "Content-Type: application/json" -d \'{"dataframe_records": [...], "params": {"predict_method": "predict_proba"}}\' http://127.0.0.1:5000/invocations',
     )
     .action(async (uri: string, flags: ServeFlags) => {
       await serve(uri, flags);

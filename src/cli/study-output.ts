@@ -1,6 +1,7 @@
 // What \`grove tune\` and \`grove worker\` share: Ctrl-C handling, the progress line, and the
 // end-of-study summary.
 import { spaceToJson } from '../tune/space.js';
+import { higherIsBetter, TASK_METRICS, taskOfMetric } from '../tune/trial-task.js';
 import type { Progress } from '../tune/study-loop.js';
 import type { TuneResult } from '../tune/tune.js';
 import type { OptimizeHooks } from '../tune/study-loop.js';
@@ -98,10 +99,18 @@ function progressPrinter() {
 export function reportStudy(r: TuneResult, json: boolean, extra: Record<string, unknown> = {}): void {
   const c = r.study.config;
   const key = `best_val_${c.metric}`;
+  const task = c.task ?? taskOfMetric(c.metric);
+  const testKeys = TASK_METRICS[task];
+  const tests: Record<string, number | null> = {};
+  for (const k of testKeys) tests[`test_${k}`] = r.refit?.test[k] ?? null;
+  const baselines: Record<string, number | null> = {};
+  for (const k of task === 'regression' ? ['rmse' as const] : testKeys) baselines[`baseline_test_${k}`] = r.refit?.baseline[k] ?? null;
+  const championTest = r.refit?.promotion.championTest ?? null;
   const out = {
     study_id: r.study.run.runId,
     study_name: c.studyName,
     experiment: c.experiment,
+    task,
     interrupted: r.outcome.interrupted,
     trials_finished: r.top.length,
     trials_failed: r.outcome.failed,
@@ -113,16 +122,15 @@ export function reportStudy(r: TuneResult, json: boolean, extra: Record<string, 
     best_params: r.best?.config ?? null,
     [key]: r.best?.value ?? null,
     best_val_rmse: c.metric === 'rmse' ? (r.best?.value ?? null) : undefined,
-    test_rmse: r.refit?.test.rmse ?? null,
-    test_mae: r.refit?.test.mae ?? null,
-    test_r2: r.refit?.test.r2 ?? null,
-    baseline_test_rmse: r.refit?.baseline.rmse ?? null,
+    ...tests,
+    ...baselines,
     model_uri: r.refit?.modelUri ?? null,
     version: r.refit?.version ?? null,
     promoted: r.refit?.promotion.promoted ?? false,
     promotion: r.refit?.promotion.reason ?? null,
     champion_version: r.refit?.promotion.championVersion ?? null,
-    champion_test_rmse: c.metric === 'rmse' ? (r.refit?.promotion.championTest ?? null) : null,
+    ...(task === 'regression' ? { champion_test_rmse: c.metric === 'rmse' ? championTest : null } : {}),
+    [`champion_test_${c.metric}`]: championTest,
     space: spaceToJson(c.space),
     worker_id: r.workerId,
     trials_finished_here: r.outcome.finishedHere,
@@ -145,8 +153,26 @@ export function reportStudy(r: TuneResult, json: boolean, extra: Record<string, 
       ).trimEnd(),
     );
   }
-  if (r.refit && r.best) {
+  if (r.refit && r.best && task === 'classification') {
     const { test, baseline, promotion } = r.refit;
+    const list = (m: typeof test) => testKeys.map((k) => `${k} ${m[k] === null || m[k] === undefined ? '-' : fmt(m[k]!)}`).join(', ');
+    const t = test[c.metric];
+    const b = baseline[c.metric];
+    lines.push('');
+    lines.push(`best params       ${JSON.stringify(r.best.config)}`);
+    lines.push(`validation        ${c.metric} ${fmt(r.best.value)} (trial ${r.best.number})`);
+    lines.push(`test              ${list(test)}`);
+    lines.push(`baseline          ${list(baseline)}  (default hyperparameters, same split)`);
+    if (typeof t === 'number' && typeof b === 'number') {
+      const better = higherIsBetter(c.metric) ? t >= b : t <= b;
+      lines.push(`vs baseline       test ${c.metric} ${fmt(t)} is ${t === b ? 'equal to' : better ? 'better than' : 'worse than'} the baseline's ${fmt(b)}`);
+    }
+    lines.push(`model             ${r.refit.modelUri}`);
+    lines.push(`alias production  ${promotion.promoted ? `moved to version ${r.refit.version}` : 'not moved'}: ${promotion.reason}`);
+  } else if (r.refit && r.best) {
+    const { promotion } = r.refit;
+    const test = r.refit.test as Record<'rmse' | 'mae' | 'r2', number>;
+    const baseline = r.refit.baseline as Record<'rmse' | 'mae' | 'r2', number>;
     const gain = ((baseline.rmse - test.rmse) / baseline.rmse) * 100;
     lines.push('');
     lines.push(`best params       ${JSON.stringify(r.best.config)}`);

@@ -5,6 +5,7 @@ import { currentHost, processExists } from '../track/liveness.js';
 import { studyConfigFromParams } from '../tune/study-config.js';
 import { findStudy } from '../tune/study-run.js';
 import { objectiveKey } from '../tune/study-record.js';
+import { higherIsBetter } from '../tune/trial-task.js';
 import { formatTable, printJson } from './output.js';
 import { addTrackingUriOption, withStore, type TrackingFlags } from './tracking-store.js';
 
@@ -27,7 +28,7 @@ export function register(program: Command): void {
       if (!(await store.trials.getStudy(run.runId))) {
         throw new GroveError('NOT_FOUND', `study "${ref}" was recorded before shared studies; grove tune --resume ${ref} gives it a trial queue`, { option: 'study' });
       }
-      const s = await store.trials.status(run.runId, config.metric !== 'r2');
+      const s = await store.trials.status(run.runId, !higherIsBetter(config.metric));
       const graceMs = s.study.graceMs;
       // an active worker is "gone" when its process on this host has exited without leaving,
       // "silent" when its heartbeat is older than the grace period

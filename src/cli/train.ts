@@ -10,7 +10,7 @@ import { resolveThreads, type ClassWeight, type RandomForestParams } from '../fo
 import type { TypedMatrix } from '../matrix.js';
 import { GroveError, invalidOption } from '../errors.js';
 import { argmaxRows, decodeLabels, type Label } from '../labels.js';
-import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type PrepareOptions, type PreparedData, type Task } from '../data/index.js';
+import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type PrepareOptions, type PreparedData } from '../data/index.js';
 import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
 import { checkRecordOptions, recordRun } from '../track/record-run.js';
 import { paramsToSnake } from '../forest/params.js';
@@ -40,8 +40,6 @@ interface TrainFlags extends TrackingFlags, DataFlags {
   save?: string;
   json?: boolean;
   track: boolean;
-  task?: Task;
-  stratify?: boolean;
   criterion?: 'gini' | 'entropy';
   classWeight?: ClassWeight;
 }
@@ -68,13 +66,6 @@ export function register(program: Command): void {
     .description('fit a random forest on a data file (or built-in dataset) and evaluate it on held-out rows')
     .argument('<data>', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'breast-cancer', 'friedman1[:rows[:seed]]', 'classes:<rows>[:<k>[:<seed>]]'");
   addDataOptions(cmd)
-    .option(
-      '--task <task>',
-      'classification or regression (default: inferred from the target: text, true/false or a few integer values are classes)',
-      choiceOption('--task', ['classification', 'regression'] as const),
-    )
-    .option('--stratify', 'classification: keep each class in the same share in the training and test rows (default)')
-    .option('--no-stratify', 'classification: split the rows at random, ignoring the classes')
     .option('--criterion <c>', 'classification split criterion: gini (default) or entropy', choiceOption('--criterion', ['gini', 'entropy'] as const))
     .option('--class-weight <w>', 'classification: balanced, balanced_subsample, none (default) or a JSON map such as \'{"malignant": 2}\'', classWeightOption)
     .option('--trees <n>', `number of trees (default ${FOREST_DEFAULTS.nEstimators})`, intOption('--trees', 1))
@@ -158,8 +149,6 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
     ...dataOptionsFrom(flags),
     seed: flags.seed,
     testFraction: flags.test === undefined ? (flags.testFrac ?? DEFAULT_TEST_FRACTION) : undefined,
-    task: flags.task,
-    stratify: flags.stratify,
   };
   const prepared = prepareTraining(await loadData(data), prepareOptions);
   if (prepared.task === 'regression' && classifierOnly) {

@@ -6,9 +6,9 @@ import { STUDY_QUEUE_DEFAULTS, TUNE_DEFAULTS } from '../constants.js';
 import { GroveError } from '../errors.js';
 import type { SchedulerKind } from '../tune/scheduler.js';
 import type { SamplerKind } from '../tune/samplers/index.js';
-import { defaultSpace, parseSpace, type SearchSpace } from '../tune/space.js';
-import { dataStem, defaultStudyName, type StudyConfig } from '../tune/study-config.js';
-import type { MetricName } from '../tune/trial-task.js';
+import { parseSpace, type SearchSpace } from '../tune/space.js';
+import { dataStem, defaultStudyName, type StudyDraft } from '../tune/study-config.js';
+import { ALL_METRICS, type MetricName, type Task } from '../tune/trial-task.js';
 import { SHIP_DATA_MAX_BYTES } from '../tune/ship-data.js';
 import { runTune } from '../tune/tune.js';
 import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
@@ -25,7 +25,9 @@ interface TuneFlags extends TrackingFlags, DataFlags {
   valFrac: number;
   testFrac: number;
   eval?: 'val' | 'cv' | 'oob';
-  metric: MetricName;
+  metric?: MetricName;
+  task?: Task;
+  stratify?: boolean;
   cpus?: number;
   concurrency?: number;
   threadsPerTrial?: number;
@@ -47,7 +49,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('tune')
     .description('tune a random forest: parallel trials, every trial tracked, the best refitted, registered and promoted')
-    .argument('[data]', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]' (not needed with --resume)");
+    .argument('[data]', "CSV, TSV, .csv.gz, JSON or Arrow file, or a built-in: 'diabetes', 'friedman1[:rows[:seed]]', 'breast-cancer', 'classes:<rows>[:<k>[:<seed>]]' (not needed with --resume)");
+  // --task and --stratify/--no-stratify come with the shared data options
   addDataOptions(cmd)
     .option('--trials <n>', `trials that must finish (default ${TUNE_DEFAULTS.trials}; failed ones are replaced)`, intOption('--trials', 1))
     .option('--space <file>', 'search space as JSON (default: the built-in space; see README)')
@@ -67,7 +70,7 @@ export function register(program: Command): void {
       TUNE_DEFAULTS.testFraction,
     )
     .option('--eval <e>', 'val (default), cv (with --cv) or oob (out-of-bag)', choiceOption('--eval', ['val', 'cv', 'oob'] as const))
-    .option('--metric <m>', 'rmse (default), mae or r2', choiceOption('--metric', ['rmse', 'mae', 'r2'] as const), TUNE_DEFAULTS.metric)
+    .option('--metric <m>', 'regression: rmse (default), mae or r2; classification: log_loss (default), accuracy, balanced_accuracy, roc_auc or f1_macro', choiceOption('--metric', ALL_METRICS))
     .option('--cpus <n>', 'cores to use (default: all)', intOption('--cpus', 1))
     .option('--concurrency <n>', 'trials in flight (default: chosen from data size)', intOption('--concurrency', 1))
     .option('--threads-per-trial <n>', 'threads per trial (default: chosen from data size)', intOption('--threads-per-trial', 1))
@@ -95,7 +98,7 @@ export function register(program: Command): void {
   addTrackingUriOption(cmd)
     .addHelpText(
       'after',
-      '\nOther processes and machines can work on the same study: grove worker --study <name> (see grove worker --help).\n\nExamples:\n  grove tune diabetes\n  grove tune houses.csv --target price --trials 100 --scheduler asha\n  grove tune diabetes --trials 10 --sampler random --cv 3\n  grove tune --resume diabetes-20261127-081530',
+      '\nOther processes and machines can work on the same study: grove worker --study <name> (see grove worker --help).\n\nExamples:\n  grove tune diabetes\n  grove tune houses.csv --target price --trials 100 --scheduler asha\n  grove tune diabetes --trials 10 --sampler random --cv 3\n  grove tune breast-cancer --metric roc_auc\n  grove tune --resume diabetes-20261127-081530',
     )
     .action(async (data: string | undefined, flags: TuneFlags, command: Command) => {
       await tune(data, flags, command);
@@ -106,7 +109,7 @@ async function tune(data: string | undefined, flags: TuneFlags, command: Command
   const execution = { cpus: flags.cpus, concurrency: flags.concurrency, threadsPerTrial: flags.threadsPerTrial };
   let request: Parameters<typeof runTune>[1];
   if (flags.resume !== undefined) {
-    const given = ['target', 'space', 'grace', 'maxAttempts', 'shipData', 'sampler', 'scheduler', 'cv', 'eval', 'metric', 'study', 'register', 'seed'].filter(
+    const given = ['target', 'task', 'stratify', 'space', 'grace', 'maxAttempts', 'shipData', 'sampler', 'scheduler', 'cv', 'eval', 'metric', 'study', 'register', 'seed'].filter(
       (k) => command.getOptionValueSource(k) === 'cli',
     );
     if (data !== undefined || given.length > 0) {
@@ -125,11 +128,12 @@ async function tune(data: string | undefined, flags: TuneFlags, command: Command
   );
 }
 
-function buildConfig(data: string, f: TuneFlags): StudyConfig {
+function buildConfig(data: string, f: TuneFlags): StudyDraft {
   const evaluation = f.eval ?? (f.cv !== undefined ? 'cv' : 'val');
   if (evaluation === 'cv' && f.cv === undefined) throw new GroveError('INVALID_OPTION', '--eval cv needs --cv <k> (the number of folds)', { option: '--eval' });
   if (f.cv !== undefined && evaluation !== 'cv') throw new GroveError('INVALID_OPTION', `--cv ${f.cv} conflicts with --eval ${evaluation}`, { option: '--cv' });
-  let space: SearchSpace;
+  // no --space: the default space of the study's task, chosen once the data is prepared
+  let space: SearchSpace | undefined;
   if (f.space) {
     let json: unknown;
     try {
@@ -138,14 +142,13 @@ function buildConfig(data: string, f: TuneFlags): StudyConfig {
       throw new GroveError('INVALID_FILE', `--space ${f.space}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file: f.space });
     }
     space = parseSpace(json, f.space);
-  } else {
-    space = defaultSpace();
   }
   return {
     data,
     ...dataOptionsFrom(f),
     trials: f.trials ?? TUNE_DEFAULTS.trials,
     space,
+    spaceSource: f.space,
     sampler: f.sampler,
     scheduler: f.scheduler,
     evaluation,

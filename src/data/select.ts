@@ -82,8 +82,10 @@ export function selectColumns(data: LoadedData, options: SelectOptions = {}): Se
   const task = given ?? inferred.task;
   if (task === 'classification') {
     const labels = checkLabels(target, data.source);
-    if (given === undefined) notes.push(`task: classification (target "${target.name}" has ${inferred.reason}${target.kind === 'numeric' ? '; --task regression to regress on it' : ''})`);
-    return { target, features, labelled: Int32Array.from(labels.keys()), notes, task, labels };
+    if (given === undefined) notes.push(`task: classification (target "${target.name}": ${inferred.reason}${target.kind === 'numeric' ? '; --task regression to regress on it' : ''})`);
+    const labelled = new Int32Array(labels.length);
+    for (let i = 0; i < labelled.length; i++) labelled[i] = i;
+    return { target, features, labelled, notes, task, labels };
   }
   const labelled = checkTarget(target, data.source, notes);
   return { target, features, labelled, notes, task, labels: null };

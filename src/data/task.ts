@@ -33,7 +33,7 @@ export interface InferredTask {
 export function inferTask(column: Column, hint?: Task): InferredTask {
   if (column.kind === 'categorical') return { task: 'classification', reason: 'text labels' };
   if (column.kind === 'boolean') return { task: 'classification', reason: 'true/false labels' };
-  if (hint) return { task: hint, reason: 'the built-in dataset' };
+  if (hint) return { task: hint, reason: `the built-in's ${hint} target` };
   if (column.kind !== 'numeric') return { task: 'regression', reason: 'no values' };
   const v = column.values as Float64Array;
   const distinct = new Set<number>();

@@ -11,7 +11,7 @@ import { GroveError } from '../errors.js';
 import { MAX_CLASSES } from './task.js';
 import { checkUsable, selectColumns, type SelectOptions, type Selection } from './select.js';
 import { kFold, splitRows, stratifiedKFold, stratifiedSplitRows, type SplitFractions } from './split.js';
-import { classIndex, sortedClasses, type Label } from '../labels.js';
+import { classIndex, compareLabels, type Label } from '../labels.js';
 import type { Task } from './task.js';
 
 export interface PrepareOptions extends SelectOptions {
@@ -142,11 +142,9 @@ function prepareBase(data: LoadedData, options: PrepareOptions): Base {
     return { selection, usable, missing, fingerprint, notes, y: selection.target.values as Float64Array, classes: null, stratify: false };
   }
   const labels = selection.labels!;
-  const what = `${data.source}: target column "${selection.target.name}", data`;
-  const classes = sortedClasses(
-    Array.from(usable, (i) => labels[i]),
-    what,
-  );
+  const seen = new Set<Label>(); // one kind, none missing: selectColumns checked
+  for (let k = 0; k < usable.length; k++) seen.add(labels[usable[k]]);
+  const classes = [...seen].sort(compareLabels);
   if (classes.length > MAX_CLASSES) {
     throw new GroveError(
       'INVALID_DATA',
@@ -159,7 +157,7 @@ function prepareBase(data: LoadedData, options: PrepareOptions): Base {
   }
   const index = classIndex(classes);
   const y = new Float64Array(labels.length).fill(Number.NaN); // rows outside `usable` (dropped for missing features) stay NaN
-  for (const i of usable) y[i] = index.get(labels[i])!;
+  for (let k = 0; k < usable.length; k++) y[usable[k]] = index.get(labels[usable[k]])!;
   const stratify = options.stratify ?? true;
   if (stratify && (options.validationFraction || options.testFraction)) checkClassSizes(y, classes, usable, data.source, selection.target.name);
   return { selection, usable, missing, fingerprint, notes, y, classes, stratify };

@@ -1,12 +1,14 @@
 // Loads a model by URI (file path, runs:/, models:/) with its preprocessing, for predict and serve.
+// Either kind of forest: the model file's header says which (task), and callers branch on
+// `model.task` (a regressor answers numbers, a classifier class labels or probabilities).
 import type { Backend } from '../constants.js';
 import { preprocessingOf, type Preprocessing } from '../data/index.js';
-import { RandomForestRegressor } from '../forest/regressor.js';
+import { forestModelFromChunks, type ForestModel } from '../forest/load-model.js';
 import { openStore, trackingUriFrom } from '../track/tracking-uri.js';
 import { parseModelUri, resolveModelChunks, uriNeedsStore, type ModelSource } from '../track/model-uri.js';
 
 export interface LoadedModel {
-  model: RandomForestRegressor;
+  model: ForestModel;
   preprocessing: Preprocessing;
   source: ModelSource;
 }
@@ -24,7 +26,7 @@ export async function loadModel(uri: string, options: LoadModelOptions = {}): Pr
     // streamed: a model of several GB never sits in one Buffer next to its decoded arrays;
     // predict needs no per-node statistics (importances come from the header)
     const { chunks, size, source } = await resolveModelChunks(store, parsed);
-    const model = await RandomForestRegressor.fromChunks(chunks, { backend: options.backend, threads: options.threads, source: uri, totalBytes: size, stats: false });
+    const model = await forestModelFromChunks(chunks, { backend: options.backend, threads: options.threads, source: uri, totalBytes: size, stats: false });
     const preprocessing = preprocessingOf({
       preprocessing: model.metadata.preprocessing ?? null,
       feature_names: model.featureNames,

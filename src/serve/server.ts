@@ -1,11 +1,14 @@
 // The scoring server: Node's own http module (a router of five paths needs no framework, and
 // every microsecond of a single-row request is ours to account for; see bench/serve.ts).
-//   POST /invocations   JSON (four MLflow shapes) or CSV -> {"predictions": [...]}
+//   POST /invocations   JSON (four MLflow shapes) or CSV -> {"predictions": [...]}: numbers from a
+//                       regressor; class labels from a classifier, or one array of class
+//                       probabilities per row with "params": {"predict_method": "predict_proba"}
 //   GET  /ping, /health 200 while a model is loaded (503 once shutting down)
 //   GET  /version       the bare version string (grove's), as MLflow's server answers its own
-//   GET  /metadata      which model answers (name, version, alias, run, sha256) and the grove version
+//   GET  /metadata      which model answers (name, version, alias, run, sha256, task, classes) and the grove version
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { applyPreprocessing } from '../data/index.js';
+import { argmaxRows, decodeLabels, type Label } from '../labels.js';
 import { GROVE_VERSION } from '../version.js';
 import { closeGracefully, listen, urlOf } from '../http/listen.js';
 import { SERVE_DEFAULTS } from '../constants.js';
@@ -95,12 +98,23 @@ export async function startServer(uri: string, options: ServerOptions = {}): Pro
     const kind = bodyKindOf(req.headers['content-type']);
     const body = await readBody(req, maxBody);
     const model = slot.current; // this request stays on this model, whatever a swap does meanwhile
-    const input = requestInput(body, kind, model);
-    const applied = applyPreprocessing(input, model.preprocessing, { noteExtraColumns: false });
+    const { data, params } = requestInput(body, kind, model);
+    const forest = model.model;
+    if (params.predictMethod === 'predict_proba' && forest.task !== 'classification') {
+      throw badRequest(`params.predict_method "predict_proba" needs a classifier, and the model served here is a regressor (leave predict_method out, or use "predict")`);
+    }
+    const applied = applyPreprocessing(data, model.preprocessing, { noteExtraColumns: false });
     if (applied.rows === 0) throw badRequest('the request has no rows to score');
-    const syncMax = options.syncMaxRows ?? SERVE_DEFAULTS.syncMaxRows;
-    const predictions = applied.rows <= syncMax ? model.model.predictSync(applied.x) : await model.model.predict(applied.x);
-    const text = predictionsJson(predictions);
+    const sync = applied.rows <= (options.syncMaxRows ?? SERVE_DEFAULTS.syncMaxRows);
+    let text: string;
+    if (forest.task === 'classification') {
+      const proba = sync ? forest.predictProbaSync(applied.x) : await forest.predictProba(applied.x);
+      const k = forest.classes.length;
+      // the labels are the arg-max of the probabilities (ties to the first class), as predict gives
+      text = params.predictMethod === 'predict_proba' ? probaJson(proba, k) : labelsJson(decodeLabels(argmaxRows(proba, k), forest.classes));
+    } else {
+      text = predictionsJson(sync ? forest.predictSync(applied.x) : await forest.predict(applied.x));
+    }
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [MODEL_VERSION_HEADER]: model.label });
     res.end(text);
   }
@@ -160,6 +174,22 @@ function predictionsJson(p: Float64Array): string {
   return s + ']}';
 }
 
+/** {"predictions":["a","b",...]}: class labels as JSON values (strings, numbers, booleans). */
+function labelsJson(labels: Label[]): string {
+  return `{"predictions":${JSON.stringify(labels)}}`;
+}
+
+/** {"predictions":[[p0,p1,...],...]}: one array per row, in class order (the model's classes). */
+function probaJson(p: Float64Array, k: number): string {
+  let s = '{"predictions":[';
+  for (let i = 0; i < p.length; i += k) {
+    s += i > 0 ? ',[' : '[';
+    for (let c = 0; c < k; c++) s += (c > 0 ? ',' : '') + String(p[i + c]);
+    s += ']';
+  }
+  return s + ']}';
+}
+
 function metadataOf(m: ServedModel): Record<string, unknown> {
   const s = m.source;
   return {
@@ -171,6 +201,8 @@ function metadataOf(m: ServedModel): Record<string, unknown> {
     sha256: s.sha256,
     loaded_at: m.loadedAt.toISOString(),
     backend: m.model.backend,
+    task: m.model.task,
+    classes: m.model.task === 'classification' ? m.model.classes : null,
     grove_version: GROVE_VERSION,
   };
 }

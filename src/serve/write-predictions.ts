@@ -1,4 +1,4 @@
-// grove predict's output, streamed: the CSV (input columns + prediction) or the JSON document is
+// grove predict's output, streamed: the CSV (input columns + prediction [+ proba_<label>]) or the JSON document is
 // written a chunk of rows at a time, waiting for the stream to drain, so a file of any size never
 // becomes one giant string. A file is written next to its final path and renamed when complete.
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
@@ -6,36 +6,81 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { formatPredictionsCsv, type LoadedData } from '../data/index.js';
+import type { ProbaColumns } from '../data/predictions.js';
+import type { Label } from '../labels.js';
 import { GroveError } from '../errors.js';
 import { OUTPUT_CHUNK_ROWS } from '../constants.js';
 
+/** What grove predict writes: numbers (a regressor) or labels (a classifier), with class probabilities when asked. */
+export interface PredictionOutput {
+  predictions: Float64Array | readonly Label[];
+  /** rows x K, row-major, in class order (--proba) */
+  proba?: ProbaColumns | null;
+}
+
 /** CSV chunks, formatted by the data layer's formatPredictionsCsv one slice of rows at a time. */
-export function* predictionsCsvChunks(input: LoadedData, predictions: Float64Array, chunkRows = OUTPUT_CHUNK_ROWS): Generator<string> {
+export function* predictionsCsvChunks(input: LoadedData, output: Float64Array | PredictionOutput, chunkRows = OUTPUT_CHUNK_ROWS): Generator<string> {
+  const { predictions, proba = null } = output instanceof Float64Array ? { predictions: output } : output;
+  const k = proba ? proba.classes.length : 0;
   const n = predictions.length;
-  const header = formatPredictionsCsv({ ...input, table: input.table.slice(0, 0) }, []);
+  const header = formatPredictionsCsv({ ...input, table: input.table.slice(0, 0) }, [], proba && { classes: proba.classes, values: [] });
   yield header;
   for (let start = 0; start < n; start += chunkRows) {
     const end = Math.min(n, start + chunkRows);
-    const part = formatPredictionsCsv({ ...input, table: input.table.slice(start, end) }, predictions.subarray(start, end));
+    const part = formatPredictionsCsv(
+      { ...input, table: input.table.slice(start, end) },
+      predictions instanceof Float64Array ? predictions.subarray(start, end) : predictions.slice(start, end),
+      proba && { classes: proba.classes, values: sliceOf(proba.values, start * k, end * k) },
+    );
     yield part.slice(header.length);
   }
 }
 
-/** The JSON document, byte for byte what JSON.stringify({predictions}, null, 2) + "\n" gives. */
-export function* predictionsJsonChunks(predictions: Float64Array, chunkRows = OUTPUT_CHUNK_ROWS): Generator<string> {
-  const n = predictions.length;
+function sliceOf(values: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
+  return values instanceof Float64Array ? values.subarray(start, end) : Array.prototype.slice.call(values, start, end);
+}
+
+/**
+ * The JSON document, byte for byte what JSON.stringify(doc, null, 2) + "\n" gives, for
+ * doc = {predictions} (a regressor, or a classifier's labels) or, with class probabilities,
+ * {predictions, classes, probabilities} (probabilities: one array of K per row, in class order).
+ */
+export function* predictionsJsonChunks(output: Float64Array | PredictionOutput, chunkRows = OUTPUT_CHUNK_ROWS): Generator<string> {
+  const { predictions, proba = null } = output instanceof Float64Array ? { predictions: output } : output;
+  yield* arrayChunks('predictions', predictions.length, (i) => JSON.stringify(predictions[i]), chunkRows, proba === null);
+  if (proba === null) return;
+  const k = proba.classes.length;
+  yield `,\n  "classes": ${proba.classes.length === 0 ? '[]' : `[\n${proba.classes.map((c) => `    ${JSON.stringify(c)}`).join(',\n')}\n  ]`}`;
+  yield* arrayChunks(
+    'probabilities',
+    predictions.length,
+    (i) => {
+      let s = '[\n';
+      for (let c = 0; c < k; c++) s += `${c > 0 ? ',\n' : ''}      ${JSON.stringify(proba.values[i * k + c])}`;
+      return k === 0 ? '[]' : `${s}\n    ]`;
+    },
+    chunkRows,
+    true,
+    false,
+  );
+}
+
+/** `"key": [...]` inside the top-level object, JSON.stringify's 2-space layout, in chunks of rows. */
+function* arrayChunks(key: string, n: number, item: (i: number) => string, chunkRows: number, last: boolean, first = true): Generator<string> {
+  const open = `${first ? '{\n' : ',\n'}  ${JSON.stringify(key)}: `;
+  const close = last ? '\n}\n' : '';
   if (n === 0) {
-    yield '{\n  "predictions": []\n}\n';
+    yield `${open}[]${close}`;
     return;
   }
-  yield '{\n  "predictions": [\n';
+  yield `${open}[\n`;
   for (let start = 0; start < n; start += chunkRows) {
     const end = Math.min(n, start + chunkRows);
     let s = start > 0 ? ',\n' : '';
-    for (let i = start; i < end; i++) s += (i > start ? ',\n    ' : '    ') + JSON.stringify(predictions[i]);
+    for (let i = start; i < end; i++) s += (i > start ? ',\n    ' : '    ') + item(i);
     yield s;
   }
-  yield '\n  ]\n}\n';
+  yield `\n  ]${close}`;
 }
 
 /** Writes every chunk, waiting for 'drain' when the stream asks; the stream's errors reject. */

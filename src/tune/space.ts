@@ -24,12 +24,19 @@
  * exclusive; "log" needs low > 0. "choice" and "grid" differ only for the grid sampler (random
  * and TPE draw from both alike; the grid sampler enumerates both).
  *
+ * Classification studies may also tune "criterion" ({"choice": ["gini", "entropy"]}) and
+ * "class_weight" ({"choice": [null, "balanced", "balanced_subsample"]}, null or "none" = every
+ * class weighs 1); a regression study may fix "criterion" to "squared_error" and has no
+ * class_weight (checkSpaceForTask).
+ *
  * The default space is the seed's. max_depth "none or 2-20" is a plain choice over
  * [null, 2, 3, ..., 20]: no conditional spaces, at the price that TPE sees depths as unordered
- * categories.
+ * categories. A classification study's default adds criterion and class_weight, and draws
+ * max_features from choices suited to classifiers (sqrt, scikit-learn's default, first).
  */
 import { GroveError, closest, formatValue } from '../errors.js';
-import { resolveParams, SNAKE, type RandomForestParams } from '../forest/params.js';
+import { resolveParams, SNAKE, type Criterion, type RandomForestClassifierParams, type RandomForestParams } from '../forest/params.js';
+import type { Task } from './trial-task.js';
 
 export type ParamValue = string | number | boolean | null;
 /** One trial's hyperparameters, snake_case keys. */
@@ -74,8 +81,15 @@ export function grid(values: ParamValue[]): Distribution {
   return { type: 'grid', values: [...values] };
 }
 
+/** What a configuration stands for: forest params (camelCase), criterion and class_weight included. */
+export type TunedParams = Omit<RandomForestParams, 'criterion'> & Pick<RandomForestClassifierParams, 'classWeight'> & { criterion?: Criterion };
+
+/** Values of the hyperparameters that resolveParams does not check (one forest kind only). */
+const CRITERIA: Record<Task, readonly string[]> = { classification: ['gini', 'entropy'], regression: ['squared_error'] };
+const CLASS_WEIGHTS: readonly ParamValue[] = [null, 'none', 'balanced', 'balanced_subsample'];
+
 /** The hyperparameters a space may tune, with the numeric distributions each accepts. */
-const TUNABLE: Record<string, { camel: keyof RandomForestParams; numeric: ('int' | 'float')[] }> = {
+const TUNABLE: Record<string, { camel: keyof TunedParams; numeric: ('int' | 'float')[] }> = {
   n_estimators: { camel: 'nEstimators', numeric: ['int'] },
   max_depth: { camel: 'maxDepth', numeric: ['int'] },
   min_samples_split: { camel: 'minSamplesSplit', numeric: ['int'] },
@@ -84,21 +98,59 @@ const TUNABLE: Record<string, { camel: keyof RandomForestParams; numeric: ('int'
   bootstrap: { camel: 'bootstrap', numeric: [] },
   max_samples: { camel: 'maxSamples', numeric: ['float'] },
   min_impurity_decrease: { camel: 'minImpurityDecrease', numeric: ['float'] },
+  criterion: { camel: 'criterion', numeric: [] },
+  class_weight: { camel: 'classWeight', numeric: [] },
 };
 
 export const TUNABLE_PARAMS: readonly string[] = Object.keys(TUNABLE);
 
-/** The seed's space. */
-export function defaultSpace(): SearchSpace {
+/** The seed's space; for classification, with criterion, class_weight and classifier max_features. */
+export function defaultSpace(task: Task = 'regression'): SearchSpace {
   const depths: ParamValue[] = [null];
   for (let d = 2; d <= 20; d++) depths.push(d);
-  return {
+  const common = {
     n_estimators: int(10, 200),
     max_depth: choice(depths),
     min_samples_split: int(2, 10),
     min_samples_leaf: int(1, 10),
-    max_features: choice(['all', 'sqrt', 0.5, 0.33]),
   };
+  if (task === 'classification') {
+    return {
+      ...common,
+      max_features: choice(['sqrt', 'log2', 0.2, 0.5, 'all']),
+      criterion: choice(['gini', 'entropy']),
+      class_weight: choice([null, 'balanced', 'balanced_subsample']),
+    };
+  }
+  return { ...common, max_features: choice(['all', 'sqrt', 0.5, 0.33]) };
+}
+
+/** Values a distribution can produce, or null for a numeric range. */
+function valuesOf(d: Distribution): ParamValue[] | null {
+  return d.type === 'choice' ? d.choices : d.type === 'grid' ? d.values : null;
+}
+
+/**
+ * The task rules of a space (the study knows its task once the data is prepared): class_weight
+ * only for classification, criterion gini/entropy for classification and squared_error for
+ * regression.
+ */
+export function checkSpaceForTask(space: SearchSpace, task: Task, source?: string): void {
+  if (task === 'regression' && space.class_weight) {
+    throw spaceError(
+      source,
+      'class_weight',
+      'applies to classification only, and this study is a regression (the target is numeric; --task classification to classify it)',
+      spaceToJson({ class_weight: space.class_weight }).class_weight,
+    );
+  }
+  const criterion = space.criterion;
+  if (!criterion) return;
+  for (const v of valuesOf(criterion) ?? []) {
+    if (!CRITERIA[task].includes(v as string)) {
+      throw spaceError(source, 'criterion', `${formatValue(v)} is not a ${task} criterion (a ${task} study takes ${CRITERIA[task].join(' or ')})`, v);
+    }
+  }
 }
 
 function spaceError(source: string | undefined, key: string, message: string, value: unknown): GroveError {
@@ -201,6 +253,15 @@ export function validateSpace(space: SearchSpace, source?: string): void {
 
 // The value rules are resolveParams' own, applied to one hyperparameter at a time.
 function checkValue(key: string, value: unknown, where: string, source: string | undefined): void {
+  if (key === 'criterion') {
+    const all = [...CRITERIA.classification, ...CRITERIA.regression];
+    if (!all.includes(value as string)) throw spaceError(source, key, `${where}: must be one of ${all.join(', ')}`, value);
+    return;
+  }
+  if (key === 'class_weight') {
+    if (!CLASS_WEIGHTS.includes(value as ParamValue)) throw spaceError(source, key, `${where}: must be null (or "none"), "balanced" or "balanced_subsample"`, value);
+    return;
+  }
   try {
     resolveParams({ [TUNABLE[key].camel]: value } as RandomForestParams);
   } catch (err) {
@@ -314,16 +375,34 @@ export function validateConfig(space: SearchSpace, config: Config): void {
   for (const key of Object.keys(config)) {
     if (!(key in space)) throw new GroveError('INVALID_OPTION', `config: ${key}: not in the search space`, { option: key, value: config[key] });
   }
-  resolveParams(configToParams(config));
+  resolveParams(forestParamsFor(config, 'regression'));
 }
 
-/** snake_case config -> the RandomForestRegressor params it stands for. */
-export function configToParams(config: Config): RandomForestParams {
+/**
+ * A configuration as the params of the forest of `task`: a regressor has no class_weight and
+ * only squared_error (its default), so both stay out of its params; class_weight "none" is null.
+ */
+export function forestParamsFor(config: Config, task: 'regression'): RandomForestParams;
+export function forestParamsFor(config: Config, task: 'classification'): RandomForestClassifierParams;
+export function forestParamsFor(config: Config, task: Task): RandomForestParams | RandomForestClassifierParams;
+export function forestParamsFor(config: Config, task: Task): RandomForestParams | RandomForestClassifierParams {
+  const params = configToParams(config);
+  if (task === 'regression') {
+    delete params.criterion;
+    delete params.classWeight;
+    return params as RandomForestParams;
+  }
+  if ((params.classWeight as unknown) === 'none') params.classWeight = null;
+  return params as RandomForestClassifierParams;
+}
+
+/** snake_case config -> the forest params (camelCase) it stands for. */
+export function configToParams(config: Config): TunedParams {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     const t = TUNABLE[key];
     if (!t) throw new GroveError('INVALID_OPTION', `config: ${key}: unknown hyperparameter`, { option: key, value });
     out[t.camel] = value;
   }
-  return out as RandomForestParams;
+  return out as TunedParams;
 }

@@ -5,8 +5,8 @@ import type { ImputeStrategy, UnseenPolicy } from '../data/index.js';
 import { GroveError, invalidOption } from '../errors.js';
 import type { SchedulerKind } from './scheduler.js';
 import type { SamplerKind } from './samplers/index.js';
-import { parseSpace, spaceToJson, type SearchSpace } from './space.js';
-import type { EvaluationKind, MetricName } from './trial-task.js';
+import { checkSpaceForTask, defaultSpace, parseSpace, spaceToJson, type SearchSpace } from './space.js';
+import { ALL_METRICS, defaultMetric, TASK_METRICS, taskOfMetric, type EvaluationKind, type MetricName, type Task } from './trial-task.js';
 
 export interface StudyConfig {
   data: string;
@@ -17,6 +17,11 @@ export interface StudyConfig {
   impute?: ImputeStrategy;
   dropMissingRows?: boolean;
   unseenCategory?: UnseenPolicy;
+  /** the study's task: given with --task, else inferred from the target when the data is first
+   *  prepared, then recorded (so a resumed study and every worker prepare the data the same way) */
+  task?: Task;
+  /** stratified splits (default: on for classification) */
+  stratify?: boolean;
   trials: number;
   space: SearchSpace;
   sampler: SamplerKind;
@@ -42,6 +47,32 @@ export interface StudyConfig {
   shipData?: boolean;
 }
 
+/**
+ * A study as the command line describes it, before its data is prepared: the metric and the
+ * space default by the task, which the data decides (resolveStudyConfig).
+ */
+export type StudyDraft = Omit<StudyConfig, 'metric' | 'space'> & { metric?: MetricName; space?: SearchSpace; spaceSource?: string };
+
+/** The draft with the task the prepared data has: its default metric and space, both checked against the task. */
+export function resolveStudyConfig(draft: StudyDraft, task: Task): StudyConfig {
+  const { spaceSource, ...rest } = draft;
+  const metric = draft.metric ?? defaultMetric(task);
+  checkMetricForTask(metric, task);
+  const space = draft.space ?? defaultSpace(task);
+  checkSpaceForTask(space, task, spaceSource);
+  const config: StudyConfig = { ...rest, task, metric, space };
+  checkStudyConfig(config);
+  return config;
+}
+
+/** A regression metric on a classification study (or the other way round) names --metric and what fits. */
+export function checkMetricForTask(metric: MetricName, task: Task): void {
+  if (!ALL_METRICS.includes(metric)) throw invalidOption('--metric', metric, `must be one of ${ALL_METRICS.join(', ')}`);
+  if (taskOfMetric(metric) !== task) {
+    throw invalidOption('--metric', metric, `is a ${taskOfMetric(metric)} metric, but this study is a ${task}; use one of ${TASK_METRICS[task].join(', ')} (default ${defaultMetric(task)})`);
+  }
+}
+
 /** A study name from the data and the time: diabetes-20261127-081530. */
 export function defaultStudyName(data: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -57,7 +88,7 @@ export function dataStem(data: string): string {
   return clean.length > 0 ? clean : 'model';
 }
 
-export function checkStudyConfig(c: StudyConfig): void {
+export function checkStudyConfig(c: StudyDraft): void {
   if (!Number.isInteger(c.trials) || c.trials < 1) throw invalidOption('--trials', c.trials, 'must be an integer >= 1');
   if (c.evaluation === 'cv' && (!Number.isInteger(c.folds) || c.folds < 2)) throw invalidOption('--cv', c.folds, 'must be an integer >= 2 (folds)');
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw invalidOption('--val-frac', c.valFraction, 'must be in (0, 1)');
@@ -68,7 +99,7 @@ export function checkStudyConfig(c: StudyConfig): void {
   if (!(c.graceS > 0)) throw invalidOption('--grace', c.graceS, 'must be a positive number of seconds');
   if (!Number.isInteger(c.maxAttempts) || c.maxAttempts < 1) throw invalidOption('--max-attempts', c.maxAttempts, 'must be an integer >= 1');
   if (c.trialTimeoutS !== null && !(c.trialTimeoutS > 0)) throw invalidOption('--trial-timeout', c.trialTimeoutS, 'must be a positive number of seconds');
-  if (c.evaluation === 'oob' && c.space.bootstrap && JSON.stringify(c.space.bootstrap).includes('false')) {
+  if (c.evaluation === 'oob' && c.space?.bootstrap && JSON.stringify(c.space.bootstrap).includes('false')) {
     throw invalidOption('--eval', 'oob', 'needs bootstrap: the search space may turn it off');
   }
 }
@@ -84,6 +115,7 @@ export function studyParams(c: StudyConfig): Record<string, string | number | bo
     scheduler: c.scheduler,
     evaluation: c.evaluation === 'cv' ? `cv${c.folds}` : c.evaluation,
     metric: c.metric,
+    task: c.task ?? 'regression',
     seed: c.seed,
     test_frac: c.testFraction,
     register: c.register,

@@ -2,9 +2,10 @@
 // fitted), preprocessing fitted on each training part only, and copied once into
 // SharedArrayBuffers that every trial worker reads.
 import { loadData, prepareFolds, prepareTraining, type LoadedData, type PrepareOptions, type PreparedData } from '../data/index.js';
+import type { Label } from '../labels.js';
 import type { TypedMatrix } from '../matrix.js';
-import type { StudyConfig } from './study-config.js';
-import type { SharedFold } from './trial-task.js';
+import type { StudyDraft } from './study-config.js';
+import type { SharedFold, Task } from './trial-task.js';
 
 export interface StudyData {
   loaded: LoadedData;
@@ -13,9 +14,13 @@ export interface StudyData {
   refit: PreparedData;
   fingerprint: string;
   notes: string[];
+  /** the target's task (given, or inferred by the data layer) */
+  task: Task;
+  /** classification: the sorted class labels; y holds indices into them */
+  classes: Label[];
 }
 
-export async function prepareStudyData(c: StudyConfig): Promise<StudyData> {
+export async function prepareStudyData(c: StudyDraft): Promise<StudyData> {
   const loaded = await loadData(c.data);
   const base: PrepareOptions = {
     target: c.target,
@@ -25,6 +30,8 @@ export async function prepareStudyData(c: StudyConfig): Promise<StudyData> {
     impute: c.impute,
     dropMissingRows: c.dropMissingRows,
     unseenCategory: c.unseenCategory,
+    task: c.task,
+    stratify: c.stratify,
     seed: c.seed,
   };
   const refit = prepareTraining(loaded, { ...base, testFraction: c.testFraction });
@@ -37,7 +44,8 @@ export async function prepareStudyData(c: StudyConfig): Promise<StudyData> {
   } else {
     folds = [shareFold(refit.x, refit.y, null, null)];
   }
-  return { loaded, folds, refit, fingerprint: refit.fingerprint, notes: refit.notes };
+  const task: Task = refit.task ?? 'regression';
+  return { loaded, folds, refit, fingerprint: refit.fingerprint, notes: refit.notes, task, classes: task === 'classification' ? [...(refit.classes ?? [])] : [] };
 }
 
 function shareFold(x: Required<TypedMatrix>, y: Float64Array, valX: Required<TypedMatrix> | null, valY: Float64Array | null): SharedFold {

@@ -4,7 +4,7 @@
 // session: which trials we hold (heartbeats) and which a heartbeat found taken from us.
 import { MessageChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import { TUNE_DEFAULTS } from '../constants.js';
+import { FOREST_DEFAULTS, TUNE_DEFAULTS } from '../constants.js';
 import { GroveError } from '../errors.js';
 import type { Store } from '../track/store.js';
 import { systemTags } from '../track/system-tags.js';
@@ -91,7 +91,7 @@ export class TrialRunner {
     const c = study.config;
     const number = trial.number;
     const config = JSON.parse(trial.config) as Config;
-    const trees = configToParams(config).nEstimators ?? 100;
+    const trees = configToParams(config).nEstimators ?? FOREST_DEFAULTS.nEstimators;
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const entry: Running = { number, attempt: trial.attempt, runId: null, cancel, started: Date.now(), timedOut: false, lost: false };
     this.running.set(number, entry);
@@ -131,6 +131,8 @@ export class TrialRunner {
       folds: data.folds,
       evaluation: c.evaluation,
       metric: c.metric,
+      task: data.task,
+      nClasses: data.classes.length,
       rungs: rungTrees(c.scheduler, trees, TUNE_DEFAULTS.ashaEta, TUNE_DEFAULTS.ashaRungs),
       cancel,
       port: channel?.port2 ?? null,

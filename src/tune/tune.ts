@@ -11,17 +11,18 @@ import type { Run, Store } from '../track/store.js';
 import { planBudget } from './budget.js';
 import { refitBest, type RefitOutcome } from './refit.js';
 import type { Config } from './space.js';
-import { checkStudyConfig, studyConfigFromParams, type StudyConfig } from './study-config.js';
+import { checkStudyConfig, resolveStudyConfig, studyConfigFromParams, type StudyConfig, type StudyDraft } from './study-config.js';
 import { prepareStudyData, type StudyData } from './study-data.js';
 import { TAG_FAILURE, TAG_STUDY_STATE, TAG_TYPE, TYPE_REFIT } from './study-record.js';
 import { ensureQueue } from './queue-import.js';
 import { DEFAULT_STUDY_SOURCE, countFinished, createStudy, findStudy, stillCreating, type StudyHandle } from './study-run.js';
 import { optimize, type Execution, type OptimizeHooks, type OptimizeOutcome } from './study-loop.js';
-import { objectiveOf, type MetricName } from './trial-task.js';
+import { objectiveOf, TASK_METRICS, taskOfMetric } from './trial-task.js';
 import { heartbeatInterval, WorkerSession } from './worker-session.js';
 import { checkShippable, shippedDataName } from './ship-data.js';
 
-export type TuneRequest = { kind: 'new'; config: StudyConfig } | { kind: 'resume'; ref: string; trials?: number };
+/** A new study's metric and space default by its task, known once its data is prepared. */
+export type TuneRequest = { kind: 'new'; config: StudyDraft } | { kind: 'resume'; ref: string; trials?: number };
 
 export interface WorkerRequest {
   /** the study's name or run id */
@@ -67,8 +68,9 @@ export async function runTune(openStore: (create: boolean) => Promise<Store>, re
       if (request.config.shipData) checkShippable(request.config.data);
       planBudget({ ...execution, rows: 0, trials: request.config.trials }); // checks the flags
       const data = await prepareStudyData(request.config);
+      const config = resolveStudyConfig(request.config, data.task);
       store = await openStore(true);
-      const study = await createStudy(store, request.config, data.fingerprint, execution.source);
+      const study = await createStudy(store, config, data.fingerprint, execution.source);
       return await workOn(store, study, data, execution, hooks, true);
     }
     store = await openStore(false);
@@ -87,6 +89,7 @@ export async function runWorker(openStore: () => Promise<Store>, request: Worker
     const run = await waitForStudy(store, request.ref, request.waitS ?? STUDY_QUEUE_DEFAULTS.waitS, hooks);
     const config = studyConfigFromParams(run.params, request.ref);
     const data = await studyData(store, run, config, request.data, '--data');
+    config.task ??= data.task;
     const study: StudyHandle = { run, config, history: [], runIds: new Map() };
     const queue = await ensureQueue(store, study);
     if (queue.state === 'failed' || queue.state === 'killed') throw stoppedStudy(config.studyName, run.runId, queue.state);
@@ -134,7 +137,7 @@ async function workOn(store: Store, study: StudyHandle, data: StudyData, executi
   };
   try {
     hooks.onPhase?.(
-      `study ${c.studyName} (${studyId}): ${queue.target} trials, ${c.sampler} sampler, ${c.scheduler} scheduler, ${c.evaluation === 'cv' ? `${c.folds}-fold CV` : c.evaluation === 'val' ? `validation split ${c.valFraction}` : 'out-of-bag'} ${c.metric}; worker ${session.identity.workerId}`,
+      `study ${c.studyName} (${studyId}): ${data.task}${data.task === 'classification' ? ` (${data.classes.length} classes)` : ''}, ${queue.target} trials, ${c.sampler} sampler, ${c.scheduler} scheduler, ${c.evaluation === 'cv' ? `${c.folds}-fold CV` : c.evaluation === 'val' ? `validation split ${c.valFraction}` : 'out-of-bag'} ${c.metric}; worker ${session.identity.workerId}`,
     );
     // the study stops (killed or failed) only when nobody else is working on it
     const alone = async () => {
@@ -181,15 +184,16 @@ async function refitHere(store: Store, study: StudyHandle, data: StudyData, outc
     const best = bestTrial(study) ?? top[0];
     hooks.onPhase?.(`refitting trial ${best.number}'s configuration on all ${data.refit.x.rows} non-test rows`);
     const refit = await refitBest(store, study, data, best.config, outcome.budget.cpus, best.value, source);
+    const testKeys = TASK_METRICS[data.task];
+    const logged: [string, number | null | undefined][] = [
+      [`best_val_${c.metric}`, best.value],
+      ...testKeys.map((k): [string, number | null | undefined] => [`test_${k}`, refit.test[k]]),
+      [`baseline_test_${testKeys[0]}`, refit.baseline[testKeys[0]]],
+      ...(c.metric !== testKeys[0] ? [[`baseline_test_${c.metric}`, refit.baseline[c.metric]] as [string, number | null | undefined]] : []),
+      ['trials_finished', countFinished(study.history)],
+    ];
     await store.logBatch(studyId, {
-      metrics: [
-        { key: `best_val_${c.metric}`, value: best.value },
-        { key: 'test_rmse', value: refit.test.rmse },
-        { key: 'test_mae', value: refit.test.mae },
-        { key: 'test_r2', value: refit.test.r2 },
-        { key: 'baseline_test_rmse', value: refit.baseline.rmse },
-        { key: 'trials_finished', value: countFinished(study.history) },
-      ],
+      metrics: logged.filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])).map(([key, value]) => ({ key, value })),
       tags: {
         [TAG_STUDY_STATE]: 'finished',
         'grove.model_uri': refit.modelUri,
@@ -217,7 +221,8 @@ async function recordedRefit(store: Store, study: StudyHandle): Promise<RefitOut
   const r = children[0];
   if (!r || !run.tags['grove.model_uri']) return null;
   const m = r.metrics;
-  const pick = (prefix: string) => ({ rmse: m[`${prefix}rmse`], mae: m[`${prefix}mae`], r2: m[`${prefix}r2`] }) as Record<MetricName, number>;
+  const keys = TASK_METRICS[taskOfMetric(study.config.metric)];
+  const pick = (prefix: string) => Object.fromEntries(keys.map((k) => [k, m[`${prefix}${k}`] ?? null]));
   return {
     runId: r.runId,
     modelUri: run.tags['grove.model_uri'],
@@ -244,6 +249,7 @@ async function resume(store: Store, ref: string, trials?: number) {
   if (trials !== undefined) config.trials = trials;
   checkStudyConfig(config);
   const data = await studyData(store, run, config, undefined, '--resume');
+  config.task ??= data.task;
   const study: StudyHandle = { run, config, history: [], runIds: new Map() };
   const queue = await ensureQueue(store, study, trials);
   const children = await store.searchRuns({ parentRunId: run.runId, filter: `tags.\`${TAG_TYPE}\` = '${TYPE_REFIT}' and status = 'FINISHED'`, limit: 1 });

@@ -69,14 +69,49 @@ export interface VersionJson {
   onnx_url: string | null;
 }
 
+export type RunTask = 'classification' | 'regression';
+
+export type LabelJson = string | number | boolean;
+
+/** the confusion_matrix.json artifact: rows are the true classes, columns the predicted ones */
+export interface ConfusionMatrixJson {
+  labels: LabelJson[];
+  matrix: number[][];
+}
+
+/** the roc_curve.json artifact (binary classifiers) */
+export interface RocCurveJson {
+  positive_label: LabelJson | null;
+  fpr: number[];
+  tpr: number[];
+  /** null where the artifact had none or a non-finite one (the first, +Infinity in scikit-learn) */
+  thresholds: (number | null)[] | null;
+  auc: number | null;
+}
+
 export interface RunDetail {
   run: RunJson;
   is_study: boolean;
   has_children: boolean;
+  /** from the model's header, else the run's task param, artifacts or metrics; null when nothing says */
+  task: RunTask | null;
   metric_histories: Record<string, History>;
   artifacts: { name: string; size: number; sha256: string; created_time: number }[];
   model_versions: VersionJson[];
-  model: { n_trees: number; n_features: number; target_name: string | null; feature_names: string[]; feature_importances: (number | null)[]; grove_version: string } | null;
+  model: {
+    n_trees: number;
+    n_features: number;
+    target_name: string | null;
+    feature_names: string[];
+    feature_importances: (number | null)[];
+    grove_version: string;
+    task: RunTask;
+    /** a classifier's class labels, sorted (null for a regressor) */
+    classes: LabelJson[] | null;
+  } | null;
+  /** a classification run's evaluation on its test (or validation) rows, from its artifacts */
+  confusion_matrix: ConfusionMatrixJson | null;
+  roc_curve: RocCurveJson | null;
 }
 
 export interface TrialJson {

@@ -4,6 +4,8 @@ import { GroveError } from '../errors.js';
 import { readModelHeaderChunks } from '../forest/model-file.js';
 import type { Run, Store } from '../track/store.js';
 import { ImportanceCache } from './importance.js';
+import { classificationView, runTask } from './classification-view.js';
+import { orderMetricKeys } from './client/metric-keys.js';
 import { ONNX_ARTIFACT_TAG } from '../constants.js';
 import { aliasChangeJson, artifactJson, experimentJson, historyJson, metricsJson, modelJson, num, runJson, versionJson, type Json } from './json.js';
 import { higherIsBetter, isStudy, loadStudy, studyJson } from './study-view.js';
@@ -20,8 +22,8 @@ export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 1000;
 export const COMPARE_MIN = 2;
 export const COMPARE_MAX = 200;
-/** metrics tried, in order, for an experiment's "best" column */
-const BEST_KEYS = ['test_rmse', 'rmse', 'val_rmse'];
+/** metrics tried, in order, for an experiment's "best" column (regression, then classification) */
+const BEST_KEYS = ['test_rmse', 'rmse', 'val_rmse', 'test_accuracy', 'accuracy', 'val_accuracy', 'test_log_loss', 'log_loss', 'val_log_loss'];
 
 function badParam(name: string, value: string, why: string): GroveError {
   return new GroveError('INVALID_OPTION', `query parameter ${name}: ${why} (got ${JSON.stringify(value)})`, { option: name, value });
@@ -43,7 +45,7 @@ function keysOf(runs: Run[]): { param_keys: string[]; metric_keys: string[] } {
     for (const k in r.params) params.add(k);
     for (const k in r.metrics) metrics.add(k);
   }
-  return { param_keys: [...params].sort(), metric_keys: [...metrics].sort() };
+  return { param_keys: [...params].sort(), metric_keys: orderMetricKeys(metrics) };
 }
 
 export class Api {
@@ -162,15 +164,20 @@ export class Api {
     const model = artifacts.find((a) => a.name === 'model');
     const header = model ? await this.modelHeader(id, model.name, model.sha256) : null;
     const children = await this.store.searchRuns({ parentRunId: id, limit: 1 });
+    const task = runTask(run, header?.task, artifacts);
+    const evaluation = task === 'classification' ? await classificationView(this.store, id, artifacts) : { confusion_matrix: null, roc_curve: null };
     return {
       json: {
         run: runJson(run),
         is_study: isStudy(run),
         has_children: children.length > 0,
+        task,
         metric_histories: histories,
         artifacts: artifacts.map(artifactJson),
         model_versions: versions,
         model: header,
+        confusion_matrix: evaluation.confusion_matrix as unknown as Json,
+        roc_curve: evaluation.roc_curve as unknown as Json,
       },
     };
   }
@@ -182,6 +189,7 @@ export class Api {
     try {
       // the header only: the stream stops there, whatever the model's size
       const h = await readModelHeaderChunks(this.store.readArtifactChunks(runId, name), `runs:/${runId}/${name}`);
+      const task: unknown = h.task;
       out = {
         n_trees: h.n_trees,
         n_features: h.n_features,
@@ -189,6 +197,9 @@ export class Api {
         feature_names: h.feature_names,
         feature_importances: h.feature_importances.map((v) => num(v)),
         grove_version: h.grove_version,
+        // files written before classifiers have no task: regressors
+        task: task === 'classification' ? 'classification' : 'regression',
+        classes: task === 'classification' && Array.isArray(h.classes) ? (h.classes as Json[]) : null,
       };
     } catch {
       out = null; // not a grove model file: the page shows no importances

@@ -5,6 +5,7 @@ import type { Run, Store } from '../track/store.js';
 import { TAG_FAILURE, TAG_PRUNED, TAG_STUDY_STATE, TAG_THREADS, TAG_ATTEMPT, TAG_TRIAL_NUMBER, TAG_TYPE, TAG_WORKER, TYPE_REFIT, TYPE_STUDY, TYPE_TRIAL, objectiveKey } from '../tune/study-record.js';
 import type { TrialJson } from './api-types.js';
 import { num, runJson, type Json } from './json.js';
+import { higherIsBetter } from './client/metric-keys.js';
 
 /** One trial as the API answers it (the wire type the client reads too). */
 export type Trial = TrialJson;
@@ -21,10 +22,8 @@ export interface Study {
   refit_run_id: string | null;
 }
 
-/** r2-like metrics are maximised; errors (rmse, mae, ...) are minimised. */
-export function higherIsBetter(metricKey: string): boolean {
-  return /(^|_)r2$/.test(metricKey);
-}
+// r2 and classification scores (accuracy, roc_auc, f1_macro) are maximised; errors and losses minimised
+export { higherIsBetter };
 
 function parseJson(text: string | undefined): Json {
   if (text === undefined) return null;

@@ -45,7 +45,7 @@ test('diabetes and friedman1 stay regression; --task overrides the guess either 
   const inferred = prepareTraining(data, { target: 'y' });
   assert.equal(inferred.task, 'classification');
   assert.deepEqual(inferred.classes, [0, 1]);
-  assert.ok(inferred.notes.some((n) => /task: classification \(target "y" has 2 distinct integer values; --task regression/.test(n)));
+  assert.ok(inferred.notes.some((n) => /task: classification \(target "y": 2 distinct integer values; --task regression/.test(n)));
   const regressed = prepareTraining(data, { target: 'y', task: 'regression' });
   assert.equal(regressed.task, 'regression');
   assert.equal(regressed.classes, undefined);
@@ -193,6 +193,15 @@ test('bad labels: a missing label, a class with one row, a class only in the tes
   assert.throws(() => labelledPart(held, train.preprocessing, train.classes), /pets-test\.csv: target column "label", data row 2: class "fish" was not seen in training \(classes: "cat", "dog"\)/);
   const ok = labelledPart(await loadData(writeFile(dir, 'pets-ok.csv', 'a,label\n7,dog\n8,cat\n')), train.preprocessing, train.classes);
   assert.deepEqual(Array.from(ok.y), [1, 0]);
+  // booleans and numbers in a test file: the same kinds as in training
+  const flags = prepareTraining(await loadData(writeFile(dir, 'flags.csv', 'a,ok\n1,true\n2,false\n3,true\n4,false\n')), { target: 'ok' });
+  assert.deepEqual(flags.classes, [false, true]);
+  assert.deepEqual(Array.from(labelledPart(await loadData(writeFile(dir, 'flags-test.csv', 'a,ok\n1,TRUE\n2,true\n')), flags.preprocessing, flags.classes).y), [1, 1]);
+  const ints = prepareTraining(await loadData(writeFile(dir, 'ints.csv', 'a,c\n1,0\n2,1\n3,0\n4,1\n')), { target: 'c' });
+  assert.deepEqual(ints.classes, [0, 1]);
+  assert.deepEqual(Array.from(labelledPart(await loadData(writeFile(dir, 'ints-test.csv', 'a,c\n1,1\n2,0\n')), ints.preprocessing, ints.classes).y), [1, 0]);
+  const bad = await loadData(writeFile(dir, 'ints-bad.csv', 'a,c\n1,1\n2,\n'));
+  assert.throws(() => labelledPart(bad, ints.preprocessing, ints.classes), /ints-bad\.csv: target column "c", data row 2: the class label is missing/);
 });
 
 test('breast-cancer: 569 rows x 30 features, target diagnosis with 357 benign and 212 malignant', async () => {

@@ -123,6 +123,28 @@ test('native and js grow the same classifier (probabilities and OOB bit for bit)
   }
 });
 
+test('more than 32 classes: no node histograms, the same forest on both backends; a class given but never seen keeps probability 0', async () => {
+  const d = bands(900, 40, 3, 71);
+  // forty strips of x0, the first 40 rows one in each, so every class has rows
+  for (let i = 0; i < 40; i++) d.X.data[i * 3] = (i + 0.5) / 40;
+  for (let i = 0; i < d.X.rows; i++) d.k[i] = Math.floor(d.X.data[i * 3] * 40);
+  const names = Array.from({ length: 40 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+  const y = labelsOf(d.k, names);
+  const fits = await Promise.all(backends.map((backend) => new RandomForestClassifier({ nEstimators: 4, seed: 9, splitMode: 'hist', backend }).fit(d.X, y)));
+  for (const m of fits) {
+    assert.equal(m.nClasses, 40);
+    assert.equal(m.splitMode, 'hist');
+    assert.ok(accuracy(await m.predict(d.X), y) > 0.8);
+  }
+  if (fits.length === 2) assert.deepEqual(await fits[0].predictProba(d.X), await fits[1].predictProba(d.X));
+
+  const two = bands(200, 2, 3, 72);
+  const withGhost = await new RandomForestClassifier({ nEstimators: 5, seed: 1, backend: backends[0] }).fit(two.X, labelsOf(two.k, ['a', 'b']), { classes: ['a', 'b', 'ghost'] });
+  assert.deepEqual(withGhost.classes, ['a', 'b', 'ghost']);
+  const proba = await withGhost.predictProba(two.X);
+  for (let i = 0; i < two.X.rows; i++) assert.equal(proba[i * 3 + 2], 0);
+});
+
 test('labels of every kind come back as they went in: strings with commas and unicode, numbers, booleans', async () => {
   const d = bands(300, 2, 3, 21);
   const d3 = bands(300, 3, 3, 22);

@@ -9,17 +9,6 @@ import type { DatasetView } from './dataset.js';
 import type { SortedFeatures } from './presort.js';
 import type { TreeArrays } from './tree-builder.js';
 
-/**
- * The classification fields of EngineParams (native/engine/params.h): criterion 1 gini, 2
- * entropy; n_classes K; class_weight K weights or null (all 1); balanced_subsample.
- */
-export interface ClassParams {
-  criterion?: 0 | 1 | 2;
-  n_classes?: number;
-  class_weight?: Float64Array | null;
-  balanced_subsample?: boolean;
-}
-
 const EPSILON = Number.EPSILON; // scikit-learn's EPSILON (DBL_EPSILON)
 
 interface Pending {
@@ -77,12 +66,12 @@ export class ClassTreeBuilder {
 
   constructor(
     private readonly data: DatasetView,
-    private readonly p: EngineParams & ClassParams,
+    private readonly p: EngineParams,
     private readonly bins: BinnedFeatures | null,
     private readonly sorted: SortedFeatures | null,
   ) {
     const n = data.rows;
-    const k = p.n_classes ?? 0;
+    const k = p.n_classes;
     if (!Number.isInteger(k) || k < 2) throw new GroveError('INVALID_OPTION', `n_classes ${k}: a classifier needs at least 2 classes`, { option: 'n_classes' });
     this.k = k;
     this.crit = p.criterion === 2 ? ENTROPY : GINI;
@@ -95,7 +84,7 @@ export class ClassTreeBuilder {
       }
       this.cls[i] = c;
     }
-    const cw = p.class_weight ?? null;
+    const cw = p.class_weight;
     if (cw !== null && cw.length !== k) throw new GroveError('INVALID_OPTION', `class_weight has ${cw.length} weights for ${k} classes`, { option: 'class_weight' });
     this.cw = cw === null ? new Float64Array(k).fill(1.0) : Float64Array.from(cw);
     this.weight = new Float64Array(n);

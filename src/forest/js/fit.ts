@@ -2,7 +2,7 @@ import type { EngineParams } from '../engine-params.js';
 import { SPLIT_HISTOGRAM } from '../engine-params.js';
 import type { FlatForest } from '../flat-forest.js';
 import { binFeatures } from './binning.js';
-import { ClassTreeBuilder, type ClassParams } from './class-tree-builder.js';
+import { ClassTreeBuilder } from './class-tree-builder.js';
 import type { DatasetView } from './dataset.js';
 import { presortFeatures } from './presort.js';
 import { TreeBuilder, type TreeArrays } from './tree-builder.js';
@@ -22,11 +22,11 @@ export interface FitOutput {
  * n_classes K >= 2 (criterion gini or entropy, y holding class indices) it grows a classifier:
  * K values per node.
  */
-export function fitForestJs(data: DatasetView, p: EngineParams & ClassParams, cancel?: Int32Array): FitOutput {
+export function fitForestJs(data: DatasetView, p: EngineParams, cancel?: Int32Array): FitOutput {
   const histogram = p.split_mode === SPLIT_HISTOGRAM;
   const bins = histogram ? binFeatures(data, p.max_bins) : null;
   const sorted = histogram ? null : presortFeatures(data);
-  const k = p.n_classes ?? 0;
+  const k = p.n_classes;
   const builder = k > 0 ? new ClassTreeBuilder(data, p, bins, sorted) : new TreeBuilder(data, p, bins, sorted);
   const width = k > 0 ? k : 1;
   const oob = p.bootstrap && p.compute_oob;

@@ -6,8 +6,8 @@ import type { DatasetView } from './dataset.js';
  * by the tree count. A classifier (nClasses K >= 2) gives rows x K class probabilities,
  * row-major: each class's sum adds its leaf values tree by tree.
  */
-export function predictForestJs(f: FlatForest & { nClasses?: number }, data: DatasetView): Float64Array {
-  const k = f.nClasses ?? 0;
+export function predictForestJs(f: FlatForest, data: DatasetView): Float64Array {
+  const k = f.nClasses;
   if (k > 0) return predictProbaJs(f, data, k);
   const out = new Float64Array(data.rows);
   const trees = f.treeOffsets.length - 1;

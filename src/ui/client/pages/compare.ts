@@ -6,12 +6,10 @@ import { fmtMetric } from '../format.js';
 import { lineChart } from '../charts/line.js';
 import { seriesColor } from '../charts/color.js';
 import type { PageContext } from '../router.js';
+import { higherIsBetter, isScore, orderMetricKeys } from '../metric-keys.js';
 import type { History, RunJson } from '../../api-types.js';
 
 const MAX_CHARTS = 12;
-const lowerIsBetter = (key: string) => !/(^|_)r2$/.test(key);
-// only scores get a best mark (not counts or timings)
-const isScore = (key: string) => /(^|_)(rmse|mse|mae|r2|loss|error)$/.test(key);
 
 export async function comparePage(ctx: PageContext): Promise<void> {
   const ids = (ctx.query.get('ids') ?? '').split(',').filter(Boolean);
@@ -25,7 +23,7 @@ export async function comparePage(ctx: PageContext): Promise<void> {
     runs.map((r, i) => h('th', null, h('span', { class: 'swatch', style: `background:${seriesColor(i)}` }), link(`/runs/${r.run_id}`, r.run_name))),
   );
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-  const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+  const metricKeys = orderMetricKeys(new Set(runs.flatMap((r) => Object.keys(r.metrics))));
 
   const onlyDiff = h('input', { type: 'checkbox', id: 'only-diff' });
   onlyDiff.checked = true;
@@ -46,7 +44,7 @@ export async function comparePage(ctx: PageContext): Promise<void> {
   const metricRows = metricKeys.map((k) => {
     const vals = runs.map((r) => r.metrics[k]);
     const finite = vals.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    const best = finite.length > 1 && isScore(k) ? (lowerIsBetter(k) ? Math.min(...finite) : Math.max(...finite)) : null;
+    const best = finite.length > 1 && isScore(k) ? (higherIsBetter(k) ? Math.max(...finite) : Math.min(...finite)) : null;
     return h(
       'tr',
       null,

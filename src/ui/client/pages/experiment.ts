@@ -134,6 +134,10 @@ export async function experimentPage(ctx: PageContext): Promise<void> {
   };
 
   const renderTable = (page: RunsPage) => {
+    // the example filter speaks the experiment's task
+    if (page.metric_keys.some((k) => /(^|_)(accuracy|log_loss)$/.test(k)) && !page.metric_keys.some((k) => /(^|_)rmse$/.test(k))) {
+      input.placeholder = "e.g. metrics.val_accuracy > 0.9 and params.criterion = 'entropy'";
+    }
     const cols = columns(page, selected, updateCompare);
     const [orderKey, asc] = splitOrder(state.order);
     const head = h(

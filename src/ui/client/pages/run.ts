@@ -1,10 +1,14 @@
 // A run: params, metrics with their histories as line charts, tags, the model's feature
-// importances, artifacts to download, and the model versions registered from it.
+// importances, a classifier's confusion matrix and ROC curve (binary), artifacts to download,
+// and the model versions registered from it.
 import { getJson } from '../api.js';
 import { add, h, keyValueTable, link, section } from '../dom.js';
 import { fmtBytes, fmtDuration, fmtMetric, fmtTime, timeEl } from '../format.js';
 import { barChart } from '../charts/bars.js';
 import { lineChart } from '../charts/line.js';
+import { confusionMatrixTable } from '../charts/confusion.js';
+import { rocChart, rocTitle } from '../charts/roc.js';
+import { orderMetricKeys } from '../metric-keys.js';
 import type { PageContext } from '../router.js';
 import type { RunDetail } from '../../api-types.js';
 
@@ -25,6 +29,13 @@ export async function runPage(ctx: PageContext): Promise<void> {
     ['Duration', fmtDuration(r.start_time, r.end_time)],
     ['Host', `${r.host} (pid ${r.pid})`],
   ];
+  if (d.task) facts.push(['Task', d.task]);
+  const classes = d.model?.classes;
+  if (classes)
+    facts.push([
+      'Classes',
+      h('span', { class: 'wrap', id: 'classes' }, classes.length > 20 ? `${classes.slice(0, 20).map(String).join(', ')}, … (${classes.length})` : classes.map(String).join(', ')),
+    ]);
   if (r.parent_run_id) facts.push(['Parent run', link(`/runs/${r.parent_run_id}`, r.parent_run_id)]);
   if (d.is_study) facts.push(['Study', link(`/studies/${r.run_id}`, 'optimisation history, hyperparameters, timeline')]);
   else if (r.tags['grove.type'] === 'trial' && r.parent_run_id) facts.push(['Study', link(`/studies/${r.parent_run_id}`, `trial ${r.tags['grove.trial'] ?? ''} of the study`)]);
@@ -48,7 +59,7 @@ export async function runPage(ctx: PageContext): Promise<void> {
       section(
         'Metrics',
         keyValueTable(
-          sortedKeys(r.metrics).map((k) => [k, fmtMetric(k, r.metrics[k])]),
+          orderMetricKeys(Object.keys(r.metrics)).map((k) => [k, fmtMetric(k, r.metrics[k])]),
           'no metrics',
         ),
       ),
@@ -78,6 +89,14 @@ export async function runPage(ctx: PageContext): Promise<void> {
         ),
       ),
     ),
+    d.confusion_matrix || d.roc_curve
+      ? h(
+          'div',
+          { class: 'cols', id: 'evaluation' },
+          d.confusion_matrix ? section('Confusion matrix', confusionMatrixTable(d.confusion_matrix)) : null,
+          d.roc_curve ? section(h('span', { id: 'roc-title' }, rocTitle(d.roc_curve)), rocChart(d.roc_curve)) : null,
+        )
+      : null,
     importances.length
       ? section(
           `Feature importances (${d.model!.n_trees} trees${d.model!.target_name ? `, target ${d.model!.target_name}` : ''})`,
