@@ -42,6 +42,16 @@ export interface Split {
   proxy: number;
 }
 
+/** Keeps the candidate when its proxy beats the best so far (strictly: the first of equals wins). */
+export function offerSplit(best: Split, feature: number, threshold: number, bin: number, proxy: number): void {
+  if (proxy > best.proxy) {
+    best.feature = feature;
+    best.threshold = threshold;
+    best.bin = bin;
+    best.proxy = proxy;
+  }
+}
+
 export interface TreeArrays {
   feature: number[];
   left: number[];

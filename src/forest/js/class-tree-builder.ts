@@ -2,7 +2,7 @@ import type { EngineParams } from '../engine-params.js';
 import { GroveError } from '../../errors.js';
 import type { BinnedFeatures } from './binning.js';
 import { midpoint } from './binning.js';
-import { BuilderBase, type Pending, type Split } from './builder-base.js';
+import { BuilderBase, offerSplit, type Pending, type Split } from './builder-base.js';
 import { classImprovement, classWeightOf, ENTROPY, GINI, isPureClasses, pushClassValues, type ClassCriterion, type ClassStats } from './class-criterion.js';
 import type { DatasetView } from './dataset.js';
 import type { SortedFeatures } from './presort.js';
@@ -118,13 +118,7 @@ export class ClassTreeBuilder extends BuilderBase<ClassStats> {
       if (nl < msl) continue;
       if (m - nl < msl) break;
       if (!(xs[k + 1] > xs[k])) continue;
-      const score = this.crit.proxy(L, cnt, this.cw);
-      if (score > best.proxy) {
-        best.feature = f;
-        best.threshold = midpoint(xs[k], xs[k + 1]);
-        best.bin = -1;
-        best.proxy = score;
-      }
+      offerSplit(best, f, midpoint(xs[k], xs[k + 1]), -1, this.crit.proxy(L, cnt, this.cw));
     }
     return true;
   }
@@ -174,13 +168,7 @@ export class ClassTreeBuilder extends BuilderBase<ClassStats> {
       nl += rows;
       if (nl < msl) continue;
       if (s.n - nl < msl) break;
-      const score = this.crit.proxy(L, s.cnt, this.cw);
-      if (score > best.proxy) {
-        best.feature = f;
-        best.threshold = bins.edges[f][b];
-        best.bin = b;
-        best.proxy = score;
-      }
+      offerSplit(best, f, bins.edges[f][b], b, this.crit.proxy(L, s.cnt, this.cw));
     }
     return true;
   }
@@ -210,13 +198,7 @@ export class ClassTreeBuilder extends BuilderBase<ClassStats> {
       nl += rows;
       if (nl < msl) continue;
       if (s.n - nl < msl) break;
-      const score = this.crit.proxy(L, s.cnt, this.cw);
-      if (score > best.proxy) {
-        best.feature = f;
-        best.threshold = edges[b];
-        best.bin = b;
-        best.proxy = score;
-      }
+      offerSplit(best, f, edges[b], b, this.crit.proxy(L, s.cnt, this.cw));
     }
     return true;
   }
