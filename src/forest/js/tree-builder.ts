@@ -11,7 +11,9 @@ import type { SortedFeatures } from './presort.js';
  * ./criterion.ts (the mirror of native/engine/criterion.h). It does that file's arithmetic — the same
  * random draws, the same summation order, the same tie rules — so both backends grow identical
  * trees; the native file arranges memory differently (rows in node order) for speed. Change one,
- * change the other.
+ * change the other. What does not depend on the criterion (draws, growth order, partition,
+ * histogram pool) is in ./builder-base.ts, shared with the classifier twin; the scans and the
+ * histogram build stay here, specialised.
  */
 
 export type { TreeArrays } from './builder-base.js';
