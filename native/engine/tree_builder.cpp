@@ -31,6 +31,15 @@ inline int32_t lowest_bit(uint64_t bits) {
 #endif
 }
 
+// The bins set in a 256-bit bitmap, in increasing order, into present; returns how many.
+inline int32_t bins_present(const uint64_t used[4], int32_t present[256]) {
+  int32_t d = 0;
+  for (int32_t word = 0; word < 4; ++word) {
+    for (uint64_t bits = used[word]; bits != 0; bits &= bits - 1) present[d++] = word * 64 + lowest_bit(bits);
+  }
+  return d;
+}
+
 // Copies `words` 8-byte words: a row's codes are a few words, too short for a memmove call.
 inline void copy_words(const uint8_t* from, uint8_t* to, size_t words) {
   for (size_t i = 0; i < words; ++i) {
@@ -312,10 +321,7 @@ bool TreeBuilder<Criterion>::scan_small_node(int32_t f, const Pending& node, Spl
     used[c >> 6] |= uint64_t{1} << (c & 63);
   }
   int32_t present[256];
-  int32_t d = 0;
-  for (int32_t word = 0; word < 4; ++word) {
-    for (uint64_t bits = used[word]; bits != 0; bits &= bits - 1) present[d++] = word * 64 + lowest_bit(bits);
-  }
+  const int32_t d = bins_present(used, present);
   BinScan scan(crit_.side());
   // the last bin present is never offered: nothing would go right (one bin: constant feature)
   for (int32_t i = 0; i + 1 < d; ++i) {
@@ -345,10 +351,7 @@ bool TreeBuilder<Criterion>::scan_small_node_classes(int32_t f, const Pending& n
     used[c >> 6] |= uint64_t{1} << (c & 63);
   }
   int32_t present[256];
-  int32_t d = 0;
-  for (int32_t word = 0; word < 4; ++word) {
-    for (uint64_t bits = used[word]; bits != 0; bits &= bits - 1) present[d++] = word * 64 + lowest_bit(bits);
-  }
+  const int32_t d = bins_present(used, present);
   if (d > 1) {
     int64_t at = 0;
     for (int32_t i = 0; i < d; ++i) {

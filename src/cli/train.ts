@@ -12,7 +12,7 @@ import { GroveError, invalidOption } from '../errors.js';
 import { argmaxRows, decodeLabels, type Label } from '../labels.js';
 import { categoricalColumnsOf, labelledPart, loadData, prepareTraining, type PrepareOptions, type PreparedData } from '../data/index.js';
 import { addDataOptions, dataOptionsFrom, type DataFlags } from './data-options.js';
-import { checkRecordOptions, recordRun } from '../track/record-run.js';
+import { checkRecordOptions, recordRun, type RecordRunOptions } from '../track/record-run.js';
 import { paramsToSnake } from '../forest/params.js';
 import { choiceOption, floatOption, intOption } from './options.js';
 import { formatTable, note, printJson } from './output.js';
@@ -212,25 +212,14 @@ async function train(data: string, flags: TrainFlags & { nEstimators?: number })
   model.metadata = { preprocessing: prepared.preprocessing, dataFingerprint: prepared.fingerprint, metrics: { rmse, r2 } };
   // streamed in chunks: a model of several GB is never one Buffer
   if (flags.save) await model.save(flags.save);
-  let tracked: { run_id: string; experiment: string; model_uri: string | null; version: number | null } | null = null;
-  if (flags.track) {
-    const rec = await withStore(flags, { create: true }, (store) =>
-      recordRun(store, {
-        experiment: flags.experiment,
-        runName: flags.runName,
-        startTime,
-        dataFingerprint: prepared.fingerprint,
-        params: { ...paramsToSnake(model.params), target: prepared.preprocessing.target, data: data },
-        metrics: { rmse, r2, mae, oob_rmse: model.oobRmse, oob_r2: model.oobScore, fit_s: fitS, predict_s: predictS, n_train: trainSet.x.rows, n_test: testSet.x.rows },
-        tags: { 'grove.command': 'train', 'grove.backend': model.backend, 'grove.split_mode': model.splitMode ?? 'exact' },
-        source: 'grove train',
-        modelBytes: () => model.toChunks(),
-        register: flags.register,
-        alias: flags.alias,
-      }),
-    );
-    tracked = { run_id: rec.runId, experiment: flags.experiment, model_uri: rec.modelUri, version: rec.version };
-  }
+  const tracked = await trackTrain(flags, {
+    startTime,
+    dataFingerprint: prepared.fingerprint,
+    params: { ...paramsToSnake(model.params), target: prepared.preprocessing.target, data: data },
+    metrics: { rmse, r2, mae, oob_rmse: model.oobRmse, oob_r2: model.oobScore, fit_s: fitS, predict_s: predictS, n_train: trainSet.x.rows, n_test: testSet.x.rows },
+    tags: { 'grove.command': 'train', 'grove.backend': model.backend, 'grove.split_mode': model.splitMode ?? 'exact' },
+    modelBytes: () => model.toChunks(),
+  });
   Object.assign(result, tracked ?? {});
   if (flags.json) {
     printJson(result);
@@ -298,26 +287,15 @@ async function trainClassifier(
   };
   model.metadata = { preprocessing: prepared.preprocessing, dataFingerprint: prepared.fingerprint, metrics: { ...metrics } };
   if (flags.save) await model.save(flags.save);
-  let tracked: { run_id: string; experiment: string; model_uri: string | null; version: number | null } | null = null;
-  if (flags.track) {
-    const rec = await withStore(flags, { create: true }, (store) =>
-      recordRun(store, {
-        experiment: flags.experiment,
-        runName: flags.runName,
-        startTime,
-        dataFingerprint: prepared.fingerprint,
-        params: { ...params, task: 'classification', target: prepared.preprocessing.target, data },
-        metrics: { ...metrics, oob_accuracy: model.oobAccuracy, fit_s: fitS, predict_s: predictS, n_train: prepared.x.rows, n_test: testSet.x.rows, n_classes: k },
-        tags: { 'grove.command': 'train', 'grove.backend': model.backend, 'grove.split_mode': model.splitMode ?? 'exact', 'grove.task': 'classification' },
-        source: 'grove train',
-        modelBytes: () => model.toChunks(),
-        artifacts: classificationArtifacts(testSet.y, proba, classes),
-        register: flags.register,
-        alias: flags.alias,
-      }),
-    );
-    tracked = { run_id: rec.runId, experiment: flags.experiment, model_uri: rec.modelUri, version: rec.version };
-  }
+  const tracked = await trackTrain(flags, {
+    startTime,
+    dataFingerprint: prepared.fingerprint,
+    params: { ...params, task: 'classification', target: prepared.preprocessing.target, data },
+    metrics: { ...metrics, oob_accuracy: model.oobAccuracy, fit_s: fitS, predict_s: predictS, n_train: prepared.x.rows, n_test: testSet.x.rows, n_classes: k },
+    tags: { 'grove.command': 'train', 'grove.backend': model.backend, 'grove.split_mode': model.splitMode ?? 'exact', 'grove.task': 'classification' },
+    modelBytes: () => model.toChunks(),
+    artifacts: classificationArtifacts(testSet.y, proba, classes),
+  });
   Object.assign(result, tracked ?? {});
   if (flags.json) {
     printJson(result);
@@ -349,4 +327,20 @@ async function trainClassifier(
   if (tracked) lines.push(`run               ${tracked.run_id} (experiment ${tracked.experiment})`);
   if (tracked?.model_uri) lines.push(`registered        ${tracked.model_uri}${flags.alias ? ` (alias ${flags.alias})` : ''}`);
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+interface TrackedRun {
+  run_id: string;
+  experiment: string;
+  model_uri: string | null;
+  version: number | null;
+}
+
+/** With --track, records the trained model's run (and registers it with --register); else null. */
+async function trackTrain(flags: TrainFlags, run: Omit<RecordRunOptions, 'experiment' | 'runName' | 'source' | 'register' | 'alias'>): Promise<TrackedRun | null> {
+  if (!flags.track) return null;
+  const rec = await withStore(flags, { create: true }, (store) =>
+    recordRun(store, { experiment: flags.experiment, runName: flags.runName, ...run, source: 'grove train', register: flags.register, alias: flags.alias }),
+  );
+  return { run_id: rec.runId, experiment: flags.experiment, model_uri: rec.modelUri, version: rec.version };
 }

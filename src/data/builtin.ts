@@ -31,8 +31,8 @@ export function isBuiltin(spec: string): boolean {
 /** `friedman1`, `friedman1:5000`, `friedman1:5000:7`: rows x0..x9 and target y. */
 export function loadFriedman(spec: string): LoadedData {
   const parts = spec.split(':');
-  const rows = parts[1] === undefined || parts[1] === '' ? FRIEDMAN_DEFAULT_ROWS : Number(parts[1]);
-  const seed = parts[2] === undefined || parts[2] === '' ? FRIEDMAN_DEFAULT_SEED : Number(parts[2]);
+  const rows = specPart(parts, 1, FRIEDMAN_DEFAULT_ROWS);
+  const seed = specPart(parts, 2, FRIEDMAN_DEFAULT_SEED);
   if (parts.length > 3 || !Number.isInteger(rows) || rows < 2 || rows > 1e8 || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new GroveError('INVALID_OPTION', `data "${spec}": expected friedman1[:rows[:seed]] with 2 <= rows <= 100000000 and 0 <= seed < 2^32 (e.g. friedman1:5000:7)`, {
       option: 'data',
@@ -45,29 +45,15 @@ export function loadFriedman(spec: string): LoadedData {
     for (let i = 0; i < rows; i++) values[i] = g.x[i * g.cols + j];
     return { name, kind: 'numeric', values };
   });
-  columns.push({ name: 'y', kind: 'numeric', values: g.y });
-  const data: Record<string, Float64Array> = {};
-  for (const c of columns) data[c.name] = c.values as Float64Array;
-  return {
-    table: table(
-      data,
-      columns.map((c) => c.name),
-    ),
-    columns,
-    source: spec,
-    format: 'builtin',
-    defaultTarget: 'y',
-    notes: [],
-  };
+  return generated(spec, columns, g.y);
 }
 
 /** `classes:5000`, `classes:5000:10`, `classes:5000:10:7`: rows x0..x19 and integer labels y in 0..k-1. */
 export function loadClasses(spec: string): LoadedData {
   const parts = spec.split(':');
-  const num = (i: number, fallback: number) => (parts[i] === undefined || parts[i] === '' ? fallback : Number(parts[i]));
-  const rows = num(1, CLASSES_DEFAULT_ROWS);
-  const k = num(2, CLASSES_DEFAULT_K);
-  const seed = num(3, CLASSES_DEFAULT_SEED);
+  const rows = specPart(parts, 1, CLASSES_DEFAULT_ROWS);
+  const k = specPart(parts, 2, CLASSES_DEFAULT_K);
+  const seed = specPart(parts, 3, CLASSES_DEFAULT_SEED);
   if (parts.length > 4 || !Number.isInteger(rows) || rows < 2 || rows > 1e8 || !Number.isInteger(k) || k < 2 || k > CLASSES_MAX_K || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new GroveError(
       'INVALID_OPTION',
@@ -77,7 +63,17 @@ export function loadClasses(spec: string): LoadedData {
   }
   const g = classificationData(rows, k, seed);
   const columns: Column[] = g.featureNames.map((name, j) => ({ name, kind: 'numeric', values: g.x.subarray(j * rows, (j + 1) * rows) }));
-  columns.push({ name: 'y', kind: 'numeric', values: g.y });
+  return { ...generated(spec, columns, g.y), defaultTask: 'classification' };
+}
+
+/** Field i of a generated dataset's spec (`name:rows:...`), or the default when absent or empty. */
+function specPart(parts: string[], i: number, fallback: number): number {
+  return parts[i] === undefined || parts[i] === '' ? fallback : Number(parts[i]);
+}
+
+/** A generated dataset: its feature columns, then target `y`. */
+function generated(spec: string, features: Column[], y: Float64Array): LoadedData {
+  const columns: Column[] = [...features, { name: 'y', kind: 'numeric', values: y }];
   const data: Record<string, Float64Array> = {};
   for (const c of columns) data[c.name] = c.values as Float64Array;
   return {
@@ -89,7 +85,6 @@ export function loadClasses(spec: string): LoadedData {
     source: spec,
     format: 'builtin',
     defaultTarget: 'y',
-    defaultTask: 'classification',
     notes: [],
   };
 }

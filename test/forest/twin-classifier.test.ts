@@ -12,6 +12,7 @@ import { fitForestJs } from '../../src/forest/js/fit.js';
 import { predictForestJs } from '../../src/forest/js/predict.js';
 import { loadNative } from '../../src/forest/native.js';
 import { Rng } from '../../src/rng.js';
+import { engineParams } from '../helpers/engine-params.js';
 
 type Params = EngineParams;
 
@@ -54,28 +55,7 @@ function rowsOf(d: ClassData, from: number, to: number): ClassData {
 }
 
 function params(over: Partial<Params>): Params {
-  return {
-    n_estimators: 8,
-    first_tree: 0,
-    max_depth: -1,
-    min_samples_split: 2,
-    min_samples_leaf: 1,
-    mtry: 2,
-    bootstrap: true,
-    max_samples: 1,
-    min_impurity_decrease: 0,
-    seed: 7,
-    threads: 1,
-    split_mode: 0,
-    max_bins: 256,
-    hist_min_rows: 512,
-    compute_oob: true,
-    criterion: 1,
-    n_classes: 2,
-    class_weight: null,
-    balanced_subsample: false,
-    ...over,
-  };
+  return engineParams({ n_estimators: 8, seed: 7, criterion: 1, n_classes: 2, ...over });
 }
 
 function fitJs(d: ClassData, p: Params) {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { RandomForestRegressor, GroveError, type RandomForestParams } from '../../src/index.js';
 import { loadNative } from '../../src/forest/native.js';
 import { friedman } from '../helpers/datasets.js';
+import { engineParams } from '../helpers/engine-params.js';
 
 const isGrove = (pattern: RegExp) => (err: unknown) => err instanceof GroveError && pattern.test(err.message);
 
@@ -107,23 +108,7 @@ test('the addon re-checks the sizes and indices it is given directly, without cr
   const addon = loadNative().addon!;
   const x = new Float64Array(20);
   const y = new Float64Array(10);
-  const params = {
-    n_estimators: 2,
-    first_tree: 0,
-    max_depth: -1,
-    min_samples_split: 2,
-    min_samples_leaf: 1,
-    mtry: 2,
-    bootstrap: true,
-    max_samples: 1,
-    min_impurity_decrease: 0,
-    seed: 1,
-    threads: 1,
-    split_mode: 0 as const,
-    max_bins: 256,
-    hist_min_rows: 512,
-    compute_oob: true,
-  };
+  const params = engineParams({ n_estimators: 2 });
   assert.throws(() => addon.fitSync({ x, rows: 10, cols: 3, layout: 'row', y, params }), /expected rows \* cols = 30/);
   assert.throws(() => addon.fitSync({ x, rows: 10, cols: 2, layout: 'row', y: new Float64Array(9), params }), /y has 9 values/);
   assert.throws(() => addon.fitSync({ x, rows: 10, cols: 2, layout: 'row', y, params: { ...params, mtry: 3 } }), /mtry must be an integer in \[1, 2\]/);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EngineParams } from '../../src/forest/engine-params.js';
 import { loadNative, type NativeFitOutput } from '../../src/forest/native.js';
+import { engineParams } from '../helpers/engine-params.js';
 
 const addon = loadNative().addon!;
 
@@ -49,27 +50,7 @@ function noisy(rows: number, cols: number, seed: number): Data {
 }
 
 function params(over: Partial<EngineParams> & { n_classes: number }): EngineParams {
-  return {
-    n_estimators: 10,
-    first_tree: 0,
-    max_depth: -1,
-    min_samples_split: 2,
-    min_samples_leaf: 1,
-    mtry: 2,
-    bootstrap: true,
-    max_samples: 1,
-    min_impurity_decrease: 0,
-    seed: 3,
-    threads: 1,
-    split_mode: 0,
-    max_bins: 256,
-    hist_min_rows: 512,
-    compute_oob: true,
-    criterion: 1,
-    class_weight: null,
-    balanced_subsample: false,
-    ...over,
-  };
+  return engineParams({ seed: 3, criterion: 1, ...over });
 }
 
 function fit(d: Data, p: EngineParams): NativeFitOutput {
