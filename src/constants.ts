@@ -126,14 +126,18 @@ export const MLFLOW_SERVER_DEFAULTS = {
 };
 
 /**
- * ONNX export: IR 8 with the default opset 16 and ai.onnx.ml 3 (TreeEnsembleRegressor v3,
- * LabelEncoder v2), a pairing the onnx package itself ships (1.11) and onnxruntime reads.
+ * ONNX export: IR 8 with the default opset 16 and ai.onnx.ml 3 (TreeEnsembleRegressor and
+ * TreeEnsembleClassifier v3, LabelEncoder v2), a pairing the onnx package itself ships (1.11)
+ * and onnxruntime reads. A regressor's output is `outputName`; a classifier's are `labelName`
+ * and `probabilityName`.
  */
 export const ONNX_EXPORT = {
   irVersion: 8,
   opset: 16,
   mlOpset: 3,
   outputName: 'prediction',
+  labelName: 'label',
+  probabilityName: 'probabilities',
 } as const;
 
 /** The model-version tag `grove models export` sets: the ONNX artifact's name in the version's run. */

@@ -11,6 +11,7 @@ interface ExportFlags extends TrackingFlags {
   format: 'onnx';
   output: string;
   outputName?: string;
+  probabilityName?: string;
   precision?: 'float' | 'double';
   json?: boolean;
 }
@@ -19,7 +20,11 @@ export const ONNX_HELP = `
 The ONNX graph (IR 8, opsets ai.onnx 16 and ai.onnx.ml 3) has one input per training column, named
 after it, shape [N, 1]: float for numeric and boolean columns (NaN is missing, true is 1), text for
 categorical columns ("" is missing). It applies the model's preprocessing (column order, ordinal or
-one-hot encoding, imputation) and a TreeEnsembleRegressor, output "prediction" [N, 1] in float32.
+one-hot encoding, imputation) and a tree ensemble. A regressor's TreeEnsembleRegressor outputs
+"prediction" [N, 1] in float32. A classifier's TreeEnsembleClassifier outputs "label" [N], the most
+probable class (int64 for integer labels; text for string labels, and "true"/"false" or the
+number's text for boolean and fractional labels), and "probabilities" [N, K] in float32, columns
+in the model's class order (the file's metadata "classes" lists them).
 With --precision float (default) thresholds are float32: predictions equal grove's on float32 data
 within float32 rounding, but values float32 cannot tell apart may take another branch. With
 --precision double, inputs are double and thresholds exact: every split goes as in grove.
@@ -30,7 +35,8 @@ export says on stderr what the graph does instead.`;
 export function addOnnxOptions(cmd: Command): Command {
   return cmd
     .option('--format <format>', 'onnx (the only format so far)', choiceOption('--format', ['onnx'] as const), 'onnx')
-    .option('--output-name <name>', 'name of the graph output (default: prediction)')
+    .option('--output-name <name>', "name of the graph output (default: prediction; a classifier's label output, default: label)")
+    .option('--probability-name <name>', "a classifier's probabilities output (default: probabilities)")
     .option('--precision <p>', 'float (default: float inputs, float32 thresholds) or double (double inputs, exact thresholds)', choiceOption('--precision', ['float', 'double'] as const));
 }
 
@@ -45,12 +51,22 @@ export function register(program: Command): void {
     .addHelpText('after', `${ONNX_HELP}\n\nExamples:\n  grove export model.grove --output model.onnx\n  grove export models:/diabetes@production --format onnx --output diabetes.onnx`)
     .action(async (uri: string, flags: ExportFlags) => {
       const { model } = await loadModel(uri, { trackingUri: flags.trackingUri, backend: 'js' });
-      const exported = model.onnxExport({ outputName: flags.outputName, precision: flags.precision });
+      const exported = model.onnxExport({ outputName: flags.outputName, probabilityName: flags.probabilityName, precision: flags.precision });
       for (const line of exported.notes) note(`grove: ${line}`);
       writeAtomically(flags.output, exported.bytes);
       if (flags.json)
-        return printJson({ model: uri, format: flags.format, output: flags.output, bytes: exported.bytes.length, inputs: exported.inputs, output_name: exported.output, notes: exported.notes });
-      note(`grove: wrote ${flags.output} (${exported.bytes.length} bytes, ${exported.inputs.length} inputs -> "${exported.output}")`);
+        return printJson({
+          model: uri,
+          format: flags.format,
+          output: flags.output,
+          bytes: exported.bytes.length,
+          inputs: exported.inputs,
+          output_name: exported.output,
+          ...(exported.probabilities ? { probability_name: exported.probabilities, labels: exported.labels } : {}),
+          notes: exported.notes,
+        });
+      const outputs = exported.probabilities ? `"${exported.output}", "${exported.probabilities}"` : `"${exported.output}"`;
+      note(`grove: wrote ${flags.output} (${exported.bytes.length} bytes, ${exported.inputs.length} inputs -> ${outputs})`);
     });
 }
 

@@ -129,9 +129,9 @@ async function deleteAlias(name: string, alias: string, flags: TrackingFlags & O
   });
 }
 
-async function exportVersion(uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; precision?: 'float' | 'double' }): Promise<void> {
+async function exportVersion(uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; probabilityName?: string; precision?: 'float' | 'double' }): Promise<void> {
   await withStore(flags, { create: false }, async (store) => {
-    const r = await exportRegisteredOnnx(store, uri, { outputName: flags.outputName, precision: flags.precision });
+    const r = await exportRegisteredOnnx(store, uri, { outputName: flags.outputName, probabilityName: flags.probabilityName, precision: flags.precision });
     for (const line of r.notes) note(`grove: ${line}`);
     const fetch = `runs:/${r.version.runId}/${r.artifact.name}`;
     if (flags.json) {
@@ -200,7 +200,7 @@ export function register(program: Command): void {
   addOnnxOptions(exp);
   addOutputOptions(exp, false);
   addTrackingUriOption(exp);
-  exp.action((uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; precision?: 'float' | 'double' }) => exportVersion(uri, flags));
+  exp.action((uri: string, flags: TrackingFlags & OutputFlags & { format: 'onnx'; outputName?: string; probabilityName?: string; precision?: 'float' | 'double' }) => exportVersion(uri, flags));
 
   const del = models
     .command('delete-alias')

@@ -61,10 +61,10 @@ export class OnnxGraph {
     return name;
   }
 
-  /** A graph output of shape [N, cols]. */
-  output(name: string, elemType: number, cols: number, docString: string): string {
+  /** A graph output of shape [N, cols], or [N] when cols is null. */
+  output(name: string, elemType: number, cols: number | null, docString: string): string {
     this.#claim(name, 'output');
-    this.outputs.push({ name, type: { tensorType: { elemType, shape: { dim: [ROWS, { dimValue: cols }] } } }, docString });
+    this.outputs.push({ name, type: { tensorType: { elemType, shape: { dim: cols === null ? [ROWS] : [ROWS, { dimValue: cols }] } } }, docString });
     return name;
   }
 
@@ -99,7 +99,7 @@ export class OnnxGraph {
   #claim(name: string, what: string): void {
     if (name === '') throw new GroveError('INVALID_MODEL', `cannot export to ONNX: an ${what} needs a non-empty name`);
     if (this.#names.has(name)) {
-      throw new GroveError('INVALID_MODEL', `cannot export to ONNX: the ${what} name "${name}" is used twice in the graph (a column and the output cannot share a name; pass another output name)`, {
+      throw new GroveError('INVALID_MODEL', `cannot export to ONNX: the ${what} name "${name}" is used twice in the graph (a column and an output cannot share a name; pass another output name)`, {
         column: name,
       });
     }

@@ -26,9 +26,6 @@ export async function exportRegisteredOnnx(store: Store, uri: string, options: O
   // streamed: a registered model may be larger than one Buffer
   const { chunks, size, source } = await resolveModelChunks(store, parsed);
   const model = await forestModelFromChunks(chunks, { backend: 'js', source: uri, totalBytes: size });
-  if (model.task === 'classification') {
-    throw new GroveError('INVALID_MODEL', `${uri}: cannot export to ONNX: this is a classifier (${model.nClasses} classes); grove exports regressors only`, { uri });
-  }
   const exported = model.onnxExport(options);
   const name = `${source.artifact}${options.precision === 'double' ? '-double' : ''}.onnx`;
   const artifact = await store.logArtifact(source.runId!, name, exported.bytes);

@@ -104,14 +104,20 @@ export class RandomForestClassifier extends ForestBase {
     return this.#oobAccuracy;
   }
 
-  /** ONNX export covers regressors only (TreeEnsembleRegressor): for a classifier this throws a GroveError saying so. */
+  /**
+   * The forest and its preprocessing as an ONNX model (ai.onnx.ml TreeEnsembleClassifier): one
+   * input per training column, outputs "label" [N] (the most probable class: int64 for integer
+   * labels, text for string labels and, as String(label), for booleans and fractional numbers)
+   * and "probabilities" [N, K] (float32, columns in `classes` order). See RandomForestRegressor.toOnnx
+   * for the inputs, the precision and the notes.
+   */
   toOnnx(options: OnnxExportOptions = {}): Uint8Array {
     return this.onnxExport(options).bytes;
   }
 
   onnxExport(options: OnnxExportOptions = {}): OnnxExport {
     const forest = this.requireFitted();
-    return exportOnnx({ forest, featureNames: this.featureNames, targetName: this.targetName, preprocessing: this.metadata.preprocessing }, options);
+    return exportOnnx({ forest, featureNames: this.featureNames, targetName: this.targetName, preprocessing: this.metadata.preprocessing, classes: this.classes }, options);
   }
 
   /** Loads a classifier's model file bytes; the same bytes load on both backends. */

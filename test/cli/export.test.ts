@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../../src/data/index.js';
 import { tempDir, writeFile } from '../data/tmp.js';
-import { loadedColumns, maxAbs, maxAbsDiff, runOnnx } from '../export/ort.js';
+import { loadedColumns, maxAbs, maxAbsDiff, runOnnx, runOnnxOutputs } from '../export/ort.js';
 import { serve } from '../ui/helpers.js';
 
 const grove = fileURLToPath(new URL('../../bin/grove.js', import.meta.url));
@@ -170,4 +170,63 @@ test('grove export --precision double: double inputs, and grove models export st
   assert.equal(double.artifact, 'model-double.onnx');
   assert.equal(double.tags.onnx_artifact, 'model-double.onnx');
   assert.equal(double.size, readFileSync(join(dir, 'dd.onnx')).length);
+});
+
+/** Fruit with a categorical, a numeric column with gaps and a boolean; the class is text. */
+function fruitCsv(rows: number, seed: number, extraColor = false): string {
+  let s = seed;
+  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const colors = ['red', 'green', 'yellow', ...(extraColor ? ['teal'] : [])];
+  const lines = ['color,weight,ripe,fruit'];
+  for (let i = 0; i < rows; i++) {
+    const color = colors[Math.floor(next() * colors.length)];
+    const weight = Math.round(next() * 800) / 4;
+    const ripe = next() < 0.5;
+    const fruit = next() < 0.1 ? 'plum' : color === 'yellow' ? 'banana' : weight > 120 ? 'apple' : ripe ? 'cherry' : 'plum';
+    lines.push([i % 10 === 4 ? '' : color, i % 12 === 7 ? '' : weight, ripe, fruit].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+test('grove export on a classifier: label and probabilities equal grove predict --proba, and grove models export stores it', async () => {
+  const train = writeFile(dir, 'fruit.csv', fruitCsv(400, 3));
+  const fresh = writeFile(dir, 'fruit-new.csv', fruitCsv(80, 4, true));
+  const model = join(dir, 'fruit.grove');
+  const db = join(dir, 'fruit.db');
+  const t = run('train', train, '--target', 'fruit', '--trees', '15', '--impute', 'median', '--unseen-category', 'fallback', '--save', model, '--register', 'fruit', '--tracking-uri', db, '--json');
+  assert.equal(t.status, 0, t.stderr);
+
+  const onnxPath = join(dir, 'fruit.onnx');
+  const e = run('export', model, '--output', onnxPath, '--probability-name', 'fruit_proba', '--json');
+  assert.equal(e.status, 0, e.stderr);
+  const summary = JSON.parse(e.stdout);
+  assert.equal(summary.output_name, 'label');
+  assert.equal(summary.probability_name, 'fruit_proba');
+  assert.deepEqual(summary.labels, { type: 'string', values: ['apple', 'banana', 'cherry', 'plum'] });
+  assert.deepEqual(summary.notes, []);
+  const plain = run('export', model, '--output', join(dir, 'fruit-plain.onnx'));
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.match(plain.stderr, /inputs -> "label", "probabilities"\)/);
+
+  const p = run('predict', model, '--input', fresh, '--proba', '--json');
+  assert.equal(p.status, 0, p.stderr);
+  const expected = JSON.parse(p.stdout) as { predictions: string[]; classes: string[]; probabilities: number[][] };
+  assert.deepEqual(expected.classes, summary.labels.values);
+  const input = await loadData(fresh, { categoricalColumns: ['color'] });
+  const out = await runOnnxOutputs(readFileSync(onnxPath), loadedColumns(input));
+  assert.deepEqual(Array.from(out.label as string[]), expected.predictions);
+  const proba = expected.probabilities.flat();
+  assert.ok(maxAbsDiff(out.fruit_proba as Float32Array, proba) <= 1e-6, `max difference ${maxAbsDiff(out.fruit_proba as Float32Array, proba)}`);
+
+  const m = run('models', 'export', 'models:/fruit/1', '--tracking-uri', db, '--json');
+  assert.equal(m.status, 0, m.stderr);
+  assert.equal(JSON.parse(m.stdout).artifact, 'model.onnx');
+
+  // a regressor has no probabilities output
+  const r = run('train', 'diabetes', '--trees', '3', '--save', join(dir, 'reg.grove'));
+  assert.equal(r.status, 0, r.stderr);
+  const bad = run('export', join(dir, 'reg.grove'), '--probability-name', 'p', '--output', join(dir, 'reg.onnx'));
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /probabilityName.*applies to classifiers only/);
+  assert.equal(existsSync(join(dir, 'reg.onnx')), false);
 });

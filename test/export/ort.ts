@@ -57,3 +57,26 @@ export function maxAbs(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
 }
+
+/** Like runOnnx, every output by name (a classifier's label is a BigInt64Array or a string array). */
+export async function runOnnxOutputs(bytes: Uint8Array, columns: OnnxColumns, precision: 'float' | 'double' = 'float'): Promise<Record<string, ort.Tensor['data']>> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of session.inputNames) {
+      const v = columns[name];
+      if (!v) throw new Error(`no values for ONNX input "${name}"`);
+      if (!(v instanceof Float64Array))
+        feeds[name] = new ort.Tensor(
+          'string',
+          v.map((s) => s ?? ''),
+          [v.length, 1],
+        );
+      else feeds[name] = precision === 'double' ? new ort.Tensor('float64', v, [v.length, 1]) : new ort.Tensor('float32', Float32Array.from(v), [v.length, 1]);
+    }
+    const out = await session.run(feeds);
+    return Object.fromEntries(session.outputNames.map((n) => [n, out[n].data]));
+  } finally {
+    await session.release();
+  }
+}

@@ -316,7 +316,7 @@ test('bad options and targets are refused with the option or row named', () => {
   assert.equal(model.isFitted, false);
 });
 
-test('a classifier is not exported to ONNX (regressors only), with a clear error', () => {
+test('a classifier exports to ONNX with its class labels; a forest without them is a clear error', () => {
   const forest = {
     nFeatures: 1,
     nClasses: 2,
@@ -330,7 +330,8 @@ test('a classifier is not exported to ONNX (regressors only), with a clear error
     weightedN: Float64Array.from([2]),
     impurity: Float64Array.from([0.5]),
   };
-  assert.throws(() => exportOnnx({ forest, featureNames: ['x'], targetName: 'y' }), isGrove('INVALID_MODEL', /classifier.*regressors only/));
+  assert.throws(() => exportOnnx({ forest, featureNames: ['x'], targetName: 'y' }), isGrove('INVALID_MODEL', /classifier's \(2 classes\) but no class labels were given/));
+  assert.throws(() => exportOnnx({ forest, featureNames: ['x'], targetName: 'y', classes: ['a', 'b', 'c'] }), isGrove('INVALID_MODEL', /3 class labels were given/));
   const model = RandomForestClassifier.fromBuffer(
     encodeModel(forest, {
       created_at: '',
@@ -348,5 +349,7 @@ test('a classifier is not exported to ONNX (regressors only), with a clear error
     }),
     { backend: 'js' },
   );
-  assert.throws(() => model.toOnnx(), isGrove('INVALID_MODEL', /classifier \(2 classes\).*regressors only/));
+  const exported = model.onnxExport();
+  assert.deepEqual(exported.labels, { type: 'string', values: ['n', 'y'] });
+  assert.equal(exported.probabilities, 'probabilities');
 });
