@@ -2,9 +2,8 @@
 // grove's predictProba (within float32 rounding) and grove's predict, for binary and 3-class
 // forests with string, integer and boolean labels, on training and new rows, in both precisions.
 // Rows are fed as float32 data (what the float graph receives), so every split goes as in grove.
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { hasPythonOnnx, onnxCheck } from './onnx-checker.js';
 import assert from 'node:assert/strict';
 import { RandomForestClassifier, RandomForestRegressor, type Label } from '../../src/index.js';
 import { applyPreprocessing, categoricalColumnsOf, loadData, prepareTraining } from '../../src/data/index.js';
@@ -180,10 +179,6 @@ test('a classifier with one-hot columns, imputation and unseen categories: the p
   }
 });
 
-// Debian's python3-onnx is optional (never a runtime requirement): the check runs where it is installed
-const PYTHON = '/usr/bin/python3';
-const hasPythonOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
-
 test('onnx.checker (full check, strict shape inference) accepts classifier files: 2 and 3 classes, text and int64 labels, both precisions', {
   skip: hasPythonOnnx ? false : 'python3-onnx is not installed',
 }, async () => {
@@ -201,14 +196,7 @@ test('onnx.checker (full check, strict shape inference) accepts classifier files
       shapes.push(names.length);
     }
   }
-  const script = fileURLToPath(new URL('../../scripts/onnx-check.py', import.meta.url));
-  const r = spawnSync(PYTHON, [script, ...files], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  const reports = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  assert.equal(reports.length, files.length);
+  const reports = onnxCheck(files);
   reports.forEach((rep, i) => {
     assert.equal(rep.ok, true);
     assert.deepEqual(rep.opsets, { 'ai.onnx': 16, 'ai.onnx.ml': 3 });

@@ -3,9 +3,8 @@
 // ONNX tree ensembles compute in float32, so rows are compared as float32 data (what the graph
 // receives): then every split goes the same way and only the float32 sums differ.
 import { test } from 'node:test';
+import { hasPythonOnnx, onnxCheck } from './onnx-checker.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { RandomForestRegressor } from '../../src/index.js';
 import { GroveError } from '../../src/errors.js';
 import { applyPreprocessing, categoricalColumnsOf, loadData, prepareTraining, type PrepareOptions } from '../../src/data/index.js';
@@ -234,10 +233,6 @@ test('what ONNX cannot express is an error naming it', async () => {
   assert.throws(() => mismatched.toOnnx(), /makes 1 features but the forest reads 10/);
 });
 
-// Debian's python3-onnx is optional (never a runtime requirement): the check runs where it is installed
-const PYTHON = '/usr/bin/python3';
-const hasPythonOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
-
 test('onnx.checker (full check, strict shape inference) accepts exported files with and without preprocessing', { skip: hasPythonOnnx ? false : 'python3-onnx is not installed' }, async () => {
   const d = diabetes();
   const plain = await new RandomForestRegressor({ nEstimators: 5, seed: 1 }).fit(d.X, d.y, { featureNames: d.featureNames });
@@ -249,13 +244,7 @@ test('onnx.checker (full check, strict shape inference) accepts exported files w
     model.metadata = { preprocessing: prepared.preprocessing };
     files.push(writeFile(dir, `prep-${oneHot}.onnx`, model.toOnnx()));
   }
-  const script = fileURLToPath(new URL('../../scripts/onnx-check.py', import.meta.url));
-  const r = spawnSync(PYTHON, [script, ...files], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  const reports = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const reports = onnxCheck(files);
   assert.equal(reports.length, 4);
   for (const rep of reports) {
     assert.equal(rep.ok, true);

@@ -4,27 +4,10 @@ import type { LoadedData } from '../../src/data/loaded.js';
 
 export type OnnxColumns = Record<string, Float64Array | (string | null)[]>;
 
-/** Feeds one [N, 1] tensor per named column (float32 or float64, or text with "" for missing) and returns the output. */
+/** Feeds one [N, 1] tensor per named column (float32 or float64, or text with "" for missing) and returns the first output. */
 export async function runOnnx(bytes: Uint8Array, columns: OnnxColumns, precision: 'float' | 'double' = 'float'): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const name of session.inputNames) {
-      const v = columns[name];
-      if (!v) throw new Error(`no values for ONNX input "${name}"`);
-      if (!(v instanceof Float64Array))
-        feeds[name] = new ort.Tensor(
-          'string',
-          v.map((s) => s ?? ''),
-          [v.length, 1],
-        );
-      else feeds[name] = precision === 'double' ? new ort.Tensor('float64', v, [v.length, 1]) : new ort.Tensor('float32', Float32Array.from(v), [v.length, 1]);
-    }
-    const out = await session.run(feeds);
-    return out[session.outputNames[0]].data as Float32Array;
-  } finally {
-    await session.release();
-  }
+  const out = await runOnnxOutputs(bytes, columns, precision);
+  return Object.values(out)[0] as Float32Array;
 }
 
 /** The columns of a row-major matrix, by feature name. */
@@ -58,7 +41,7 @@ export function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-/** Like runOnnx, every output by name (a classifier's label is a BigInt64Array or a string array). */
+/** Every output by name, in the graph's order (a classifier's label is a BigInt64Array or a string array). */
 export async function runOnnxOutputs(bytes: Uint8Array, columns: OnnxColumns, precision: 'float' | 'double' = 'float'): Promise<Record<string, ort.Tensor['data']>> {
   const session = await ort.InferenceSession.create(bytes);
   try {
