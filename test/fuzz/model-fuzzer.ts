@@ -6,15 +6,18 @@
 //   - the same arrays handed straight to the addon (new NativeForest, no TS checks first) and to
 //     the TS validator are accepted by both or refused by both with the same message (the native
 //     validator is the TS one's twin);
-//   - a forest that loads predicts the same values on the native and the TS backend, for rows of
-//     extreme values and the forest's own thresholds.
+//   - a format-2 forest that decodes goes to the addon's NativeForest and the TS validator too:
+//     both accept it or both refuse it with the same message;
+//   - a forest that loads (loadForestModel's dispatch: a regressor or a classifier by the header's
+//     task) predicts the same values on the native and the TS backend, for rows of extreme values
+//     and the forest's own thresholds (a classifier: predictProba, every class column).
 // A bug is recorded with the seed model, the input's index and the mutations applied, so
 // `runModelFuzz` with the same seed reproduces it.
 import { GroveError } from '../../src/errors.js';
 import { validateFlatForest, type FlatForest } from '../../src/forest/flat-forest.js';
 import { decodeModel } from '../../src/forest/model-file.js';
 import { loadNative, type NativeAddon } from '../../src/forest/native.js';
-import { RandomForestRegressor } from '../../src/forest/regressor.js';
+import { forestModelFromBuffer } from '../../src/forest/load-model.js';
 import { FuzzRng, mutate } from './model-mutator.js';
 import { rawForest } from './model-layout.js';
 import type { SeedModel } from './seed-models.js';
@@ -38,6 +41,11 @@ export interface FuzzReport {
   v2Inputs: number;
   /** format-2 inputs that decoded with `stats: false` (a damaged stats section is not read) */
   v2LoadedWithoutStats: number;
+  /** decoded format-2 forests handed to the addon and the TS validator */
+  decodedCompared: number;
+  /** inputs mutated from a classifier seed, and how many of them loaded */
+  classifierInputs: number;
+  classifierLoaded: number;
   /** first words of each rejection message, counted: which checks the inputs reached */
   reasons: Record<string, number>;
   findings: FuzzFinding[];
@@ -91,7 +99,8 @@ function compareRaw(addon: NativeAddon, forest: FlatForest): string | null {
   return null;
 }
 
-async function checkOne(addon: NativeAddon | null, bytes: Buffer, report: FuzzReport): Promise<string | null> {
+async function checkOne(addon: NativeAddon | null, bytes: Buffer, report: FuzzReport, classifierSeed: boolean): Promise<string | null> {
+  if (classifierSeed) report.classifierInputs++;
   if (bytes.length >= 12 && bytes.readUInt32LE(8) === 2) {
     report.v2Inputs++;
     try {
@@ -127,13 +136,20 @@ async function checkOne(addon: NativeAddon | null, bytes: Buffer, report: FuzzRe
     report.reasons[r] = (report.reasons[r] ?? 0) + 1;
     return null;
   }
+  if (addon && bytes.readUInt32LE(8) === 2) {
+    report.decodedCompared++;
+    const problem = compareRaw(addon, loaded.forest);
+    if (problem) return `decoded format-2 forest: ${problem}`;
+  }
   const x = rows(loaded.forest);
   const n = x.length / loaded.forest.nFeatures;
   const predictions: Float64Array[] = [];
   for (const backend of addon ? (['native', 'js'] as const) : (['js'] as const)) {
     try {
-      const m = RandomForestRegressor.fromBuffer(bytes, { backend, source: SOURCE });
-      predictions.push(await m.predict({ data: x, rows: n, cols: loaded.forest.nFeatures, layout: 'row' }));
+      const m = forestModelFromBuffer(bytes, { backend, source: SOURCE });
+      const input = { data: x, rows: n, cols: loaded.forest.nFeatures, layout: 'row' } as const;
+      if (m.task !== (loaded.forest.nClasses > 0 ? 'classification' : 'regression')) return `loaded a ${m.task} model from a forest of ${loaded.forest.nClasses} classes`;
+      predictions.push(m.task === 'classification' ? await m.predictProba(input) : await m.predict(input));
     } catch (err) {
       // the stored hyperparameters can be damaged too: that is a clear INVALID_MODEL as well
       if (err instanceof GroveError && err.code === 'INVALID_MODEL') {
@@ -143,12 +159,15 @@ async function checkOne(addon: NativeAddon | null, bytes: Buffer, report: FuzzRe
       return `${backend} backend failed on a file decodeModel accepted: ${(err as Error).name}: ${(err as Error).message}`;
     }
   }
+  const width = Math.max(1, loaded.forest.nClasses);
+  if (predictions[0].length !== n * width) return `${predictions[0].length} predictions for ${n} rows of ${width}`;
   if (predictions.length === 2) {
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n * width; i++) {
       if (!Object.is(predictions[0][i], predictions[1][i])) return `backends disagree on row ${i}: native ${predictions[0][i]}, js ${predictions[1][i]}`;
     }
   }
   report.loaded++;
+  if (classifierSeed) report.classifierLoaded++;
   return null;
 }
 
@@ -167,7 +186,19 @@ export async function runModelFuzz(seeds: SeedModel[], count: number, seed: numb
   const addon = loadNative().addon;
   const rng = new FuzzRng(seed);
   const slowMs = options.slowMs ?? 2000;
-  const report: FuzzReport = { inputs: 0, rejected: 0, loaded: 0, rawCompared: 0, v2Inputs: 0, v2LoadedWithoutStats: 0, reasons: {}, findings: [] };
+  const report: FuzzReport = {
+    inputs: 0,
+    rejected: 0,
+    loaded: 0,
+    rawCompared: 0,
+    v2Inputs: 0,
+    v2LoadedWithoutStats: 0,
+    decodedCompared: 0,
+    classifierInputs: 0,
+    classifierLoaded: 0,
+    reasons: {},
+    findings: [],
+  };
   for (let i = 0; i < count; i++) {
     const s = seeds[i % seeds.length];
     const { bytes, applied } = mutate(s.bytes, rng);
@@ -176,7 +207,7 @@ export async function runModelFuzz(seeds: SeedModel[], count: number, seed: numb
     let problem: string | null;
     const t0 = performance.now();
     try {
-      problem = await checkOne(addon, bytes, report);
+      problem = await checkOne(addon, bytes, report, s.task === 'classification');
     } catch (err) {
       problem = `harness: ${(err as Error).stack}`;
     }

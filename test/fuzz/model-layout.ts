@@ -132,6 +132,8 @@ export interface V2Sections {
   nodes: number;
   features: number;
   splits: number;
+  /** doubles a leaf (and a split's stats value): a classifier's n_classes, else 1 */
+  width: number;
   treeSizes: number;
   tableSizes: number;
   tables: number;
@@ -157,6 +159,9 @@ export function v2Sections(buf: Buffer): V2Sections {
   if (![trees, nodes, features, layout?.n_leaves, layout?.threshold_table_entries, layout?.threshold_code_bytes].every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31))
     throw new Error('v2Sections: bad counts');
   const splits = nodes - layout.n_leaves;
+  // a classifier keeps n_classes doubles a leaf (and a split, in the stats section)
+  const k = header.n_classes;
+  const width = header.task === 'classification' && Number.isInteger(k) && (k as number) >= 2 && (k as number) <= 65536 ? (k as number) : 1;
   let o = PREFIX + headerBytes;
   const next = (n: number) => {
     const at = o;
@@ -170,20 +175,28 @@ export function v2Sections(buf: Buffer): V2Sections {
     nodes,
     features,
     splits,
+    width,
     treeSizes: next(4 * trees),
     tableSizes: next(4 * features),
     tables: next(8 * layout.threshold_table_entries),
     kinds: next(Math.ceil(nodes / 8)),
     splitFeatures: next(layout.feature_bytes * splits),
     codes: next(layout.threshold_code_bytes),
-    leaves: next(8 * layout.n_leaves),
+    leaves: next(8 * width * layout.n_leaves),
     modelChecksum: next(CHECKSUM),
     stats: null as V2Sections['stats'],
     end: 0,
   };
   if (layout.stats) {
     const start = o;
-    s.stats = { start, nSamples: next(4 * nodes), weightedN: next((layout.weighted_n === 'u32' ? 4 : 8) * nodes), impurity: next(8 * nodes), splitValues: next(8 * splits), checksum: next(CHECKSUM) };
+    s.stats = {
+      start,
+      nSamples: next(4 * nodes),
+      weightedN: next((layout.weighted_n === 'u32' ? 4 : 8) * nodes),
+      impurity: next(8 * nodes),
+      splitValues: next(8 * width * splits),
+      checksum: next(CHECKSUM),
+    };
   }
   s.end = o;
   return s;
@@ -227,6 +240,8 @@ export function v2CodeSpans(p: V2Parts, featureBytes: number): { at: number; wid
     const f = featureBytes === 1 ? p.splitFeatures[i] : featureBytes === 2 ? p.splitFeatures.readUInt16LE(i) : p.splitFeatures.readUInt32LE(i);
     if (4 * f + 4 > p.tableSizes.length) break;
     const width = codeWidth(p.tableSizes.readUInt32LE(4 * f));
+    // an earlier tableSize mutation may have widened codes past the section's end
+    if (at + width > p.codes.length) break;
     out.push({ at, width, feature: f });
     at += width;
   }

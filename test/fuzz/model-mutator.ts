@@ -5,6 +5,8 @@
 // Format 2 (model-file-v2.ts) has its own: node-kind bits that do not form full binary trees, tree
 // sizes, threshold ranks past their table, unsorted or NaN tables, feature indices past
 // n_features, layout counts against the section sizes, truncated or damaged stats sections.
+// Classifier seeds (format 2) add theirs: n_classes against classes and the leaf values, classes
+// unsorted, repeated or of mixed kinds, the task changed or removed, odd class frequencies.
 // Every mutation is a pure function of (seed bytes, rng), so a run is reproducible from its seed.
 import type { FlatForest } from '../../src/forest/flat-forest.js';
 import { ARRAYS, CHECKSUM, PREFIX, rawForest, seal, sections, v2CodeSpans, v2Parts, v2Sections, type V2Parts, writeModel, writeV2 } from './model-layout.js';
@@ -204,6 +206,8 @@ interface V2Working {
   nodes: number;
   features: number;
   featureBytes: number;
+  /** doubles a leaf: the seed's n_classes for a classifier, else 1 */
+  width: number;
   statsChecksum: 'valid' | 'wrong';
 }
 
@@ -251,7 +255,8 @@ const V2: Record<string, (w: V2Working, rng: FuzzRng) => void> = {
     const d = rng.pick([2, -2]);
     const a = b.readUInt32LE(4 * t) + d;
     const c = b.readUInt32LE(4 * t + 4) - d;
-    if (a < 1 || c < 1) return;
+    // (an earlier treeSize may have left 0xffffffff: no u32 past it)
+    if (a < 1 || c < 1 || a > 0xffffffff || c > 0xffffffff) return;
     b.writeUInt32LE(a, 4 * t);
     b.writeUInt32LE(c, 4 * t + 4);
   },
@@ -350,9 +355,90 @@ const V2: Record<string, (w: V2Working, rng: FuzzRng) => void> = {
   },
 };
 
+// A classifier's header and leaves (K class frequencies a leaf, K a split in the stats section):
+// n_classes against the classes list and the leaf values, classes unsorted, repeated or of mixed
+// kinds, the task changed or removed, non-finite or odd frequencies.
+type Classes = (string | number | boolean | null)[];
+const classesOf = (w: V2Working): Classes => (Array.isArray(w.parts.header.classes) ? (w.parts.header.classes as Classes).slice() : ['a', 'b']);
+/** A label past the last one (sorted order kept): a number one more, a string with a suffix. */
+const nextLabel = (c: Classes): string | number | boolean => {
+  const last = c[c.length - 1];
+  return typeof last === 'number' ? last + 1 : typeof last === 'string' ? `${last}~` : 'z';
+};
+
+const CLASSIFIER: Record<string, (w: V2Working, rng: FuzzRng) => void> = {
+  nClasses(w, rng) {
+    const k = Number(w.parts.header.n_classes);
+    w.parts.header.n_classes = rng.pick<unknown>([k + 1, k - 1, 0, 1, 65537, 2.5, `${k}`, null, undefined, -k]);
+  },
+  classes(w, rng) {
+    const c = classesOf(w);
+    const how = rng.int(9);
+    if (how === 0)
+      c.reverse(); // unsorted
+    else if (how === 1)
+      c[1] = c[0]; // a duplicate
+    else if (how === 2)
+      c[rng.int(c.length)] = typeof c[0] === 'number' ? 'x' : 3; // mixed kinds
+    else if (how === 3) c[rng.int(c.length)] = true;
+    else if (how === 4)
+      c[rng.int(c.length)] = null; // a missing label (or NaN, which JSON writes as null)
+    else if (how === 5)
+      c.pop(); // one fewer than n_classes
+    else if (how === 6)
+      c.push(nextLabel(c)); // one more
+    else if (how === 7) c.splice(0, c.length);
+    w.parts.header.classes = how === 8 ? rng.pick<unknown>([null, 'a,b', 2, { 0: 'a', 1: 'b' }, [c]]) : c;
+  },
+  classCount(w, rng) {
+    // classes and n_classes agree on K ± 1; the leaf values may follow (K ± 1 a leaf) or not
+    const c = classesOf(w);
+    const grow = rng.next() < 0.5;
+    if (grow) c.push(nextLabel(c));
+    else c.pop();
+    const k = c.length;
+    w.parts.header.classes = c;
+    w.parts.header.n_classes = k;
+    if (rng.next() < 0.5 || w.width < 2) return;
+    // rewrite the leaves K' values a leaf (a new class gets 0, or a value); the stats section would
+    // need K' a split too: the header drops it or keeps the old one
+    const old = w.width;
+    const leaves = w.parts.leaves.length / 8 / old;
+    const out = Buffer.alloc(8 * k * leaves);
+    for (let i = 0; i < leaves; i++) for (let j = 0; j < k; j++) out.writeDoubleLE(j < old ? w.parts.leaves.readDoubleLE(8 * (i * old + j)) : rng.pick([0, 1, 0.5]), 8 * (i * k + j));
+    w.parts.leaves = out;
+    w.width = k;
+    if (rng.next() < 0.5) {
+      w.parts.stats = null;
+      layoutOf(w).stats = false;
+    }
+  },
+  leafFrequency(w, rng) {
+    // one class frequency of one leaf: non-finite, negative, above 1, or zero (no sum is checked)
+    const n = w.parts.leaves.length / 8;
+    if (n >= 1) w.parts.leaves.writeDoubleLE(rng.pick([...BAD_DOUBLES, -0.5, 2, 0, 1]), 8 * rng.int(n));
+  },
+  task(w, rng) {
+    const h = w.parts.header;
+    const how = rng.int(5);
+    if (how === 0) delete h.task;
+    else if (how === 1) h.task = 'regression';
+    else if (how === 2) h.task = rng.pick<unknown>(['Classification', 'classifier', null, 1, '']);
+    else {
+      // a regressor's header (no task, no n_classes, no classes): the leaves still hold K values each
+      delete h.n_classes;
+      delete h.classes;
+      if (how === 3) delete h.task;
+      else h.task = 'regression';
+    }
+  },
+};
+
 // the byte mutations that make sense whatever the format (arrayBytes aims at format 1's arrays)
 const V2_BYTES = ['truncate', 'extend', 'headerLength', 'headerByte', 'version'];
 export const V2_MUTATIONS = [...Object.keys(V2), ...V2_BYTES];
+// a classifier seed draws its own mutations twice as often as any other
+export const CLASSIFIER_MUTATIONS = [...V2_MUTATIONS, ...Object.keys(CLASSIFIER), ...Object.keys(CLASSIFIER)];
 
 function mutateV2(seed: Buffer, rng: FuzzRng): { bytes: Buffer; applied: string[] } {
   const applied: string[] = [];
@@ -360,13 +446,21 @@ function mutateV2(seed: Buffer, rng: FuzzRng): { bytes: Buffer; applied: string[
   const s = v2Sections(seed);
   const parts = v2Parts(seed);
   parts.header = structuredClone(parts.header);
-  const w: V2Working = { parts, nodes: s.nodes, features: s.features, featureBytes: s.layout.feature_bytes, statsChecksum: 'valid' };
+  const w: V2Working = { parts, nodes: s.nodes, features: s.features, featureBytes: s.layout.feature_bytes, width: s.width, statsChecksum: 'valid' };
   const byteOps: string[] = [];
+  const names = s.header.task === 'classification' ? CLASSIFIER_MUTATIONS : V2_MUTATIONS;
   for (let i = 0; i < steps; i++) {
-    const name = rng.pick(V2_MUTATIONS);
+    const name = rng.pick(names);
     applied.push(name);
-    if (name in V2) V2[name](w, rng);
-    else byteOps.push(name);
+    try {
+      if (name in V2) V2[name](w, rng);
+      else if (name in CLASSIFIER) CLASSIFIER[name](w, rng);
+      else byteOps.push(name);
+    } catch {
+      // an earlier mutation left values this one cannot write back (a Buffer range): the input
+      // goes on with what was done so far, marked; the stream stays the same
+      applied[applied.length - 1] = `${name} (failed)`;
+    }
   }
   let bytes = writeV2(w.parts, w.statsChecksum);
   for (const name of byteOps) {
