@@ -122,7 +122,7 @@ export function compileEntityFilter<T>(filter: string | undefined, fields: Entit
       i++;
     }
     const key = toks[i++];
-    if (!key || key.kind !== 'word') fail('expected a key');
+    if (key?.kind !== 'word') fail('expected a key');
     const read = resolve(key.text, fields, what) as (item: unknown) => FieldValue;
     let op: Op;
     const t = toks[i++];

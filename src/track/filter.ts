@@ -200,7 +200,7 @@ function readKeyAfterDot(tokens: Token[], src: string, start: number, dot: numbe
     name = q.value;
     i = q.end;
   } else {
-    const rest = /^[A-Za-z0-9_.\-\/:]+/.exec(src.slice(i));
+    const rest = /^[A-Za-z0-9_.\-/:]+/.exec(src.slice(i));
     if (!rest) fail(what, 'expected a key name after the dot', { text: src.slice(start, i + 1), pos: start }, src);
     name = rest[0];
     i += rest[0].length;
